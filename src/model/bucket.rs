@@ -1,0 +1,218 @@
+//! A continuously refilled token bucket in exact integer arithmetic.
+
+use crate::engine::SimTime;
+
+/// Fixed-point scale: one token is `SCALE` units, so a limit of `L` tokens per
+/// minute refills exactly `L` units per nanosecond. No rounding, ever.
+pub const SCALE: i128 = SimTime::NANOS_PER_MIN as i128;
+
+/// A token bucket refilled at `limit` tokens per minute, capped at a capacity.
+///
+/// Besides instantaneous debits it supports *drains*: debits spread evenly over
+/// an interval (output tokens generated while a response streams). The level
+/// is then piecewise linear and may go below zero, as Anthropic's real-time
+/// OTPM accounting allows.
+#[derive(Clone, Debug)]
+pub struct TokenBucket {
+    limit: u64,
+    rate: i128,
+    capacity: i128,
+    level: i128,
+    drain: i128,
+    last: SimTime,
+}
+
+impl TokenBucket {
+    /// A full bucket. `burst` is the capacity expressed as time at the limit:
+    /// 60 s holds one minute's worth, 1 s turns 60 RPM into 1 request per second.
+    pub fn new(limit_per_min: u64, burst: SimTime) -> TokenBucket {
+        let rate = limit_per_min as i128;
+        let capacity = rate * burst.as_nanos() as i128;
+        TokenBucket {
+            limit: limit_per_min,
+            rate,
+            capacity,
+            level: capacity,
+            drain: 0,
+            last: SimTime::ZERO,
+        }
+    }
+
+    /// The per-minute limit.
+    pub fn limit(&self) -> u64 {
+        self.limit
+    }
+
+    /// Capacity in whole tokens: the largest single debit that can ever fit.
+    pub fn capacity_tokens(&self) -> u64 {
+        (self.capacity / SCALE) as u64
+    }
+
+    /// Advances the level to `now` (earlier times are ignored).
+    pub fn advance(&mut self, now: SimTime) {
+        if now <= self.last {
+            return;
+        }
+        let dt = (now.as_nanos() - self.last.as_nanos()) as i128;
+        let net = self.rate - self.drain;
+        if net > 0 {
+            // Refill saturates at capacity: a full bucket stays full.
+            if self.level < self.capacity {
+                self.level = (self.level + net * dt).min(self.capacity);
+            }
+        } else {
+            self.level += net * dt;
+        }
+        self.last = now;
+    }
+
+    /// Level in scaled units at `now` (advances the bucket).
+    pub fn level_scaled(&mut self, now: SimTime) -> i128 {
+        self.advance(now);
+        self.level
+    }
+
+    /// Whole tokens available now, never negative.
+    pub fn remaining(&mut self, now: SimTime) -> u64 {
+        self.advance(now);
+        (self.level.max(0) / SCALE) as u64
+    }
+
+    /// Whether `need_scaled` units are available now.
+    pub fn fits(&mut self, now: SimTime, need_scaled: i128) -> bool {
+        self.advance(now);
+        self.level >= need_scaled
+    }
+
+    /// Removes `units` scaled units now.
+    pub fn debit(&mut self, now: SimTime, units: i128) {
+        self.advance(now);
+        self.level -= units;
+    }
+
+    /// Returns `units` scaled units now, never above capacity.
+    pub fn credit(&mut self, now: SimTime, units: i128) {
+        self.advance(now);
+        self.level = (self.level + units).min(self.capacity);
+    }
+
+    /// Starts draining `rate` scaled units per nanosecond from `now`.
+    pub fn start_drain(&mut self, now: SimTime, rate: i128) {
+        self.advance(now);
+        self.drain += rate;
+    }
+
+    /// Stops a drain started with `rate`.
+    pub fn stop_drain(&mut self, now: SimTime, rate: i128) {
+        self.advance(now);
+        self.drain -= rate;
+    }
+
+    /// Earliest time at or after `now` when `need_scaled` units are available,
+    /// if the current drains went on unchanged and nothing else happened.
+    /// `None` when that never happens (the need exceeds capacity, or drains
+    /// outpace the refill).
+    pub fn wait_static(&self, now: SimTime, need_scaled: i128) -> Option<SimTime> {
+        let mut b = self.clone();
+        b.advance(now);
+        if b.level >= need_scaled {
+            return Some(now);
+        }
+        if need_scaled > b.capacity {
+            return None;
+        }
+        let net = b.rate - b.drain;
+        if net <= 0 {
+            return None;
+        }
+        let deficit = need_scaled - b.level;
+        let dt = (deficit + net - 1) / net;
+        Some(SimTime(now.as_nanos().saturating_add(dt.min(u64::MAX as i128) as u64)))
+    }
+
+    /// When the bucket will be full again at the current net rate (the
+    /// `anthropic-ratelimit-*-reset` value).
+    pub fn full_at(&mut self, now: SimTime) -> SimTime {
+        self.advance(now);
+        if self.level >= self.capacity {
+            return now;
+        }
+        // While drains outpace the refill, assume they end now (the header
+        // cannot know when streams finish).
+        let net = if self.rate > self.drain {
+            self.rate - self.drain
+        } else {
+            self.rate.max(1)
+        };
+        let dt = (self.capacity - self.level + net - 1) / net;
+        SimTime(now.as_nanos().saturating_add(dt.min(u64::MAX as i128) as u64))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN: SimTime = SimTime(SimTime::NANOS_PER_MIN);
+
+    #[test]
+    fn starts_full_and_admits_exactly_capacity_at_once() {
+        let mut b = TokenBucket::new(50, MIN);
+        let mut admitted = 0;
+        while b.fits(SimTime::ZERO, SCALE) {
+            b.debit(SimTime::ZERO, SCALE);
+            admitted += 1;
+        }
+        assert_eq!(admitted, 50);
+    }
+
+    #[test]
+    fn refills_one_request_every_limit_over_sixty_seconds() {
+        let mut b = TokenBucket::new(60, MIN);
+        b.debit(SimTime::ZERO, 60 * SCALE);
+        assert_eq!(b.wait_static(SimTime::ZERO, SCALE), Some(SimTime::from_secs(1)));
+        assert!(!b.fits(SimTime(999_999_999), SCALE));
+        assert!(b.fits(SimTime::from_secs(1), SCALE));
+    }
+
+    #[test]
+    fn idle_time_never_banks_more_than_capacity() {
+        let mut b = TokenBucket::new(10, MIN);
+        assert_eq!(b.remaining(SimTime::from_secs(3600)), 10);
+    }
+
+    #[test]
+    fn burst_option_shrinks_capacity() {
+        let b = TokenBucket::new(60, SimTime::from_secs(1));
+        assert_eq!(b.capacity_tokens(), 1);
+        assert_eq!(b.wait_static(SimTime::ZERO, 2 * SCALE), None);
+    }
+
+    #[test]
+    fn drain_spreads_a_debit_and_may_go_negative() {
+        // 8,000 OTPM; a 1,000-token response over 10 s while the bucket is empty.
+        let mut b = TokenBucket::new(8000, MIN);
+        b.debit(SimTime::ZERO, 8000 * SCALE);
+        let gen_ns = 10 * SimTime::NANOS_PER_SEC as i128;
+        let rate = 1000 * SCALE / gen_ns;
+        // Refill 8000/min = 133.3/s is slower than 100/s? No: 1000/10 s = 100/s < 133/s.
+        b.start_drain(SimTime::ZERO, rate);
+        let after = b.level_scaled(SimTime::from_secs(10));
+        // net refill over 10 s = 1333.3 − 1000 = 333.3 tokens
+        assert_eq!(after / SCALE, 333);
+        b.stop_drain(SimTime::from_secs(10), rate);
+        let mut c = TokenBucket::new(60, MIN);
+        c.debit(SimTime::ZERO, 60 * SCALE);
+        c.start_drain(SimTime::ZERO, 3 * SCALE / SimTime::NANOS_PER_SEC as i128);
+        assert!(c.level_scaled(SimTime::from_secs(1)) < 0, "drain of 3/s beats a 1/s refill");
+    }
+
+    #[test]
+    fn full_at_is_time_to_refill_the_deficit() {
+        let mut b = TokenBucket::new(100_000, MIN);
+        b.debit(SimTime::ZERO, 100_000 * SCALE);
+        assert_eq!(b.full_at(SimTime::ZERO), MIN);
+        b.credit(SimTime::ZERO, 50_000 * SCALE);
+        assert_eq!(b.full_at(SimTime::ZERO), SimTime::from_secs(30));
+    }
+}

@@ -1,0 +1,22 @@
+//! The provider model: what Anthropic enforces.
+//!
+//! Limiters (token bucket, sliding and fixed window), pools of models that
+//! share limits, rate-limit headers, latency, overload and the catalogue of
+//! models, limits and prices. Every function takes the current time as an
+//! argument; nothing here reads a clock or knows about client strategies.
+
+pub mod bucket;
+pub mod catalog;
+pub mod headers;
+pub mod limiter;
+pub mod pool;
+pub mod provider;
+pub mod window;
+
+pub use headers::{LimitHeader, RateLimitHeaders};
+pub use limiter::{Algorithm, Limiter, Need};
+pub use pool::{Demand, Dimension, LimiterConfig, OtpmAccounting, Pool, PoolLimits, Verdict};
+pub use provider::{
+    Attempt, Latency, ModelSpec, Overload, OverloadWindow, Provider, ProviderConfig, Response,
+    Status, Usage,
+};

@@ -1,0 +1,417 @@
+//! A pool of models sharing one organisation's limits.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use serde::{Deserialize, Serialize};
+
+use super::bucket::SCALE;
+use super::headers::{LimitHeader, RateLimitHeaders, round_to_thousand};
+use super::limiter::{Algorithm, Limiter, Need};
+use crate::engine::SimTime;
+
+/// A rate-limit dimension, in the order the server checks them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dimension {
+    /// Requests per minute.
+    Rpm,
+    /// Input tokens per minute.
+    Itpm,
+    /// Output tokens per minute.
+    Otpm,
+    /// Concurrent requests in flight.
+    Concurrency,
+}
+
+impl Dimension {
+    /// All dimensions in check order.
+    pub const ALL: [Dimension; 4] = [
+        Dimension::Rpm,
+        Dimension::Itpm,
+        Dimension::Otpm,
+        Dimension::Concurrency,
+    ];
+
+    /// Lower-case name used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dimension::Rpm => "rpm",
+            Dimension::Itpm => "itpm",
+            Dimension::Otpm => "otpm",
+            Dimension::Concurrency => "concurrency",
+        }
+    }
+}
+
+/// How output tokens count against OTPM.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OtpmAccounting {
+    /// Debited as generated; admitted while the bucket is positive (current docs).
+    #[default]
+    Realtime,
+    /// `max_tokens` charged at admission, the unused part refunded at the end
+    /// (documentation until late 2025).
+    ReserveMaxTokens,
+}
+
+/// Per-minute limits of one pool; `None` is unlimited.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct PoolLimits {
+    /// Requests per minute.
+    pub rpm: Option<u64>,
+    /// Input tokens per minute.
+    pub itpm: Option<u64>,
+    /// Output tokens per minute.
+    pub otpm: Option<u64>,
+    /// Concurrent requests.
+    pub max_concurrent: Option<u64>,
+}
+
+/// How a pool enforces its limits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LimiterConfig {
+    /// Algorithm for rpm/itpm/otpm.
+    pub algorithm: Algorithm,
+    /// Bucket capacity as time at the limit (Anthropic does not publish it).
+    pub burst: SimTime,
+    /// OTPM rule.
+    pub otpm_accounting: OtpmAccounting,
+}
+
+impl Default for LimiterConfig {
+    fn default() -> Self {
+        LimiterConfig {
+            algorithm: Algorithm::TokenBucket,
+            burst: SimTime(SimTime::NANOS_PER_MIN),
+            otpm_accounting: OtpmAccounting::Realtime,
+        }
+    }
+}
+
+/// What one attempt asks of a pool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Demand {
+    /// Tokens that count toward ITPM (uncached input + cache writes, plus
+    /// cache reads on models that count them).
+    pub itpm_tokens: u64,
+    /// The request's `max_tokens`.
+    pub max_tokens: u64,
+    /// Tokens the response will actually generate (≤ `max_tokens`).
+    pub output_tokens: u64,
+    /// When generation starts (after time to first token).
+    pub generation_start: SimTime,
+    /// When the response completes.
+    pub finish: SimTime,
+}
+
+/// The pool's answer to an attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every dimension has room.
+    Admit,
+    /// Rejected by `dimension`; with no other traffic it would fit at `fits_at`.
+    Reject {
+        /// The first dimension, in check order, that lacked room.
+        dimension: Dimension,
+        /// Earliest admission time for this same request.
+        fits_at: SimTime,
+    },
+    /// The request exceeds a dimension's capacity and can never be admitted.
+    Never {
+        /// The dimension it can never fit.
+        dimension: Dimension,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Adjustment {
+    Release,
+    Credit { dim: u8, units: u64, charged_at: SimTime },
+    Debit { dim: u8, units: u64 },
+    StartDrain { rate: i128 },
+    StopDrain { rate: i128, remainder: i128 },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Pending {
+    time: SimTime,
+    seq: u64,
+    adj: Adjustment,
+}
+
+/// One pool's limiters plus the future adjustments its admitted requests
+/// imply (refunds, the end of output streams, released concurrency).
+///
+/// Every method takes the current time and first applies whatever came due,
+/// so the pool never reads a clock and needs no completion callbacks.
+#[derive(Clone, Debug)]
+pub struct Pool {
+    limiters: [Option<Limiter>; 3],
+    max_concurrent: Option<u64>,
+    in_flight: u64,
+    accounting: OtpmAccounting,
+    pending: BinaryHeap<Reverse<Pending>>,
+    seq: u64,
+}
+
+const RPM: usize = 0;
+const ITPM: usize = 1;
+const OTPM: usize = 2;
+
+impl Pool {
+    /// A pool with full buckets and nothing in flight.
+    pub fn new(limits: PoolLimits, config: LimiterConfig) -> Pool {
+        let mk = |l: Option<u64>| l.map(|l| Limiter::new(config.algorithm, l, config.burst));
+        Pool {
+            limiters: [mk(limits.rpm), mk(limits.itpm), mk(limits.otpm)],
+            max_concurrent: limits.max_concurrent,
+            in_flight: 0,
+            accounting: config.otpm_accounting,
+            pending: BinaryHeap::new(),
+            seq: 0,
+        }
+    }
+
+    /// Requests admitted and not yet finished.
+    pub fn in_flight(&mut self, now: SimTime) -> u64 {
+        self.advance(now);
+        self.in_flight
+    }
+
+    fn needs(&self, d: &Demand) -> [Need; 3] {
+        let otpm = match self.accounting {
+            OtpmAccounting::Realtime => Need::Positive,
+            OtpmAccounting::ReserveMaxTokens => Need::Units(d.max_tokens),
+        };
+        [Need::Units(1), Need::Units(d.itpm_tokens), otpm]
+    }
+
+    /// Decides whether `demand` may be admitted now. Changes nothing but the
+    /// passage of time: a rejection deducts nothing.
+    pub fn check(&mut self, now: SimTime, demand: &Demand) -> Verdict {
+        self.advance(now);
+        let needs = self.needs(demand);
+        for (i, lim) in self.limiters.iter().enumerate() {
+            if let Some(lim) = lim
+                && !lim.can_ever_fit(needs[i])
+            {
+                return Verdict::Never {
+                    dimension: Dimension::ALL[i],
+                };
+            }
+        }
+        if self.max_concurrent == Some(0) {
+            return Verdict::Never {
+                dimension: Dimension::Concurrency,
+            };
+        }
+        let mut failed = None;
+        for (i, lim) in self.limiters.iter_mut().enumerate() {
+            if let Some(lim) = lim
+                && !lim.fits(now, needs[i])
+            {
+                failed = Some(Dimension::ALL[i]);
+                break;
+            }
+        }
+        if failed.is_none() && self.max_concurrent.is_some_and(|m| self.in_flight >= m) {
+            failed = Some(Dimension::Concurrency);
+        }
+        match failed {
+            None => Verdict::Admit,
+            Some(dimension) => match self.earliest_fit(now, &needs) {
+                Some(fits_at) => Verdict::Reject { dimension, fits_at },
+                None => Verdict::Never { dimension },
+            },
+        }
+    }
+
+    /// Charges an admitted request and schedules what its completion implies.
+    /// Call only after [`Pool::check`] returned [`Verdict::Admit`] at `now`.
+    pub fn admit(&mut self, now: SimTime, d: &Demand) {
+        self.advance(now);
+        if let Some(l) = &mut self.limiters[RPM] {
+            l.debit(now, 1);
+        }
+        if let Some(l) = &mut self.limiters[ITPM] {
+            l.debit(now, d.itpm_tokens);
+        }
+        let output = d.output_tokens.min(d.max_tokens);
+        match (self.accounting, &mut self.limiters[OTPM]) {
+            (_, None) => {}
+            (OtpmAccounting::ReserveMaxTokens, Some(l)) => {
+                l.debit(now, d.max_tokens);
+                let refund = d.max_tokens - output;
+                if refund > 0 {
+                    self.push(
+                        d.finish,
+                        Adjustment::Credit {
+                            dim: OTPM as u8,
+                            units: refund,
+                            charged_at: now,
+                        },
+                    );
+                }
+            }
+            (OtpmAccounting::Realtime, Some(Limiter::Bucket(_))) => {
+                let start = d.generation_start.max(now).min(d.finish);
+                let span = (d.finish.as_nanos() - start.as_nanos()) as i128;
+                let total = output as i128 * SCALE;
+                if span == 0 {
+                    if let Some(l) = &mut self.limiters[OTPM] {
+                        l.debit(now, output);
+                    }
+                } else if total > 0 {
+                    let rate = total / span;
+                    let remainder = total - rate * span;
+                    self.push(start, Adjustment::StartDrain { rate });
+                    self.push(d.finish, Adjustment::StopDrain { rate, remainder });
+                }
+            }
+            (OtpmAccounting::Realtime, Some(_)) => {
+                // Windows count output tokens when they have been generated.
+                self.push(
+                    d.finish,
+                    Adjustment::Debit {
+                        dim: OTPM as u8,
+                        units: output,
+                    },
+                );
+            }
+        }
+        self.in_flight += 1;
+        self.push(d.finish, Adjustment::Release);
+    }
+
+    /// The rate-limit headers as of `now`.
+    pub fn headers(&mut self, now: SimTime) -> RateLimitHeaders {
+        self.advance(now);
+        let mut h = |i: usize, round: bool| {
+            self.limiters[i].as_mut().map(|l| {
+                let remaining = l.remaining(now);
+                LimitHeader {
+                    limit: l.limit(),
+                    remaining: if round {
+                        round_to_thousand(remaining)
+                    } else {
+                        remaining
+                    },
+                    reset: l.reset_at(now),
+                }
+            })
+        };
+        let requests = h(RPM, false);
+        let input_raw = h(ITPM, false);
+        let output_raw = h(OTPM, false);
+        let round = |x: Option<LimitHeader>| {
+            x.map(|mut x| {
+                x.remaining = round_to_thousand(x.remaining);
+                x
+            })
+        };
+        let tokens = match (input_raw, output_raw) {
+            (Some(i), Some(o)) => Some(LimitHeader {
+                limit: i.limit + o.limit,
+                remaining: round_to_thousand(i.remaining + o.remaining),
+                reset: i.reset.max(o.reset),
+            }),
+            (Some(x), None) | (None, Some(x)) => round(Some(x)),
+            (None, None) => None,
+        };
+        RateLimitHeaders {
+            requests,
+            input_tokens: round(input_raw),
+            output_tokens: round(output_raw),
+            tokens,
+        }
+    }
+
+    fn push(&mut self, time: SimTime, adj: Adjustment) {
+        let seq = self.seq;
+        self.seq += 1;
+        self.pending.push(Reverse(Pending { time, seq, adj }));
+    }
+
+    fn advance(&mut self, now: SimTime) {
+        while let Some(Reverse(p)) = self.pending.peek() {
+            if p.time > now {
+                break;
+            }
+            let p = *p;
+            self.pending.pop();
+            apply(&mut self.limiters, &mut self.in_flight, p);
+        }
+    }
+
+    /// Earliest time every need fits if nothing else arrived: replays the
+    /// pending adjustments on a copy of the limiters.
+    fn earliest_fit(&self, now: SimTime, needs: &[Need; 3]) -> Option<SimTime> {
+        let mut limiters = self.limiters.clone();
+        let mut in_flight = self.in_flight;
+        let mut pending: Vec<Pending> = self.pending.iter().map(|r| r.0).collect();
+        pending.sort_unstable();
+        let mut pending = pending.into_iter().peekable();
+        let mut t = now;
+        loop {
+            // With the state frozen, when would each dimension have room?
+            let mut candidate = Some(t);
+            for (i, l) in limiters.iter().enumerate() {
+                if let Some(l) = l {
+                    candidate = match (candidate, l.wait_static(t, needs[i])) {
+                        (Some(a), Some(b)) => Some(a.max(b)),
+                        _ => None,
+                    };
+                }
+            }
+            if self.max_concurrent.is_some_and(|m| in_flight >= m) {
+                candidate = None;
+            }
+            let next = pending.peek().map(|p| p.time);
+            match (candidate, next) {
+                (Some(c), Some(n)) if c < n => return Some(c),
+                (Some(c), None) => return Some(c),
+                (_, Some(n)) => {
+                    // Apply everything due at `n`, then look again.
+                    while let Some(p) = pending.next_if(|p| p.time == n) {
+                        apply(&mut limiters, &mut in_flight, p);
+                    }
+                    t = n;
+                }
+                (None, None) => return None,
+            }
+        }
+    }
+}
+
+fn apply(limiters: &mut [Option<Limiter>; 3], in_flight: &mut u64, p: Pending) {
+    match p.adj {
+        Adjustment::Release => *in_flight -= 1,
+        Adjustment::Credit {
+            dim,
+            units,
+            charged_at,
+        } => {
+            if let Some(l) = &mut limiters[dim as usize] {
+                l.credit(p.time, units, charged_at);
+            }
+        }
+        Adjustment::Debit { dim, units } => {
+            if let Some(l) = &mut limiters[dim as usize] {
+                l.debit(p.time, units);
+            }
+        }
+        Adjustment::StartDrain { rate } => {
+            if let Some(b) = limiters[OTPM].as_mut().and_then(Limiter::as_bucket_mut) {
+                b.start_drain(p.time, rate);
+            }
+        }
+        Adjustment::StopDrain { rate, remainder } => {
+            if let Some(b) = limiters[OTPM].as_mut().and_then(Limiter::as_bucket_mut) {
+                b.stop_drain(p.time, rate);
+                b.debit(p.time, remainder);
+            }
+        }
+    }
+}

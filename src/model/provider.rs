@@ -1,0 +1,250 @@
+//! The provider: routes attempts to pools, applies overload, computes latency
+//! and answers with a response a real client would see.
+
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+
+use super::catalog::Prices;
+use super::headers::RateLimitHeaders;
+use super::pool::{Demand, Dimension, LimiterConfig, Pool, PoolLimits, Verdict};
+use crate::engine::SimTime;
+
+/// Latency parameters of one model.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Latency {
+    /// Time to first token.
+    pub ttft: SimTime,
+    /// Output tokens generated per second.
+    pub output_tokens_per_s: f64,
+}
+
+/// A model as the provider serves it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelSpec {
+    /// API model id.
+    pub id: String,
+    /// Index of its pool in [`ProviderConfig::pools`].
+    pub pool: usize,
+    /// List prices.
+    pub prices: Prices,
+    /// Whether cache reads count toward ITPM (the † models).
+    pub itpm_counts_cache_reads: bool,
+    /// Latency of an admitted request.
+    pub latency: Latency,
+}
+
+/// A period with an elevated chance of `529 overloaded_error`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct OverloadWindow {
+    /// Start (inclusive).
+    pub start: SimTime,
+    /// End (exclusive).
+    pub end: SimTime,
+    /// Chance that an attempt in the window is rejected with 529.
+    pub probability: f64,
+}
+
+/// Fleet-wide overload, independent of the organisation's limits.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Overload {
+    /// Chance that any attempt is rejected with 529.
+    pub probability: f64,
+    /// Windows that override the base probability while they last.
+    pub windows: Vec<OverloadWindow>,
+}
+
+impl Overload {
+    /// The rejection probability in force at `now`.
+    pub fn probability_at(&self, now: SimTime) -> f64 {
+        self.windows
+            .iter()
+            .rev()
+            .find(|w| w.start <= now && now < w.end)
+            .map_or(self.probability, |w| w.probability)
+    }
+}
+
+/// Everything the provider needs to be built.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProviderConfig {
+    /// Models by index (an attempt names its model by this index).
+    pub models: Vec<ModelSpec>,
+    /// Pools by index: name and limits.
+    pub pools: Vec<(String, PoolLimits)>,
+    /// Algorithm, bucket capacity, OTPM rule.
+    pub limiter: LimiterConfig,
+    /// Network round trip added to every attempt.
+    pub network_rtt: SimTime,
+    /// 529 behaviour.
+    pub overload: Overload,
+}
+
+/// One attempt as sent on the wire.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Attempt {
+    /// Model index.
+    pub model: u16,
+    /// Uncached input tokens.
+    pub input_tokens: u64,
+    /// Input tokens read from the prompt cache.
+    pub cache_read_tokens: u64,
+    /// Input tokens written to the prompt cache.
+    pub cache_write_tokens: u64,
+    /// `max_tokens`.
+    pub max_tokens: u64,
+    /// Tokens the model will generate if admitted (≤ `max_tokens`).
+    pub output_tokens: u64,
+    /// Multiplier on the model's service time (latency noise, median 1).
+    pub service_factor: f64,
+}
+
+/// How the server answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// 200 with a complete response.
+    Ok,
+    /// 429 `rate_limit_error`; the body names the limit that was exceeded.
+    RateLimited(Dimension),
+    /// 529 `overloaded_error`.
+    Overloaded,
+    /// The request exceeds a limit's capacity and can never succeed
+    /// (reported to the client as a non-retryable error).
+    TooLarge(Dimension),
+}
+
+/// The Messages API `usage` object.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Usage {
+    /// Uncached input tokens.
+    pub input_tokens: u64,
+    /// Output tokens.
+    pub output_tokens: u64,
+    /// Tokens read from the cache.
+    pub cache_read_input_tokens: u64,
+    /// Tokens written to the cache.
+    pub cache_creation_input_tokens: u64,
+}
+
+/// A response as the client receives it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Response {
+    /// Outcome.
+    pub status: Status,
+    /// Rate-limit headers (every response carries them).
+    pub headers: RateLimitHeaders,
+    /// `retry-after` in whole seconds (429 only).
+    pub retry_after_s: Option<u64>,
+    /// `x-should-retry`.
+    pub should_retry: bool,
+    /// Token usage (success only).
+    pub usage: Option<Usage>,
+    /// When the server handled the attempt (the header values' instant).
+    pub server_time: SimTime,
+    /// When the response reaches the client.
+    pub received_at: SimTime,
+}
+
+/// The provider side of the simulation. It takes the current time as an
+/// argument and never reads a clock, so it could sit behind a real server too.
+pub struct Provider {
+    config: ProviderConfig,
+    pools: Vec<Pool>,
+    rng: ChaCha8Rng,
+}
+
+impl Provider {
+    /// A provider with full buckets; `rng` decides 529s.
+    pub fn new(config: ProviderConfig, rng: ChaCha8Rng) -> Provider {
+        let pools = config
+            .pools
+            .iter()
+            .map(|(_, l)| Pool::new(*l, config.limiter))
+            .collect();
+        Provider { config, pools, rng }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ProviderConfig {
+        &self.config
+    }
+
+    /// Direct access to a pool, for tests and invariant checks.
+    pub fn pool_mut(&mut self, index: usize) -> &mut Pool {
+        &mut self.pools[index]
+    }
+
+    /// Handles one attempt sent at `now`.
+    pub fn handle(&mut self, now: SimTime, a: &Attempt) -> Response {
+        let model = &self.config.models[a.model as usize];
+        let rtt = self.config.network_rtt;
+        let factor = if a.service_factor.is_finite() && a.service_factor > 0.0 {
+            a.service_factor
+        } else {
+            1.0
+        };
+        let ttft = SimTime::from_secs_f64(model.latency.ttft.as_secs_f64() * factor);
+        let output = a.output_tokens.min(a.max_tokens);
+        let gen_s = if model.latency.output_tokens_per_s > 0.0 {
+            output as f64 / model.latency.output_tokens_per_s * factor
+        } else {
+            0.0
+        };
+        let generation_start = now + ttft;
+        let finish = generation_start + SimTime::from_secs_f64(gen_s);
+        let itpm_tokens = a.input_tokens
+            + a.cache_write_tokens
+            + if model.itpm_counts_cache_reads {
+                a.cache_read_tokens
+            } else {
+                0
+            };
+        let demand = Demand {
+            itpm_tokens,
+            max_tokens: a.max_tokens,
+            output_tokens: output,
+            generation_start,
+            finish,
+        };
+        let pool = &mut self.pools[model.pool];
+        let verdict = pool.check(now, &demand);
+        let mut response = Response {
+            status: Status::Ok,
+            headers: Default::default(),
+            retry_after_s: None,
+            should_retry: false,
+            usage: None,
+            server_time: now,
+            received_at: now + rtt,
+        };
+        match verdict {
+            Verdict::Never { dimension } => response.status = Status::TooLarge(dimension),
+            Verdict::Reject { dimension, fits_at } => {
+                let wait = fits_at.saturating_sub(now).as_nanos();
+                let secs = wait.div_ceil(SimTime::NANOS_PER_SEC).max(1);
+                response.status = Status::RateLimited(dimension);
+                response.retry_after_s = Some(secs);
+                response.should_retry = true;
+            }
+            Verdict::Admit => {
+                let p = self.config.overload.probability_at(now);
+                if p > 0.0 && self.rng.random::<f64>() < p {
+                    response.status = Status::Overloaded;
+                    response.should_retry = true;
+                } else {
+                    pool.admit(now, &demand);
+                    response.usage = Some(Usage {
+                        input_tokens: a.input_tokens,
+                        output_tokens: output,
+                        cache_read_input_tokens: a.cache_read_tokens,
+                        cache_creation_input_tokens: a.cache_write_tokens,
+                    });
+                    response.received_at = finish + rtt;
+                }
+            }
+        }
+        response.headers = pool.headers(now);
+        response
+    }
+}
