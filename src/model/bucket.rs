@@ -38,9 +38,22 @@ impl TokenBucket {
         }
     }
 
+    /// A bucket holding `level_tokens` (clamped to capacity) at time `at`.
+    pub fn with_level(limit_per_min: u64, burst: SimTime, level_tokens: i64, at: SimTime) -> TokenBucket {
+        let mut b = TokenBucket::new(limit_per_min, burst);
+        b.level = (level_tokens as i128 * SCALE).min(b.capacity);
+        b.last = at;
+        b
+    }
+
     /// The per-minute limit.
     pub fn limit(&self) -> u64 {
         self.limit
+    }
+
+    /// Capacity in scaled units.
+    pub fn capacity_scaled(&self) -> i128 {
+        self.capacity
     }
 
     /// Capacity in whole tokens: the largest single debit that can ever fit.

@@ -1,0 +1,171 @@
+//! Streaming metrics: counters and fixed-precision histograms, so memory does
+//! not grow with the number of requests.
+
+use hdrhistogram::Histogram;
+
+use crate::engine::SimTime;
+use crate::model::Dimension;
+
+/// Why a logical request failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// The retry policy gave up (or the server said not to retry).
+    GaveUp,
+    /// Its deadline passed before it succeeded.
+    Deadline,
+    /// It can never fit a limit (larger than a bucket's capacity).
+    TooLarge,
+    /// Still queued or in flight when the drain period ended.
+    Unfinished,
+}
+
+/// Tokens by kind, as billed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tokens {
+    /// Uncached input.
+    pub input: u64,
+    /// Output.
+    pub output: u64,
+    /// Cache reads.
+    pub cache_read: u64,
+    /// Cache writes.
+    pub cache_write: u64,
+}
+
+impl Tokens {
+    /// Adds another count.
+    pub fn add(&mut self, o: &Tokens) {
+        self.input += o.input;
+        self.output += o.output;
+        self.cache_read += o.cache_read;
+        self.cache_write += o.cache_write;
+    }
+}
+
+/// Counts and latency of one priority class.
+#[derive(Clone, Debug)]
+pub struct ClassMetrics {
+    /// Logical requests that arrived.
+    pub requests: u64,
+    /// Logical requests that succeeded within their deadline.
+    pub succeeded: u64,
+    /// Failures by reason: gave up, deadline, too large, unfinished.
+    pub failed: [u64; 4],
+    /// Attempts sent.
+    pub attempts: u64,
+    /// 429s by dimension (rpm, itpm, otpm, concurrency).
+    pub rate_limited: [u64; 4],
+    /// 529s.
+    pub overloaded: u64,
+    /// Arrival-to-completion latency of successes, in microseconds.
+    pub latency_us: Histogram<u64>,
+    /// Billed tokens per model index.
+    pub tokens_by_model: Vec<Tokens>,
+}
+
+impl ClassMetrics {
+    /// Empty metrics for `models` models.
+    pub fn new(models: usize) -> ClassMetrics {
+        ClassMetrics {
+            requests: 0,
+            succeeded: 0,
+            failed: [0; 4],
+            attempts: 0,
+            rate_limited: [0; 4],
+            overloaded: 0,
+            // 3 significant digits, auto-resizing: memory grows with the log
+            // of the largest latency, never with the count.
+            latency_us: Histogram::new(3).expect("3 significant figures is valid"),
+            tokens_by_model: vec![Tokens::default(); models],
+        }
+    }
+
+    /// Total failures.
+    pub fn failed_total(&self) -> u64 {
+        self.failed.iter().sum()
+    }
+
+    /// Records a 429 for `dimension`.
+    pub fn rate_limited_by(&mut self, dimension: Dimension) {
+        let i = Dimension::ALL
+            .iter()
+            .position(|d| *d == dimension)
+            .unwrap_or(0);
+        self.rate_limited[i] += 1;
+    }
+
+    /// Records a failure.
+    pub fn fail(&mut self, why: Failure) {
+        let i = match why {
+            Failure::GaveUp => 0,
+            Failure::Deadline => 1,
+            Failure::TooLarge => 2,
+            Failure::Unfinished => 3,
+        };
+        self.failed[i] += 1;
+    }
+
+    /// Records a success's latency.
+    pub fn succeed(&mut self, latency: SimTime) {
+        self.succeeded += 1;
+        let us = (latency.as_nanos() / 1_000).max(1);
+        // `record` grows the auto-resizing histogram; `saturating_record`
+        // would clamp to its current range instead.
+        if self.latency_us.record(us).is_err() {
+            self.latency_us.saturating_record(us);
+        }
+    }
+
+    /// Merges another class's metrics into this one (for totals).
+    pub fn merge(&mut self, o: &ClassMetrics) {
+        self.requests += o.requests;
+        self.succeeded += o.succeeded;
+        for i in 0..4 {
+            self.failed[i] += o.failed[i];
+            self.rate_limited[i] += o.rate_limited[i];
+        }
+        self.attempts += o.attempts;
+        self.overloaded += o.overloaded;
+        self.latency_us
+            .add(&o.latency_us)
+            .expect("auto-resizing histograms always merge");
+        for (a, b) in self.tokens_by_model.iter_mut().zip(&o.tokens_by_model) {
+            a.add(b);
+        }
+    }
+}
+
+/// Everything one simulated run measured.
+#[derive(Clone, Debug)]
+pub struct RunMetrics {
+    /// Per priority class.
+    pub classes: Vec<ClassMetrics>,
+    /// Events the engine processed.
+    pub events: u64,
+    /// Largest client queue length seen.
+    pub peak_queue: u64,
+    /// Largest number of requests in flight seen.
+    pub peak_in_flight: u64,
+}
+
+impl RunMetrics {
+    /// Empty metrics.
+    pub fn new(classes: usize, models: usize) -> RunMetrics {
+        RunMetrics {
+            classes: (0..classes).map(|_| ClassMetrics::new(models)).collect(),
+            events: 0,
+            peak_queue: 0,
+            peak_in_flight: 0,
+        }
+    }
+
+    /// All classes merged.
+    pub fn total(&self) -> ClassMetrics {
+        let models = self.classes.first().map_or(0, |c| c.tokens_by_model.len());
+        let mut t = ClassMetrics::new(models);
+        for c in &self.classes {
+            t.merge(c);
+        }
+        t
+    }
+}

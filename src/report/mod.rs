@@ -1,0 +1,329 @@
+//! The report: what a run measured, as serde data, plus one exporter per format.
+
+mod markdown;
+mod table;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::metrics::{ClassMetrics, RunMetrics, Tokens};
+use crate::model::catalog;
+use crate::model::OtpmAccounting;
+use crate::scenario::Scenario;
+use crate::strategy::StrategySpec;
+
+pub use markdown::to_markdown;
+pub use table::to_table;
+
+/// Version of the JSON layout; bumped on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A full report: the scenario's key settings and one result per strategy.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// JSON layout version.
+    pub schema_version: u32,
+    /// Scenario name.
+    pub scenario: String,
+    /// Master seed used.
+    pub seed: u64,
+    /// How limits were enforced.
+    pub limiter: LimiterReport,
+    /// Tier the limits started from.
+    pub tier: String,
+    /// Simulated arrival window, seconds.
+    pub duration_s: f64,
+    /// Extra time allowed for in-flight work, seconds.
+    pub drain_s: f64,
+    /// Limits per pool.
+    pub pools: Vec<PoolReport>,
+    /// Unpublished numbers the results depend on.
+    pub assumptions: Vec<String>,
+    /// One entry per strategy, in scenario order.
+    pub results: Vec<StrategyResult>,
+}
+
+/// Limiter settings.
+#[derive(Clone, Debug, Serialize)]
+pub struct LimiterReport {
+    /// Algorithm name.
+    pub algorithm: &'static str,
+    /// Bucket capacity as seconds at the limit.
+    pub burst_s: f64,
+    /// OTPM rule.
+    pub otpm_accounting: &'static str,
+}
+
+/// One pool's limits.
+#[derive(Clone, Debug, Serialize)]
+pub struct PoolReport {
+    /// Pool name.
+    pub name: String,
+    /// Models in the scenario that use it.
+    pub models: Vec<String>,
+    /// Requests per minute.
+    pub rpm: Option<u64>,
+    /// Input tokens per minute.
+    pub itpm: Option<u64>,
+    /// Output tokens per minute.
+    pub otpm: Option<u64>,
+    /// Concurrent requests.
+    pub max_concurrent: Option<u64>,
+}
+
+/// 429 counts.
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct RateLimited {
+    /// All 429s.
+    pub total: u64,
+    /// Requests per minute.
+    pub rpm: u64,
+    /// Input tokens per minute.
+    pub itpm: u64,
+    /// Output tokens per minute.
+    pub otpm: u64,
+    /// Concurrency.
+    pub concurrency: u64,
+}
+
+/// Failure counts by reason.
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct Failures {
+    /// The retry policy gave up.
+    pub gave_up: u64,
+    /// Deadline exceeded.
+    pub deadline: u64,
+    /// Larger than a limit's capacity: can never succeed.
+    pub too_large: u64,
+    /// Still pending when the drain ended.
+    pub unfinished: u64,
+}
+
+/// Latency percentiles in milliseconds (successes only).
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct LatencyMs {
+    /// Median.
+    pub p50: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// 99.9th percentile.
+    pub p999: f64,
+    /// Largest.
+    pub max: f64,
+}
+
+/// Billed tokens.
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct TokenReport {
+    /// Uncached input.
+    pub input: u64,
+    /// Output.
+    pub output: u64,
+    /// Cache reads.
+    pub cache_read: u64,
+    /// Cache writes.
+    pub cache_write: u64,
+}
+
+/// Counts, latency and cost for one class or a whole strategy.
+#[derive(Clone, Debug, Serialize)]
+pub struct Outcome {
+    /// Logical requests.
+    pub requests: u64,
+    /// Succeeded within deadline.
+    pub succeeded: u64,
+    /// Failed.
+    pub failed: u64,
+    /// Failures by reason.
+    pub failures: Failures,
+    /// Attempts sent (first tries plus retries).
+    pub attempts: u64,
+    /// 429s by dimension.
+    pub rate_limited: RateLimited,
+    /// 529s.
+    pub overloaded: u64,
+    /// Latency of successes.
+    pub latency_ms: LatencyMs,
+    /// Successes per simulated minute of the arrival window.
+    pub goodput_per_min: f64,
+    /// List-price cost of every billed response.
+    pub cost_usd: f64,
+    /// Billed tokens.
+    pub tokens: TokenReport,
+}
+
+/// One strategy's result.
+#[derive(Clone, Debug, Serialize)]
+pub struct StrategyResult {
+    /// Strategy name.
+    pub strategy: String,
+    /// Its layers, in words.
+    pub layers: String,
+    /// Totals over every class.
+    #[serde(flatten)]
+    pub total: Outcome,
+    /// The same per priority class.
+    pub by_class: BTreeMap<String, Outcome>,
+    /// Events the engine processed (deterministic).
+    pub events: u64,
+    /// Largest client queue.
+    pub peak_queue: u64,
+    /// Most requests in flight at once.
+    pub peak_in_flight: u64,
+}
+
+fn round(x: f64, digits: i32) -> f64 {
+    let m = 10f64.powi(digits);
+    (x * m).round() / m
+}
+
+fn outcome(scenario: &Scenario, m: &ClassMetrics) -> Outcome {
+    let h = &m.latency_us;
+    let q = |p: f64| {
+        if h.is_empty() {
+            0.0
+        } else {
+            round(h.value_at_quantile(p) as f64 / 1000.0, 3)
+        }
+    };
+    let mut tokens = Tokens::default();
+    let mut cost = 0.0;
+    for (i, t) in m.tokens_by_model.iter().enumerate() {
+        tokens.add(t);
+        let p = scenario.sim.provider.models[i].prices;
+        cost += (t.input as f64 * p.input
+            + t.output as f64 * p.output
+            + t.cache_read as f64 * p.cache_read
+            + t.cache_write as f64 * p.cache_write_5m)
+            / 1e6;
+    }
+    let minutes = scenario.sim.horizon.as_secs_f64() / 60.0;
+    let [rpm, itpm, otpm, concurrency] = m.rate_limited;
+    let [gave_up, deadline, too_large, unfinished] = m.failed;
+    Outcome {
+        requests: m.requests,
+        succeeded: m.succeeded,
+        failed: m.failed_total(),
+        failures: Failures {
+            gave_up,
+            deadline,
+            too_large,
+            unfinished,
+        },
+        attempts: m.attempts,
+        rate_limited: RateLimited {
+            total: rpm + itpm + otpm + concurrency,
+            rpm,
+            itpm,
+            otpm,
+            concurrency,
+        },
+        overloaded: m.overloaded,
+        latency_ms: LatencyMs {
+            p50: q(0.5),
+            p90: q(0.9),
+            p99: q(0.99),
+            p999: q(0.999),
+            max: if h.is_empty() {
+                0.0
+            } else {
+                round(h.max() as f64 / 1000.0, 3)
+            },
+        },
+        goodput_per_min: round(m.succeeded as f64 / minutes, 3),
+        cost_usd: round(cost, 6),
+        tokens: TokenReport {
+            input: tokens.input,
+            output: tokens.output,
+            cache_read: tokens.cache_read,
+            cache_write: tokens.cache_write,
+        },
+    }
+}
+
+impl StrategyResult {
+    /// Summarises one run.
+    pub fn new(scenario: &Scenario, spec: &StrategySpec, m: &RunMetrics) -> StrategyResult {
+        StrategyResult {
+            strategy: spec.name.clone(),
+            layers: spec.describe(),
+            total: outcome(scenario, &m.total()),
+            by_class: scenario
+                .sim
+                .classes
+                .iter()
+                .zip(&m.classes)
+                .map(|(name, c)| (name.clone(), outcome(scenario, c)))
+                .collect(),
+            events: m.events,
+            peak_queue: m.peak_queue,
+            peak_in_flight: m.peak_in_flight,
+        }
+    }
+}
+
+impl Report {
+    /// Builds the report for `scenario` from per-strategy results.
+    pub fn new(scenario: &Scenario, results: Vec<StrategyResult>) -> Report {
+        let p = &scenario.sim.provider;
+        let mut assumptions = vec![
+            format!(
+                "bucket capacity = {}s at the limit (Anthropic does not publish it; set limiter.burst)",
+                p.limiter.burst.as_secs_f64()
+            ),
+            format!("latency: {}", catalog::LATENCY_SOURCE),
+            format!("limits: {}", catalog::LIMITS_SOURCE),
+            format!("prices: {}", catalog::PRICES_SOURCE),
+        ];
+        assumptions.push(
+            "the server admits an attempt when it is sent; the network round trip is added to the response"
+                .to_string(),
+        );
+        Report {
+            schema_version: SCHEMA_VERSION,
+            scenario: scenario.name.clone(),
+            seed: scenario.sim.seed,
+            limiter: LimiterReport {
+                algorithm: p.limiter.algorithm.name(),
+                burst_s: p.limiter.burst.as_secs_f64(),
+                otpm_accounting: match p.limiter.otpm_accounting {
+                    OtpmAccounting::Realtime => "realtime",
+                    OtpmAccounting::ReserveMaxTokens => "reserve_max_tokens",
+                },
+            },
+            tier: scenario.tier.clone(),
+            duration_s: scenario.sim.horizon.as_secs_f64(),
+            drain_s: scenario.sim.drain.as_secs_f64(),
+            pools: p
+                .pools
+                .iter()
+                .enumerate()
+                .map(|(i, (name, l))| PoolReport {
+                    name: name.clone(),
+                    models: p
+                        .models
+                        .iter()
+                        .filter(|m| m.pool == i)
+                        .map(|m| m.id.clone())
+                        .collect(),
+                    rpm: l.rpm,
+                    itpm: l.itpm,
+                    otpm: l.otpm,
+                    max_concurrent: l.max_concurrent,
+                })
+                .collect(),
+            assumptions,
+            results,
+        }
+    }
+
+    /// Pretty JSON with a trailing newline; byte-identical for equal inputs.
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("report serialises");
+        s.push('\n');
+        s
+    }
+}

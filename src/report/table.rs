@@ -1,0 +1,112 @@
+//! The terminal table: one column per strategy, one row per metric.
+
+use super::{Outcome, Report};
+
+/// A labelled row of formatted cells, one per strategy.
+pub(crate) struct Row {
+    pub label: &'static str,
+    pub cells: Vec<String>,
+}
+
+fn int(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn ms(x: f64) -> String {
+    if x >= 10_000.0 {
+        format!("{:.1} s", x / 1000.0)
+    } else {
+        format!("{x:.0} ms")
+    }
+}
+
+/// The metric rows shared by the table and Markdown exporters.
+pub(crate) fn rows(report: &Report) -> Vec<Row> {
+    type Cell = fn(&Outcome) -> String;
+    let spec: [(&'static str, Cell); 16] = [
+        ("requests", |o| int(o.requests)),
+        ("succeeded", |o| int(o.succeeded)),
+        ("failed", |o| int(o.failed)),
+        ("attempts", |o| int(o.attempts)),
+        ("429 total", |o| int(o.rate_limited.total)),
+        ("429 rpm", |o| int(o.rate_limited.rpm)),
+        ("429 itpm", |o| int(o.rate_limited.itpm)),
+        ("429 otpm", |o| int(o.rate_limited.otpm)),
+        ("429 concurrency", |o| int(o.rate_limited.concurrency)),
+        ("529 overloaded", |o| int(o.overloaded)),
+        ("latency p50", |o| ms(o.latency_ms.p50)),
+        ("latency p90", |o| ms(o.latency_ms.p90)),
+        ("latency p99", |o| ms(o.latency_ms.p99)),
+        ("latency p99.9", |o| ms(o.latency_ms.p999)),
+        ("goodput /min", |o| format!("{:.2}", o.goodput_per_min)),
+        ("cost USD", |o| format!("{:.4}", o.cost_usd)),
+    ];
+    spec.iter()
+        .map(|(label, f)| Row {
+            label,
+            cells: report.results.iter().map(|r| f(&r.total)).collect(),
+        })
+        .collect()
+}
+
+/// A plain-text comparison table for the terminal.
+pub fn to_table(report: &Report) -> String {
+    let rows = rows(report);
+    let names: Vec<&str> = report.results.iter().map(|r| r.strategy.as_str()).collect();
+    let label_w = rows.iter().map(|r| r.label.len()).max().unwrap_or(0);
+    let widths: Vec<usize> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            rows.iter()
+                .map(|r| r.cells[i].len())
+                .chain([n.len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    let p = &report;
+    out.push_str(&format!(
+        "{} — {} limiter, {}, {} s simulated, seed {}\n",
+        p.scenario,
+        p.limiter.algorithm,
+        p.tier,
+        p.duration_s,
+        p.seed
+    ));
+    for pool in &p.pools {
+        let f = |x: Option<u64>| x.map_or("∞".to_string(), int);
+        out.push_str(&format!(
+            "pool {}: {} RPM, {} ITPM, {} OTPM{}\n",
+            pool.name,
+            f(pool.rpm),
+            f(pool.itpm),
+            f(pool.otpm),
+            pool.max_concurrent
+                .map_or(String::new(), |c| format!(", {c} concurrent"))
+        ));
+    }
+    out.push('\n');
+    out.push_str(&format!("{:label_w$}", ""));
+    for (n, w) in names.iter().zip(&widths) {
+        out.push_str(&format!("  {n:>w$}"));
+    }
+    out.push('\n');
+    for r in &rows {
+        out.push_str(&format!("{:label_w$}", r.label));
+        for (c, w) in r.cells.iter().zip(&widths) {
+            out.push_str(&format!("  {c:>w$}"));
+        }
+        out.push('\n');
+    }
+    out
+}

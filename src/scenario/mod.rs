@@ -1,0 +1,603 @@
+//! Scenario files: YAML in, a validated [`Scenario`] out.
+//!
+//! Parsing happens in two passes: serde-saphyr turns the text into the raw
+//! types of [`raw`] (catching unknown fields, wrong types, malformed YAML),
+//! then [`Scenario::from_raw`] checks meaning (positive rates, known models
+//! and presets) using the locations the raw types kept.
+
+mod error;
+pub mod raw;
+
+use std::path::Path;
+
+use serde_saphyr::{Location, Spanned};
+
+pub use error::ScenarioError;
+use raw::*;
+
+use crate::engine::SimTime;
+use crate::model::catalog::{self, find_model};
+use crate::model::{
+    Latency, LimiterConfig, ModelSpec, Overload, OverloadWindow, PoolLimits, ProviderConfig,
+};
+use crate::sim::SimConfig;
+use crate::strategy::{
+    Backoff, Concurrency, Jitter, PacingSpec, Preset, QueueDiscipline, RetryPolicy, StrategySpec,
+};
+use crate::workload::{ArrivalProcess, PromptCache, Spike, StreamSpec, TokenDist};
+
+/// A validated scenario, ready to simulate.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// Scenario name.
+    pub name: String,
+    /// Free-text description.
+    pub description: Option<String>,
+    /// The tier whose limits were the starting point.
+    pub tier: String,
+    /// Pool names, by pool index.
+    pub pool_names: Vec<String>,
+    /// Everything the simulator needs.
+    pub sim: SimConfig,
+    /// Strategies to compare, in file order.
+    pub strategies: Vec<StrategySpec>,
+}
+
+/// Default random seed when the scenario gives none.
+pub const DEFAULT_SEED: u64 = 1;
+
+impl Scenario {
+    /// Reads and validates a scenario file.
+    pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ScenarioError::whole_file(&file, format!("cannot read scenario: {e}")))?;
+        Scenario::from_yaml_str(&file, &text)
+    }
+
+    /// Parses and validates scenario text; `file` names it in errors.
+    pub fn from_yaml_str(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
+        if text.trim().is_empty() {
+            return Err(ScenarioError::whole_file(
+                file,
+                "scenario is empty: expected a YAML mapping with name, duration and streams",
+            ));
+        }
+        let raw: RawScenario =
+            serde_saphyr::from_str(text).map_err(|e| ScenarioError::from_yaml(file, text, &e))?;
+        let cx = Cx { file, text };
+        Scenario::from_raw(&cx, raw)
+    }
+
+    fn from_raw(cx: &Cx, raw: RawScenario) -> Result<Scenario, ScenarioError> {
+        let horizon = raw.duration.value.0;
+        if horizon == SimTime::ZERO {
+            return Err(cx.err(&raw.duration.referenced, "duration must be > 0"));
+        }
+        let drain = raw.drain.map_or(SimTime::from_secs(600), |d| d.0);
+        let tier = match &raw.tier {
+            Some(t) if catalog::TIERS.contains(&t.value.as_str()) => t.value.clone(),
+            Some(t) => {
+                return Err(cx.err(
+                    &t.referenced,
+                    format!(
+                        "unknown tier `{}`, expected one of {}",
+                        t.value,
+                        catalog::TIERS.join(", ")
+                    ),
+                ));
+            }
+            None => "tier1".to_string(),
+        };
+
+        let mut limiter = LimiterConfig::default();
+        if let Some(l) = &raw.limiter {
+            if let Some(a) = l.algorithm {
+                limiter.algorithm = a;
+            }
+            if let Some(b) = &l.burst {
+                if b.value.0 == SimTime::ZERO {
+                    return Err(cx.err(&b.referenced, "limiter.burst must be > 0"));
+                }
+                limiter.burst = b.value.0;
+            }
+            if let Some(o) = l.otpm_accounting {
+                limiter.otpm_accounting = o;
+            }
+        }
+
+        // Models used by streams, in first-appearance order, and their pools.
+        let streams_loc = raw.streams.referenced;
+        if raw.streams.value.is_empty() {
+            return Err(cx.err(&streams_loc, "streams is empty: a scenario needs at least one stream"));
+        }
+        let mut models: Vec<&'static catalog::ModelInfo> = Vec::new();
+        let mut pool_names: Vec<String> = Vec::new();
+        for s in &raw.streams.value {
+            let Some(m) = find_model(&s.model.value) else {
+                return Err(cx.err(
+                    &s.model.referenced,
+                    format!(
+                        "unknown model `{}`, expected one of {}",
+                        s.model.value,
+                        catalog::model_ids().join(", ")
+                    ),
+                ));
+            };
+            if !models.iter().any(|x| x.id == m.id) {
+                models.push(m);
+            }
+            if !pool_names.iter().any(|p| p == m.pool) {
+                pool_names.push(m.pool.to_string());
+            }
+        }
+
+        let mut pool_limits: Vec<PoolLimits> = pool_names
+            .iter()
+            .map(|p| catalog::tier_limits(&tier, p).unwrap_or_default())
+            .collect();
+        for (key, lim) in &raw.pools {
+            let pool = find_model(key).map_or(key.as_str(), |m| m.pool);
+            let Some(i) = pool_names.iter().position(|p| p == pool) else {
+                let known = catalog::MODELS.iter().any(|m| m.pool == pool);
+                let msg = if known {
+                    format!("pool `{key}` is not used by any stream (used: {})", pool_names.join(", "))
+                } else {
+                    format!("unknown pool `{key}`, expected a pool ({}) or a model id", pool_names.join(", "))
+                };
+                return Err(cx.err(&lim.referenced, msg));
+            };
+            let l = &lim.value;
+            for (name, v) in [("rpm", l.rpm), ("itpm", l.itpm), ("otpm", l.otpm)] {
+                if v == Some(0) {
+                    return Err(cx.err(&lim.referenced, format!("pools.{key}.{name} must be > 0")));
+                }
+            }
+            let p = &mut pool_limits[i];
+            p.rpm = l.rpm.or(p.rpm);
+            p.itpm = l.itpm.or(p.itpm);
+            p.otpm = l.otpm.or(p.otpm);
+            p.max_concurrent = l.max_concurrent.or(p.max_concurrent);
+        }
+
+        // Latency.
+        let mut network_rtt = SimTime::from_millis(50);
+        let mut noise_sigma = 0.0;
+        let mut model_specs: Vec<ModelSpec> = models
+            .iter()
+            .map(|m| ModelSpec {
+                id: m.id.to_string(),
+                pool: pool_names.iter().position(|p| p == m.pool).unwrap_or(0),
+                prices: m.prices,
+                itpm_counts_cache_reads: m.itpm_counts_cache_reads,
+                latency: Latency {
+                    ttft: SimTime::from_secs_f64(m.ttft_s),
+                    output_tokens_per_s: m.output_tokens_per_s,
+                },
+            })
+            .collect();
+        if let Some(l) = &raw.latency {
+            if let Some(r) = l.network_rtt {
+                network_rtt = r.0;
+            }
+            if let Some(s) = &l.noise_sigma {
+                if !(s.value.is_finite() && s.value >= 0.0) {
+                    return Err(cx.err(&s.referenced, "latency.noise_sigma must be >= 0"));
+                }
+                noise_sigma = s.value;
+            }
+            for (id, ml) in &l.models {
+                let Some(spec) = find_model(id)
+                    .and_then(|m| model_specs.iter_mut().find(|s| s.id == m.id))
+                else {
+                    return Err(cx.err(
+                        &ml.referenced,
+                        format!("latency.models: `{id}` is not a model used by any stream"),
+                    ));
+                };
+                if let Some(t) = ml.value.ttft {
+                    spec.latency.ttft = t.0;
+                }
+                if let Some(v) = ml.value.output_tokens_per_s {
+                    if !(v.is_finite() && v > 0.0) {
+                        return Err(cx.err(&ml.referenced, "output_tokens_per_s must be > 0"));
+                    }
+                    spec.latency.output_tokens_per_s = v;
+                }
+            }
+        }
+
+        // Overload.
+        let mut overload = Overload::default();
+        if let Some(o) = &raw.overload {
+            if let Some(p) = &o.probability {
+                check_probability(cx, p.value, &p.referenced, "overload.probability")?;
+                overload.probability = p.value;
+            }
+            for w in &o.windows {
+                check_probability(cx, w.value.probability, &w.referenced, "overload window probability")?;
+                if w.value.end.0 <= w.value.start.0 {
+                    return Err(cx.err(&w.referenced, "overload window must end after it starts"));
+                }
+                overload.windows.push(OverloadWindow {
+                    start: w.value.start.0,
+                    end: w.value.end.0,
+                    probability: w.value.probability,
+                });
+            }
+        }
+
+        // Classes.
+        let mut classes: Vec<String> = raw.classes.clone().unwrap_or_default();
+        let explicit_classes = raw.classes.is_some();
+        let mut streams = Vec::new();
+        for s in &raw.streams.value {
+            let class = s.class.clone().unwrap_or_else(|| "default".to_string());
+            let class_idx = match classes.iter().position(|c| *c == class) {
+                Some(i) => i,
+                None if explicit_classes => {
+                    return Err(cx.err(
+                        &s.name.referenced,
+                        format!("class `{class}` is not listed in `classes` ({})", classes.join(", ")),
+                    ));
+                }
+                None => {
+                    classes.push(class);
+                    classes.len() - 1
+                }
+            };
+            if streams.iter().any(|x: &StreamSpec| x.name == s.name.value) {
+                return Err(cx.err(&s.name.referenced, format!("duplicate stream name `{}`", s.name.value)));
+            }
+            let model = find_model(&s.model.value).expect("checked above");
+            let model_idx = model_specs.iter().position(|m| m.id == model.id).unwrap_or(0);
+            let arrivals = match &s.arrivals {
+                None => ArrivalProcess::None,
+                Some(a) => arrivals(cx, a)?,
+            };
+            if matches!(arrivals, ArrivalProcess::None) && s.spikes.is_empty() {
+                return Err(cx.err(
+                    &s.name.referenced,
+                    format!("stream `{}` has neither arrivals nor spikes", s.name.value),
+                ));
+            }
+            let mut spikes = Vec::new();
+            for sp in &s.spikes {
+                spikes.push(Spike {
+                    at: sp.value.at.0,
+                    count: sp.value.count,
+                    over: sp.value.over.map_or(SimTime::ZERO, |d| d.0),
+                });
+            }
+            let prompt_cache = match &s.prompt_cache {
+                None => None,
+                Some(c) => {
+                    check_probability(cx, c.value.hit_rate, &c.referenced, "prompt_cache.hit_rate")?;
+                    Some(PromptCache {
+                        prefix_tokens: c.value.prefix_tokens,
+                        hit_rate: c.value.hit_rate,
+                    })
+                }
+            };
+            let max_tokens = match &s.max_tokens {
+                Some(t) => tokens(cx, t)?,
+                None => TokenDist::Constant(4096),
+            };
+            streams.push(StreamSpec {
+                name: s.name.value.clone(),
+                model: model_idx as u16,
+                class: class_idx as u8,
+                arrivals,
+                spikes,
+                input_tokens: tokens(cx, &s.input_tokens)?,
+                output_tokens: tokens(cx, &s.output_tokens)?,
+                max_tokens,
+                prompt_cache,
+                deadline: s.deadline.map(|d| d.0),
+            });
+        }
+        if classes.len() > u8::MAX as usize {
+            return Err(cx.err(&streams_loc, "too many classes (at most 255)"));
+        }
+
+        let strategies = match &raw.strategies {
+            None => Preset::ALL.iter().map(|p| p.spec()).collect(),
+            Some(list) => {
+                if list.value.is_empty() {
+                    return Err(cx.err(&list.referenced, "strategies is empty: list at least one, or omit it to compare all presets"));
+                }
+                let mut out: Vec<StrategySpec> = Vec::new();
+                for s in &list.value {
+                    let spec = strategy(cx, s)?;
+                    if out.iter().any(|x| x.name == spec.name) {
+                        return Err(cx.err(
+                            &s.referenced,
+                            format!("duplicate strategy name `{}`; give each a distinct `name`", spec.name),
+                        ));
+                    }
+                    out.push(spec);
+                }
+                out
+            }
+        };
+
+        let provider = ProviderConfig {
+            models: model_specs,
+            pools: pool_names.iter().cloned().zip(pool_limits.iter().copied()).collect(),
+            limiter,
+            network_rtt,
+            overload,
+        };
+        Ok(Scenario {
+            name: raw.name,
+            description: raw.description,
+            tier,
+            pool_names,
+            sim: SimConfig {
+                seed: raw.seed.unwrap_or(DEFAULT_SEED),
+                horizon,
+                drain,
+                provider,
+                streams,
+                classes,
+                client_limits: pool_limits,
+                latency_noise_sigma: noise_sigma,
+            },
+            strategies,
+        })
+    }
+}
+
+struct Cx<'a> {
+    file: &'a str,
+    text: &'a str,
+}
+
+impl Cx<'_> {
+    fn err(&self, loc: &Location, msg: impl Into<String>) -> ScenarioError {
+        ScenarioError::at(self.file, self.text, *loc, msg)
+    }
+}
+
+fn check_probability(cx: &Cx, p: f64, loc: &Location, what: &str) -> Result<(), ScenarioError> {
+    if (0.0..=1.0).contains(&p) {
+        Ok(())
+    } else {
+        Err(cx.err(loc, format!("{what} must be between 0 and 1, got {p}")))
+    }
+}
+
+fn check_rate(cx: &Cx, v: f64, loc: &Location, what: &str) -> Result<(), ScenarioError> {
+    if v.is_finite() && v >= 0.0 {
+        Ok(())
+    } else {
+        Err(cx.err(loc, format!("{what} must be >= 0, got {v}")))
+    }
+}
+
+fn arrivals(cx: &Cx, a: &Spanned<RawArrivals>) -> Result<ArrivalProcess, ScenarioError> {
+    let loc = &a.referenced;
+    Ok(match &a.value {
+        RawArrivals::Poisson { rate_per_min } => {
+            check_rate(cx, *rate_per_min, loc, "poisson.rate_per_min")?;
+            ArrivalProcess::Poisson {
+                rate_per_min: *rate_per_min,
+            }
+        }
+        RawArrivals::Bursts {
+            base_per_min,
+            burst_per_min,
+            burst_length,
+            period,
+            offset,
+        } => {
+            check_rate(cx, *base_per_min, loc, "bursts.base_per_min")?;
+            check_rate(cx, *burst_per_min, loc, "bursts.burst_per_min")?;
+            if period.0 == SimTime::ZERO || burst_length.0 > period.0 {
+                return Err(cx.err(loc, "bursts: period must be > 0 and at least burst_length"));
+            }
+            ArrivalProcess::Bursts {
+                base_per_min: *base_per_min,
+                burst_per_min: *burst_per_min,
+                burst_length: burst_length.0,
+                period: period.0,
+                offset: offset.map_or(SimTime::ZERO, |d| d.0),
+            }
+        }
+        RawArrivals::Diurnal {
+            rate_per_min,
+            hourly,
+            peak_hour,
+            peak_to_trough,
+        } => {
+            check_rate(cx, *rate_per_min, loc, "diurnal.rate_per_min")?;
+            let profile = match (hourly, peak_hour, peak_to_trough) {
+                (Some(h), None, None) => {
+                    let arr: [f64; 24] = h.as_slice().try_into().map_err(|_| {
+                        cx.err(loc, format!("diurnal.hourly needs 24 multipliers, got {}", h.len()))
+                    })?;
+                    if arr.iter().any(|x| !(x.is_finite() && *x >= 0.0)) {
+                        return Err(cx.err(loc, "diurnal.hourly multipliers must be >= 0"));
+                    }
+                    arr
+                }
+                (None, Some(p), Some(r)) => {
+                    if !(0.0..24.0).contains(p) || !(r.is_finite() && *r >= 1.0) {
+                        return Err(cx.err(loc, "diurnal: peak_hour must be in 0..24 and peak_to_trough >= 1"));
+                    }
+                    ArrivalProcess::diurnal_profile(*p, *r)
+                }
+                _ => {
+                    return Err(cx.err(
+                        loc,
+                        "diurnal: give either `hourly` (24 multipliers) or both `peak_hour` and `peak_to_trough`",
+                    ));
+                }
+            };
+            ArrivalProcess::Diurnal {
+                rate_per_min: *rate_per_min,
+                hourly: profile,
+            }
+        }
+        RawArrivals::None => ArrivalProcess::None,
+    })
+}
+
+fn tokens(cx: &Cx, t: &Spanned<RawTokens>) -> Result<TokenDist, ScenarioError> {
+    let d = match &t.value {
+        RawTokens::Constant(n) | RawTokens::Dist(RawDist::Constant(n)) => TokenDist::Constant(*n),
+        RawTokens::Dist(RawDist::Uniform { min, max }) => TokenDist::Uniform { min: *min, max: *max },
+        RawTokens::Dist(RawDist::Lognormal { median, sigma }) => TokenDist::LogNormal {
+            median: *median,
+            sigma: *sigma,
+        },
+        RawTokens::Dist(RawDist::Empirical { values, weights }) => TokenDist::Empirical {
+            values: values.clone(),
+            weights: weights.clone(),
+        },
+    };
+    d.sampler().map_err(|e| cx.err(&t.referenced, e))?;
+    Ok(d)
+}
+
+fn strategy(cx: &Cx, s: &Spanned<RawStrategy>) -> Result<StrategySpec, ScenarioError> {
+    let raw = &s.value;
+    let loc = &s.referenced;
+    let base = match &raw.preset {
+        Some(p) => match Preset::from_name(p) {
+            Some(p) => p.spec(),
+            None => {
+                let names: Vec<_> = Preset::ALL.iter().map(|p| p.name()).collect();
+                return Err(cx.err(
+                    loc,
+                    format!("unknown strategy preset `{p}`, expected one of {}", names.join(", ")),
+                ));
+            }
+        },
+        None => StrategySpec {
+            name: String::new(),
+            preset: None,
+            queue: QueueDiscipline::Fifo,
+            concurrency: Concurrency::Unbounded,
+            pacing: PacingSpec::None,
+            retry: RetryPolicy::Backoff(Backoff::default()),
+            background_reserve: 0.0,
+        },
+    };
+    let name = match (&raw.name, &raw.preset) {
+        (Some(n), _) => n.clone(),
+        (None, Some(p)) => p.clone(),
+        (None, None) => {
+            return Err(cx.err(loc, "a strategy needs a `name` (or a `preset` to take the name from)"));
+        }
+    };
+    let mut spec = StrategySpec { name, ..base };
+    if let Some(q) = raw.queue {
+        spec.queue = match q {
+            RawQueue::Fifo => QueueDiscipline::Fifo,
+            RawQueue::Priority => QueueDiscipline::Priority,
+        };
+    }
+    if let Some(c) = raw.concurrency {
+        spec.concurrency = match c {
+            RawConcurrency::Unbounded => Concurrency::Unbounded,
+            RawConcurrency::Fixed(0) => return Err(cx.err(loc, "concurrency.fixed must be >= 1")),
+            RawConcurrency::Fixed(n) => Concurrency::Fixed(n),
+        };
+    }
+    if let Some(p) = &raw.pacing {
+        spec.pacing = match p {
+            RawPacing::None => PacingSpec::None,
+            RawPacing::TokenBucket { fraction } => {
+                let prev = match spec.pacing {
+                    PacingSpec::TokenBucket { fraction } => fraction,
+                    _ => 0.8,
+                };
+                let f = fraction.unwrap_or(prev);
+                if !(f > 0.0 && f <= 1.0) {
+                    return Err(cx.err(loc, format!("pacing.token_bucket.fraction must be in (0, 1], got {f}")));
+                }
+                PacingSpec::TokenBucket { fraction: f }
+            }
+            RawPacing::HeaderDriven { safety_tokens } => {
+                let prev = match spec.pacing {
+                    PacingSpec::HeaderDriven { safety_tokens } => safety_tokens,
+                    _ => 500,
+                };
+                PacingSpec::HeaderDriven {
+                    safety_tokens: safety_tokens.unwrap_or(prev),
+                }
+            }
+        };
+    }
+    if let Some(r) = &raw.retry {
+        spec.retry = retry(cx, loc, r, spec.retry)?;
+    }
+    if let Some(b) = raw.background_reserve {
+        if !(0.0..1.0).contains(&b) {
+            return Err(cx.err(loc, format!("background_reserve must be in [0, 1), got {b}")));
+        }
+        spec.background_reserve = b;
+    }
+    Ok(spec)
+}
+
+/// Merges a retry override into the preset's policy, field by field when the
+/// kind is the same.
+fn retry(cx: &Cx, loc: &Location, r: &RawRetry, prev: RetryPolicy) -> Result<RetryPolicy, ScenarioError> {
+    Ok(match r {
+        RawRetry::None => RetryPolicy::None,
+        RawRetry::Immediate { max_retries } => RetryPolicy::FixedDelay {
+            delay: SimTime::ZERO,
+            max_retries: max_retries.unwrap_or(prev.max_retries().max(1)),
+            honor_retry_after: false,
+        },
+        RawRetry::FixedDelay {
+            delay,
+            max_retries,
+            honor_retry_after,
+        } => {
+            let (d0, m0, h0) = match prev {
+                RetryPolicy::FixedDelay {
+                    delay,
+                    max_retries,
+                    honor_retry_after,
+                } => (delay, max_retries, honor_retry_after),
+                _ => (SimTime::ZERO, 10, false),
+            };
+            RetryPolicy::FixedDelay {
+                delay: delay.map_or(d0, |d| d.0),
+                max_retries: max_retries.unwrap_or(m0),
+                honor_retry_after: honor_retry_after.unwrap_or(h0),
+            }
+        }
+        RawRetry::Backoff {
+            base,
+            cap,
+            max_retries,
+            jitter,
+            honor_retry_after,
+        } => {
+            let b0 = match prev {
+                RetryPolicy::Backoff(b) => b,
+                _ => Backoff::default(),
+            };
+            let b = Backoff {
+                base: base.map_or(b0.base, |d| d.0),
+                cap: cap.map_or(b0.cap, |d| d.0),
+                max_retries: max_retries.unwrap_or(b0.max_retries),
+                jitter: jitter.map_or(b0.jitter, |j| match j {
+                    RawJitter::None => Jitter::None,
+                    RawJitter::Full => Jitter::Full,
+                    RawJitter::Equal => Jitter::Equal,
+                    RawJitter::Decorrelated => Jitter::Decorrelated,
+                }),
+                honor_retry_after: honor_retry_after.unwrap_or(b0.honor_retry_after),
+            };
+            if b.base == SimTime::ZERO || b.cap < b.base {
+                return Err(cx.err(loc, "retry.backoff needs base > 0 and cap >= base"));
+            }
+            RetryPolicy::Backoff(b)
+        }
+    })
+}

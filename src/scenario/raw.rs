@@ -1,0 +1,379 @@
+//! The scenario file as written: serde types that mirror the YAML.
+//!
+//! Everything is `deny_unknown_fields`, enums are externally tagged (single-key
+//! maps) and values that need a second look carry their location
+//! (`Spanned`), so every error can point at `file:line:column`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use serde_saphyr::Spanned;
+
+use crate::engine::SimTime;
+use crate::model::{Algorithm, OtpmAccounting};
+
+/// A duration written as `90s`, `1h 30m`, `250ms`, or a number of seconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Dur(pub SimTime);
+
+impl<'de> Deserialize<'de> for Dur {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Dur, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Dur;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a duration such as `90s`, `15m`, `1h 30m` or a number of seconds")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Dur, E> {
+                humantime::parse_duration(s.trim())
+                    .map(|d| Dur(SimTime(d.as_nanos().min(u64::MAX as u128) as u64)))
+                    .map_err(|e| {
+                        E::custom(format!(
+                            "invalid duration `{s}` ({e}); expected e.g. `90s`, `15m`, `1h 30m`"
+                        ))
+                    })
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Dur, E> {
+                Ok(Dur(SimTime::from_secs(v)))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Dur, E> {
+                if v < 0 {
+                    return Err(E::custom(format!("duration must not be negative, got {v}")));
+                }
+                Ok(Dur(SimTime::from_secs(v as u64)))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Dur, E> {
+                if !(v.is_finite() && v >= 0.0) {
+                    return Err(E::custom(format!("duration must be >= 0 seconds, got {v}")));
+                }
+                Ok(Dur(SimTime::from_secs_f64(v)))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Top level of a scenario file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub seed: Option<u64>,
+    pub duration: Spanned<Dur>,
+    #[serde(default)]
+    pub drain: Option<Dur>,
+    #[serde(default)]
+    pub tier: Option<Spanned<String>>,
+    #[serde(default)]
+    pub limiter: Option<RawLimiter>,
+    #[serde(default)]
+    pub pools: BTreeMap<String, Spanned<RawLimits>>,
+    #[serde(default)]
+    pub latency: Option<RawLatency>,
+    #[serde(default)]
+    pub overload: Option<RawOverload>,
+    #[serde(default)]
+    pub classes: Option<Vec<String>>,
+    pub streams: Spanned<Vec<RawStream>>,
+    #[serde(default)]
+    pub strategies: Option<Spanned<Vec<Spanned<RawStrategy>>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLimiter {
+    #[serde(default)]
+    pub algorithm: Option<Algorithm>,
+    #[serde(default)]
+    pub burst: Option<Spanned<Dur>>,
+    #[serde(default)]
+    pub otpm_accounting: Option<OtpmAccounting>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLimits {
+    #[serde(default)]
+    pub rpm: Option<u64>,
+    #[serde(default)]
+    pub itpm: Option<u64>,
+    #[serde(default)]
+    pub otpm: Option<u64>,
+    #[serde(default)]
+    pub max_concurrent: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLatency {
+    #[serde(default)]
+    pub network_rtt: Option<Dur>,
+    #[serde(default)]
+    pub noise_sigma: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub models: BTreeMap<String, Spanned<RawModelLatency>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawModelLatency {
+    #[serde(default)]
+    pub ttft: Option<Dur>,
+    #[serde(default)]
+    pub output_tokens_per_s: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOverload {
+    #[serde(default)]
+    pub probability: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub windows: Vec<Spanned<RawOverloadWindow>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOverloadWindow {
+    pub start: Dur,
+    pub end: Dur,
+    pub probability: f64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStream {
+    pub name: Spanned<String>,
+    pub model: Spanned<String>,
+    #[serde(default)]
+    pub class: Option<String>,
+    #[serde(default)]
+    pub arrivals: Option<Spanned<RawArrivals>>,
+    #[serde(default)]
+    pub spikes: Vec<Spanned<RawSpike>>,
+    pub input_tokens: Spanned<RawTokens>,
+    pub output_tokens: Spanned<RawTokens>,
+    #[serde(default)]
+    pub max_tokens: Option<Spanned<RawTokens>>,
+    #[serde(default)]
+    pub prompt_cache: Option<Spanned<RawPromptCache>>,
+    #[serde(default)]
+    pub deadline: Option<Dur>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub enum RawArrivals {
+    Poisson {
+        rate_per_min: f64,
+    },
+    Bursts {
+        base_per_min: f64,
+        burst_per_min: f64,
+        burst_length: Dur,
+        period: Dur,
+        #[serde(default)]
+        offset: Option<Dur>,
+    },
+    Diurnal {
+        rate_per_min: f64,
+        #[serde(default)]
+        hourly: Option<Vec<f64>>,
+        #[serde(default)]
+        peak_hour: Option<f64>,
+        #[serde(default)]
+        peak_to_trough: Option<f64>,
+    },
+    None,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSpike {
+    pub at: Dur,
+    pub count: u64,
+    #[serde(default)]
+    pub over: Option<Dur>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPromptCache {
+    pub prefix_tokens: u64,
+    pub hit_rate: f64,
+}
+
+/// A token distribution: a bare number is a constant.
+#[derive(Debug)]
+pub enum RawTokens {
+    Constant(u64),
+    Dist(RawDist),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub enum RawDist {
+    Constant(u64),
+    Uniform { min: u64, max: u64 },
+    Lognormal { median: f64, sigma: f64 },
+    Empirical { values: Vec<u64>, weights: Vec<f64> },
+}
+
+impl<'de> Deserialize<'de> for RawTokens {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<RawTokens, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawTokens;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(
+                    "a token count or one of {constant: N}, {uniform: {min, max}}, \
+                     {lognormal: {median, sigma}}, {empirical: {values, weights}}",
+                )
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawTokens, E> {
+                Ok(RawTokens::Constant(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawTokens, E> {
+                Err(E::custom(format!("token count must not be negative, got {v}")))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawTokens, A::Error> {
+                RawDist::deserialize(de::value::MapAccessDeserializer::new(map)).map(RawTokens::Dist)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A strategy entry: a preset name, or a map of layers.
+#[derive(Debug, Default)]
+pub struct RawStrategy {
+    pub name: Option<String>,
+    pub preset: Option<String>,
+    pub queue: Option<RawQueue>,
+    pub concurrency: Option<RawConcurrency>,
+    pub pacing: Option<RawPacing>,
+    pub retry: Option<RawRetry>,
+    pub background_reserve: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStrategyMap {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    preset: Option<String>,
+    #[serde(default)]
+    queue: Option<RawQueue>,
+    #[serde(default)]
+    concurrency: Option<RawConcurrency>,
+    #[serde(default)]
+    pacing: Option<RawPacing>,
+    #[serde(default)]
+    retry: Option<RawRetry>,
+    #[serde(default)]
+    background_reserve: Option<f64>,
+}
+
+impl<'de> Deserialize<'de> for RawStrategy {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<RawStrategy, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawStrategy;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a preset name or a map with name/preset/queue/concurrency/pacing/retry")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<RawStrategy, E> {
+                Ok(RawStrategy {
+                    preset: Some(s.to_string()),
+                    ..Default::default()
+                })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawStrategy, A::Error> {
+                let m = RawStrategyMap::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(RawStrategy {
+                    name: m.name,
+                    preset: m.preset,
+                    queue: m.queue,
+                    concurrency: m.concurrency,
+                    pacing: m.pacing,
+                    retry: m.retry,
+                    background_reserve: m.background_reserve,
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawQueue {
+    Fifo,
+    Priority,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub enum RawConcurrency {
+    Unbounded,
+    Fixed(u32),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub enum RawPacing {
+    None,
+    TokenBucket {
+        #[serde(default)]
+        fraction: Option<f64>,
+    },
+    HeaderDriven {
+        #[serde(default)]
+        safety_tokens: Option<u64>,
+    },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub enum RawRetry {
+    None,
+    Immediate {
+        #[serde(default)]
+        max_retries: Option<u32>,
+    },
+    FixedDelay {
+        #[serde(default)]
+        delay: Option<Dur>,
+        #[serde(default)]
+        max_retries: Option<u32>,
+        #[serde(default)]
+        honor_retry_after: Option<bool>,
+    },
+    Backoff {
+        #[serde(default)]
+        base: Option<Dur>,
+        #[serde(default)]
+        cap: Option<Dur>,
+        #[serde(default)]
+        max_retries: Option<u32>,
+        #[serde(default)]
+        jitter: Option<RawJitter>,
+        #[serde(default)]
+        honor_retry_after: Option<bool>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawJitter {
+    None,
+    Full,
+    Equal,
+    Decorrelated,
+}

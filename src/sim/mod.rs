@@ -1,0 +1,367 @@
+//! One simulated run: the workload, a client strategy and the provider wired
+//! onto the event engine.
+
+pub mod seed;
+
+use rand::distr::Distribution;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::LogNormal;
+
+use crate::engine::{EventId, EventQueue, SimTime};
+use crate::metrics::{Failure, RunMetrics, Tokens};
+use crate::model::{Attempt, PoolLimits, Provider, ProviderConfig, Response, Status};
+use crate::strategy::{Client, ClientRequest, Cost, Decision, Poll, StrategySpec};
+use crate::workload::{LogicalRequest, StreamGen, StreamSpec};
+
+/// Everything a run needs besides the strategy.
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    /// Master seed.
+    pub seed: u64,
+    /// Arrivals stop at this time.
+    pub horizon: SimTime,
+    /// Extra time after the horizon for in-flight work to finish.
+    pub drain: SimTime,
+    /// The provider.
+    pub provider: ProviderConfig,
+    /// The workload.
+    pub streams: Vec<StreamSpec>,
+    /// Names of the priority classes, most important first.
+    pub classes: Vec<String>,
+    /// Limits the client is configured with, per pool (for client-side buckets).
+    pub client_limits: Vec<PoolLimits>,
+    /// Sigma of the lognormal noise on service time (0: none).
+    pub latency_noise_sigma: f64,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Event {
+    Arrival(u16),
+    Wake,
+    Response(u32),
+    RetryReady(u32),
+    Deadline(u32, u32),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    Queued,
+    InFlight,
+    Backoff,
+}
+
+struct Live {
+    req: LogicalRequest,
+    client: ClientRequest,
+    phase: Phase,
+    retries: u32,
+    previous_delay: SimTime,
+    cost: Cost,
+    response: Option<Response>,
+    service_factor: f64,
+    expired: bool,
+    retry_event: Option<EventId>,
+    deadline_event: Option<EventId>,
+}
+
+struct Slot {
+    generation: u32,
+    live: Option<Live>,
+}
+
+/// The state of one run.
+struct Run<'a> {
+    cfg: &'a SimConfig,
+    queue: EventQueue<Event>,
+    provider: Provider,
+    client: Client,
+    streams: Vec<StreamGen>,
+    noise: Vec<(ChaCha8Rng, Option<LogNormal<f64>>)>,
+    slots: Vec<Slot>,
+    free: Vec<u32>,
+    wake: Option<(SimTime, EventId)>,
+    next_seq: u64,
+    metrics: RunMetrics,
+}
+
+/// Simulates `strategy` against the scenario in `cfg`.
+pub fn run(cfg: &SimConfig, strategy: &StrategySpec) -> Result<RunMetrics, String> {
+    let mut streams = Vec::with_capacity(cfg.streams.len());
+    let mut noise = Vec::with_capacity(cfg.streams.len());
+    for (i, s) in cfg.streams.iter().enumerate() {
+        let arrivals = seed::stream(cfg.seed, &format!("stream/{}/arrivals", s.name));
+        let sizes = seed::stream(cfg.seed, &format!("stream/{}/sizes", s.name));
+        streams.push(StreamGen::new(i as u16, s.clone(), cfg.horizon, arrivals, sizes)?);
+        let dist = (cfg.latency_noise_sigma > 0.0)
+            .then(|| LogNormal::new(0.0, cfg.latency_noise_sigma))
+            .transpose()
+            .map_err(|e| format!("latency noise: {e}"))?;
+        noise.push((
+            seed::stream(cfg.seed, &format!("stream/{}/latency", s.name)),
+            dist,
+        ));
+    }
+    let provider = Provider::new(
+        cfg.provider.clone(),
+        seed::stream(cfg.seed, "provider/overload"),
+    );
+    let client = Client::new(
+        strategy.clone(),
+        &cfg.client_limits,
+        seed::stream(cfg.seed, &format!("strategy/{}/jitter", strategy.name)),
+    );
+    let mut run = Run {
+        cfg,
+        queue: EventQueue::new(),
+        provider,
+        client,
+        streams,
+        noise,
+        slots: Vec::new(),
+        free: Vec::new(),
+        wake: None,
+        next_seq: 0,
+        metrics: RunMetrics::new(cfg.classes.len(), cfg.provider.models.len()),
+    };
+    for (i, s) in run.streams.iter().enumerate() {
+        if let Some(t) = s.peek() {
+            run.queue.schedule(t, Event::Arrival(i as u16));
+        }
+    }
+    let end = cfg.horizon + cfg.drain;
+    while let Some((now, ev)) = run.queue.pop_until(end) {
+        run.handle(now, ev);
+    }
+    run.finish();
+    Ok(run.metrics)
+}
+
+impl Run<'_> {
+    fn handle(&mut self, now: SimTime, ev: Event) {
+        match ev {
+            Event::Arrival(s) => self.arrive(s),
+            Event::Wake => self.wake = None,
+            Event::Response(id) => self.respond(now, id),
+            Event::RetryReady(id) => {
+                let live = self.live_mut(id);
+                live.retry_event = None;
+                live.phase = Phase::Queued;
+                let c = live.client;
+                self.client.enqueue(c);
+            }
+            Event::Deadline(id, generation) => self.expire(now, id, generation),
+        }
+        self.dispatch(now);
+    }
+
+    fn live_mut(&mut self, id: u32) -> &mut Live {
+        self.slots[id as usize].live.as_mut().expect("live request")
+    }
+
+    fn arrive(&mut self, s: u16) {
+        let stream = &mut self.streams[s as usize];
+        let Some(req) = stream.next_request() else {
+            return;
+        };
+        if let Some(t) = stream.peek() {
+            self.queue.schedule(t, Event::Arrival(s));
+        }
+        let (rng, dist) = &mut self.noise[s as usize];
+        let service_factor = dist.as_ref().map_or(1.0, |d| d.sample(rng));
+        let model = &self.cfg.provider.models[req.model as usize];
+        let id = match self.free.pop() {
+            Some(id) => id,
+            None => {
+                self.slots.push(Slot {
+                    generation: 0,
+                    live: None,
+                });
+                (self.slots.len() - 1) as u32
+            }
+        };
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let client = ClientRequest {
+            id,
+            pool: model.pool as u16,
+            class: req.class,
+            arrival: req.arrival,
+            seq,
+            input_tokens: req.input_tokens + req.cache_read_tokens + req.cache_write_tokens,
+            max_tokens: req.max_tokens,
+        };
+        let slot = &mut self.slots[id as usize];
+        slot.generation = slot.generation.wrapping_add(1);
+        let generation = slot.generation;
+        let deadline_event = req
+            .deadline
+            .map(|d| self.queue.schedule(d, Event::Deadline(id, generation)));
+        self.slots[id as usize].live = Some(Live {
+            req,
+            client,
+            phase: Phase::Queued,
+            retries: 0,
+            previous_delay: SimTime::ZERO,
+            cost: [0; 3],
+            response: None,
+            service_factor,
+            expired: false,
+            retry_event: None,
+            deadline_event,
+        });
+        self.metrics.classes[req.class as usize].requests += 1;
+        self.client.enqueue(client);
+    }
+
+    fn dispatch(&mut self, now: SimTime) {
+        loop {
+            match self.client.poll(now) {
+                Poll::Send { request, cost } => self.send(now, request.id, cost),
+                Poll::Wait(t) => {
+                    match self.wake {
+                        Some((wt, _)) if wt <= t => {}
+                        other => {
+                            if let Some((_, id)) = other {
+                                self.queue.cancel(id);
+                            }
+                            let id = self.queue.schedule(t, Event::Wake);
+                            self.wake = Some((t, id));
+                        }
+                    }
+                    break;
+                }
+                Poll::Idle => break,
+            }
+        }
+        let q = self.client.queued() as u64;
+        self.metrics.peak_queue = self.metrics.peak_queue.max(q);
+        let f = self.client.in_flight() as u64;
+        self.metrics.peak_in_flight = self.metrics.peak_in_flight.max(f);
+    }
+
+    fn send(&mut self, now: SimTime, id: u32, cost: Cost) {
+        let live = self.slots[id as usize].live.as_mut().expect("live request");
+        live.phase = Phase::InFlight;
+        live.cost = cost;
+        let r = &live.req;
+        let attempt = Attempt {
+            model: r.model,
+            input_tokens: r.input_tokens,
+            cache_read_tokens: r.cache_read_tokens,
+            cache_write_tokens: r.cache_write_tokens,
+            max_tokens: r.max_tokens,
+            output_tokens: r.output_tokens,
+            service_factor: live.service_factor,
+        };
+        let class = r.class as usize;
+        let response = self.provider.handle(now, &attempt);
+        live.response = Some(response);
+        self.metrics.classes[class].attempts += 1;
+        self.queue.schedule(response.received_at, Event::Response(id));
+    }
+
+    fn respond(&mut self, now: SimTime, id: u32) {
+        let live = self.slots[id as usize].live.as_mut().expect("live request");
+        let response = live.response.take().expect("response in flight");
+        let class = live.req.class as usize;
+        let m = &mut self.metrics.classes[class];
+        match response.status {
+            Status::RateLimited(d) => m.rate_limited_by(d),
+            Status::Overloaded => m.overloaded += 1,
+            _ => {}
+        }
+        if let Some(u) = response.usage {
+            // Billed whether or not the client still wants the answer.
+            m.tokens_by_model[live.req.model as usize].add(&Tokens {
+                input: u.input_tokens,
+                output: u.output_tokens,
+                cache_read: u.cache_read_input_tokens,
+                cache_write: u.cache_creation_input_tokens,
+            });
+        }
+        let decision = self.client.on_response(
+            now,
+            &live.client,
+            live.cost,
+            &response,
+            live.retries,
+            live.previous_delay,
+        );
+        let past_deadline = live.expired || live.req.deadline.is_some_and(|d| now > d);
+        match decision {
+            Decision::Done if past_deadline => self.close(id, Err(Failure::Deadline)),
+            Decision::Done => {
+                let latency = now - live.req.arrival;
+                self.close(id, Ok(latency))
+            }
+            Decision::Retry(_) if past_deadline => self.close(id, Err(Failure::Deadline)),
+            Decision::Retry(delay) => {
+                let at = now + delay;
+                if live.req.deadline.is_some_and(|d| at > d) {
+                    return self.close(id, Err(Failure::Deadline));
+                }
+                live.retries += 1;
+                live.previous_delay = delay;
+                live.phase = Phase::Backoff;
+                live.retry_event = Some(self.queue.schedule(at, Event::RetryReady(id)));
+            }
+            Decision::GiveUp => {
+                let why = match response.status {
+                    Status::TooLarge(_) => Failure::TooLarge,
+                    _ if past_deadline => Failure::Deadline,
+                    _ => Failure::GaveUp,
+                };
+                self.close(id, Err(why))
+            }
+        }
+    }
+
+    fn expire(&mut self, _now: SimTime, id: u32, generation: u32) {
+        let slot = &mut self.slots[id as usize];
+        if slot.generation != generation {
+            return;
+        }
+        let Some(live) = slot.live.as_mut() else {
+            return;
+        };
+        live.deadline_event = None;
+        match live.phase {
+            Phase::InFlight => live.expired = true,
+            Phase::Queued => {
+                let (pool, cid) = (live.client.pool, live.client.id);
+                self.client.withdraw(pool, cid);
+                self.close(id, Err(Failure::Deadline));
+            }
+            Phase::Backoff => {
+                if let Some(e) = live.retry_event.take() {
+                    self.queue.cancel(e);
+                }
+                self.close(id, Err(Failure::Deadline));
+            }
+        }
+    }
+
+    /// Ends a logical request and frees its slot.
+    fn close(&mut self, id: u32, outcome: Result<SimTime, Failure>) {
+        let live = self.slots[id as usize].live.take().expect("live request");
+        if let Some(e) = live.deadline_event {
+            self.queue.cancel(e);
+        }
+        let m = &mut self.metrics.classes[live.req.class as usize];
+        match outcome {
+            Ok(latency) => m.succeed(latency),
+            Err(why) => m.fail(why),
+        }
+        self.free.push(id);
+    }
+
+    /// Whatever is still queued, backing off or in flight at the end failed.
+    fn finish(&mut self) {
+        for slot in &mut self.slots {
+            if let Some(live) = slot.live.take() {
+                self.metrics.classes[live.req.class as usize].fail(Failure::Unfinished);
+            }
+        }
+        self.metrics.events = self.queue.processed();
+    }
+}

@@ -1,0 +1,247 @@
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use rand_chacha::ChaCha8Rng;
+
+use super::pacing::{Cost, Pacer};
+use super::{Concurrency, QueueDiscipline, StrategySpec};
+use crate::engine::SimTime;
+use crate::model::{PoolLimits, Response, Status};
+
+/// A request handed to the client: what a caller knows before sending.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientRequest {
+    /// Caller's handle for the request.
+    pub id: u32,
+    /// Pool its model belongs to.
+    pub pool: u16,
+    /// Priority class (0 is the most important).
+    pub class: u8,
+    /// Arrival time of the logical request (retries keep it).
+    pub arrival: SimTime,
+    /// Arrival sequence number, to break ties.
+    pub seq: u64,
+    /// All input tokens, cached or not (the client cannot know hits ahead).
+    pub input_tokens: u64,
+    /// `max_tokens`.
+    pub max_tokens: u64,
+}
+
+/// What the client wants to do next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Poll {
+    /// Send this request now; `cost` is what the pacer charged for it.
+    Send {
+        /// The request.
+        request: ClientRequest,
+        /// The pacer's estimate, to hand back with the response.
+        cost: Cost,
+    },
+    /// Nothing can go before this time.
+    Wait(SimTime),
+    /// Nothing to do until a response or an arrival.
+    Idle,
+}
+
+/// What to do with a request after a response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// It succeeded.
+    Done,
+    /// Re-queue it after this delay.
+    Retry(SimTime),
+    /// Stop trying.
+    GiveUp,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Key {
+    rank: u8,
+    arrival: SimTime,
+    seq: u64,
+}
+
+/// A running client strategy.
+pub struct Client {
+    spec: StrategySpec,
+    queues: Vec<BinaryHeap<Reverse<(Key, u32)>>>,
+    waiting: Vec<Vec<Option<ClientRequest>>>,
+    in_flight: u32,
+    queued: usize,
+    pacer: Pacer,
+    output_seen: Vec<(u64, u64)>,
+    rng: ChaCha8Rng,
+}
+
+impl Client {
+    /// A client for pools with the given (configured) limits; `rng` draws jitter.
+    pub fn new(spec: StrategySpec, limits: &[PoolLimits], rng: ChaCha8Rng) -> Client {
+        Client {
+            pacer: Pacer::new(spec.pacing, limits),
+            spec,
+            queues: vec![BinaryHeap::new(); limits.len()],
+            waiting: vec![Vec::new(); limits.len()],
+            in_flight: 0,
+            queued: 0,
+            output_seen: vec![(0, 0); limits.len()],
+            rng,
+        }
+    }
+
+    /// The strategy.
+    pub fn spec(&self) -> &StrategySpec {
+        &self.spec
+    }
+
+    /// Requests waiting in the client's queues.
+    pub fn queued(&self) -> usize {
+        self.queued
+    }
+
+    /// Requests sent and not yet answered.
+    pub fn in_flight(&self) -> u32 {
+        self.in_flight
+    }
+
+    /// Puts a request (new or retried) in its queue.
+    pub fn enqueue(&mut self, r: ClientRequest) {
+        let rank = match self.spec.queue {
+            QueueDiscipline::Fifo => 0,
+            QueueDiscipline::Priority => r.class,
+        };
+        let key = Key {
+            rank,
+            arrival: r.arrival,
+            seq: r.seq,
+        };
+        let slots = &mut self.waiting[r.pool as usize];
+        let slot = r.id as usize;
+        if slots.len() <= slot {
+            slots.resize(slot + 1, None);
+        }
+        slots[slot] = Some(r);
+        self.queues[r.pool as usize].push(Reverse((key, r.id)));
+        self.queued += 1;
+    }
+
+    /// Removes a queued request (deadline passed). Returns whether it was queued.
+    pub fn withdraw(&mut self, pool: u16, id: u32) -> bool {
+        let slot = self.waiting[pool as usize].get_mut(id as usize);
+        match slot {
+            Some(s @ Some(_)) => {
+                *s = None;
+                self.queued -= 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn output_estimate(&self, pool: usize, max_tokens: u64) -> u64 {
+        let (sum, n) = self.output_seen[pool];
+        if n == 0 {
+            max_tokens
+        } else {
+            sum.div_ceil(n).min(max_tokens)
+        }
+    }
+
+    fn permits_for(&self, class: u8) -> u32 {
+        match self.spec.concurrency {
+            Concurrency::Unbounded => u32::MAX,
+            Concurrency::Fixed(n) if class > 0 && self.spec.background_reserve > 0.0 => {
+                ((n as f64 * (1.0 - self.spec.background_reserve)).floor() as u32).max(1)
+            }
+            Concurrency::Fixed(n) => n,
+        }
+    }
+
+    /// Decides what to send next at `now`.
+    pub fn poll(&mut self, now: SimTime) -> Poll {
+        let mut best: Option<(Key, usize, Cost)> = None;
+        let mut wake = SimTime::MAX;
+        for pool in 0..self.queues.len() {
+            // Drop withdrawn heads.
+            while let Some(Reverse((_, id))) = self.queues[pool].peek() {
+                if self.waiting[pool][*id as usize].is_some() {
+                    break;
+                }
+                self.queues[pool].pop();
+            }
+            let Some(&Reverse((key, id))) = self.queues[pool].peek() else {
+                continue;
+            };
+            let r = self.waiting[pool][id as usize].expect("live head");
+            if self.in_flight >= self.permits_for(r.class) {
+                continue;
+            }
+            let reserve = if r.class > 0 {
+                self.spec.background_reserve
+            } else {
+                0.0
+            };
+            let cost = [1, r.input_tokens, self.output_estimate(pool, r.max_tokens)];
+            let t = self.pacer.ready_at(now, pool, cost, reserve);
+            if t <= now {
+                if best.is_none_or(|(k, _, _)| key < k) {
+                    best = Some((key, pool, cost));
+                }
+            } else {
+                wake = wake.min(t);
+            }
+        }
+        match best {
+            Some((_, pool, cost)) => {
+                let Reverse((_, id)) = self.queues[pool].pop().expect("head");
+                let request = self.waiting[pool][id as usize].take().expect("live head");
+                self.queued -= 1;
+                self.in_flight += 1;
+                self.pacer.charge(now, pool, cost);
+                Poll::Send { request, cost }
+            }
+            None if wake < SimTime::MAX => Poll::Wait(wake),
+            None => Poll::Idle,
+        }
+    }
+
+    /// Learns from a response and decides the request's fate. `retries` is how
+    /// many retries it already had, `previous_delay` the last backoff used.
+    pub fn on_response(
+        &mut self,
+        now: SimTime,
+        request: &ClientRequest,
+        cost: Cost,
+        response: &Response,
+        retries: u32,
+        previous_delay: SimTime,
+    ) -> Decision {
+        self.in_flight -= 1;
+        let pool = request.pool as usize;
+        self.pacer.observe(now, pool, cost, response);
+        match response.status {
+            Status::Ok => {
+                if let Some(u) = response.usage {
+                    let s = &mut self.output_seen[pool];
+                    s.0 += u.output_tokens;
+                    s.1 += 1;
+                }
+                Decision::Done
+            }
+            Status::TooLarge(_) => Decision::GiveUp,
+            Status::RateLimited(_) | Status::Overloaded => {
+                if !response.should_retry {
+                    return Decision::GiveUp;
+                }
+                let retry_after = response.retry_after_s.map(SimTime::from_secs);
+                match self
+                    .spec
+                    .retry
+                    .delay(retries, previous_delay, retry_after, &mut self.rng)
+                {
+                    Some(d) => Decision::Retry(d),
+                    None => Decision::GiveUp,
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! Pacing layers: hold a request until the client believes it fits.
+
+use std::collections::VecDeque;
+
+use crate::engine::SimTime;
+use crate::model::bucket::{SCALE, TokenBucket};
+use crate::model::{LimitHeader, PoolLimits, Response, Status};
+
+/// What a request is expected to cost: requests, input tokens, output tokens.
+pub type Cost = [u64; 3];
+
+/// How the client paces its sends.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum PacingSpec {
+    /// Send as soon as the queue and concurrency allow.
+    None,
+    /// Client-side buckets at `fraction` of the configured tier limits.
+    TokenBucket {
+        /// Share of each limit the client allows itself.
+        fraction: f64,
+    },
+    /// Learn the limits and headroom from response headers.
+    HeaderDriven {
+        /// Tokens kept in reserve against header rounding (to the nearest thousand).
+        safety_tokens: u64,
+    },
+}
+
+/// Per-pool state of the header-driven pacer.
+#[derive(Clone, Debug, Default)]
+struct HeaderEstimate {
+    /// Local buckets seeded from the newest headers; `None` before any response.
+    buckets: Option<[Option<TokenBucket>; 3]>,
+    observed_at: SimTime,
+    /// Sends since `observed_at`, replayed when newer headers arrive.
+    sends: VecDeque<(SimTime, Cost)>,
+    probe_in_flight: bool,
+    paused_until: SimTime,
+}
+
+/// The running pacer.
+#[derive(Clone, Debug)]
+pub enum Pacer {
+    /// No pacing.
+    None,
+    /// Client-side token buckets per pool.
+    Budget {
+        /// Per pool: RPM, ITPM, OTPM buckets (absent where unlimited).
+        buckets: Vec<[Option<TokenBucket>; 3]>,
+    },
+    /// Header-driven estimates per pool.
+    Headers {
+        /// Per-pool estimates.
+        pools: Vec<HeaderEstimateBox>,
+        /// Tokens held back against rounding.
+        safety_tokens: u64,
+    },
+}
+
+/// Opaque per-pool header state.
+#[derive(Clone, Debug, Default)]
+pub struct HeaderEstimateBox(HeaderEstimate);
+
+const MINUTE: SimTime = SimTime(SimTime::NANOS_PER_MIN);
+
+impl Pacer {
+    /// A pacer for `limits.len()` pools. Only the token-bucket pacer reads the
+    /// limits: they are what the user configured the client with.
+    pub fn new(spec: PacingSpec, limits: &[PoolLimits]) -> Pacer {
+        match spec {
+            PacingSpec::None => Pacer::None,
+            PacingSpec::TokenBucket { fraction } => Pacer::Budget {
+                buckets: limits
+                    .iter()
+                    .map(|l| {
+                        [l.rpm, l.itpm, l.otpm].map(|x| {
+                            x.map(|limit| {
+                                let scaled = ((limit as f64) * fraction).floor().max(1.0) as u64;
+                                TokenBucket::new(scaled, MINUTE)
+                            })
+                        })
+                    })
+                    .collect(),
+            },
+            PacingSpec::HeaderDriven { safety_tokens } => Pacer::Headers {
+                pools: vec![HeaderEstimateBox::default(); limits.len()],
+                safety_tokens,
+            },
+        }
+    }
+
+    /// Earliest time a request of `cost` may be sent to `pool`, keeping
+    /// `reserve` (a share of each limit) free for more important classes.
+    /// [`SimTime::MAX`] means "wait for a response".
+    pub fn ready_at(&mut self, now: SimTime, pool: usize, cost: Cost, reserve: f64) -> SimTime {
+        match self {
+            Pacer::None => now,
+            Pacer::Budget { buckets } => ready_at(&buckets[pool], now, cost, reserve),
+            Pacer::Headers { pools, .. } => {
+                let est = &mut pools[pool].0;
+                let Some(buckets) = &est.buckets else {
+                    // Nothing known yet: one probe at a time.
+                    return if est.probe_in_flight { SimTime::MAX } else { now };
+                };
+                ready_at(buckets, now, cost, reserve).max(est.paused_until)
+            }
+        }
+    }
+
+    /// Records a send.
+    pub fn charge(&mut self, now: SimTime, pool: usize, cost: Cost) {
+        match self {
+            Pacer::None => {}
+            Pacer::Budget { buckets } => debit(&mut buckets[pool], now, cost),
+            Pacer::Headers { pools, .. } => {
+                let est = &mut pools[pool].0;
+                match &mut est.buckets {
+                    None => est.probe_in_flight = true,
+                    Some(b) => {
+                        debit(b, now, cost);
+                        est.sends.push_back((now, cost));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Learns from a response to a request that was charged `cost`.
+    pub fn observe(&mut self, now: SimTime, pool: usize, cost: Cost, r: &Response) {
+        match self {
+            Pacer::None => {}
+            Pacer::Budget { buckets } => {
+                // Reconcile the estimate with what the server actually counted.
+                let actual: Cost = match (r.status, r.usage) {
+                    (Status::Ok, Some(u)) => [
+                        1,
+                        u.input_tokens + u.cache_creation_input_tokens,
+                        u.output_tokens,
+                    ],
+                    _ => [0, 0, 0],
+                };
+                for (i, b) in buckets[pool].iter_mut().enumerate() {
+                    if let Some(b) = b {
+                        let diff = cost[i] as i128 - actual[i] as i128;
+                        if diff > 0 {
+                            b.credit(now, diff * SCALE);
+                        } else if diff < 0 {
+                            b.debit(now, -diff * SCALE);
+                        }
+                    }
+                }
+            }
+            Pacer::Headers {
+                pools,
+                safety_tokens,
+            } => {
+                let est = &mut pools[pool].0;
+                est.probe_in_flight = false;
+                if let Some(s) = r.retry_after_s {
+                    let until = r.server_time + SimTime::from_secs(s);
+                    est.paused_until = est.paused_until.max(until);
+                }
+                if est.buckets.is_some() && r.server_time < est.observed_at {
+                    return; // stale: a newer response already arrived
+                }
+                let h = &r.headers;
+                let seed = |x: Option<LimitHeader>, safety: u64| {
+                    x.map(|x| {
+                        let level = x.remaining as i64 - safety as i64;
+                        TokenBucket::with_level(x.limit, MINUTE, level, r.server_time)
+                    })
+                };
+                let mut buckets = [
+                    seed(h.requests, 0),
+                    seed(h.input_tokens, *safety_tokens),
+                    seed(h.output_tokens, *safety_tokens),
+                ];
+                while est.sends.front().is_some_and(|(t, _)| *t <= r.server_time) {
+                    est.sends.pop_front();
+                }
+                for &(t, c) in &est.sends {
+                    debit(&mut buckets, t, c);
+                }
+                est.buckets = Some(buckets);
+                est.observed_at = r.server_time;
+            }
+        }
+    }
+}
+
+fn ready_at(buckets: &[Option<TokenBucket>; 3], now: SimTime, cost: Cost, reserve: f64) -> SimTime {
+    let mut t = now;
+    for (i, b) in buckets.iter().enumerate() {
+        let Some(b) = b else { continue };
+        let cap = b.capacity_scaled();
+        let held = (cap as f64 * reserve.clamp(0.0, 1.0)) as i128;
+        // A request larger than the whole budget waits for a full bucket.
+        let need = (cost[i] as i128 * SCALE + held).min(cap);
+        match b.wait_static(now, need) {
+            Some(w) => t = t.max(w),
+            None => return SimTime::MAX,
+        }
+    }
+    t
+}
+
+fn debit(buckets: &mut [Option<TokenBucket>; 3], now: SimTime, cost: Cost) {
+    for (i, b) in buckets.iter_mut().enumerate() {
+        if let Some(b) = b {
+            b.debit(now, cost[i] as i128 * SCALE);
+        }
+    }
+}

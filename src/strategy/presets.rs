@@ -1,0 +1,101 @@
+use super::{
+    Backoff, Concurrency, Jitter, PacingSpec, QueueDiscipline, RetryPolicy, StrategySpec,
+};
+use crate::engine::SimTime;
+
+/// The named strategies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Preset {
+    /// Resend on 429 after a fixed delay (default 0), up to 10 retries.
+    NaiveRetry,
+    /// Exponential backoff with full jitter, honouring `retry-after`.
+    ExponentialBackoff,
+    /// Client-side buckets at 80 % of the tier limits, plus backoff.
+    TokenBucket,
+    /// Paces from `remaining`/`reset`/`retry-after` headers, plus backoff.
+    HeaderDriven,
+    /// Priority queue with a concurrency cap and pacing that holds background
+    /// work when headroom is low.
+    PriorityQueue,
+    /// A fixed cap on concurrent requests plus backoff (the seeds' first fix).
+    Semaphore,
+}
+
+impl Preset {
+    /// Every preset, in report order.
+    pub const ALL: [Preset; 6] = [
+        Preset::NaiveRetry,
+        Preset::ExponentialBackoff,
+        Preset::TokenBucket,
+        Preset::HeaderDriven,
+        Preset::PriorityQueue,
+        Preset::Semaphore,
+    ];
+
+    /// The scenario spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::NaiveRetry => "naive_retry",
+            Preset::ExponentialBackoff => "exponential_backoff",
+            Preset::TokenBucket => "token_bucket",
+            Preset::HeaderDriven => "header_driven",
+            Preset::PriorityQueue => "priority_queue",
+            Preset::Semaphore => "semaphore",
+        }
+    }
+
+    /// Parses a scenario spelling.
+    pub fn from_name(name: &str) -> Option<Preset> {
+        Preset::ALL.into_iter().find(|p| p.name() == name)
+    }
+
+    /// The preset's layers.
+    pub fn spec(self) -> StrategySpec {
+        let backoff = RetryPolicy::Backoff(Backoff {
+            base: SimTime::from_secs(1),
+            cap: SimTime::from_secs(60),
+            max_retries: 8,
+            jitter: Jitter::Full,
+            honor_retry_after: true,
+        });
+        let base = StrategySpec {
+            name: self.name().to_string(),
+            preset: Some(self),
+            queue: QueueDiscipline::Fifo,
+            concurrency: Concurrency::Unbounded,
+            pacing: PacingSpec::None,
+            retry: backoff,
+            background_reserve: 0.0,
+        };
+        match self {
+            Preset::NaiveRetry => StrategySpec {
+                retry: RetryPolicy::FixedDelay {
+                    delay: SimTime::ZERO,
+                    max_retries: 10,
+                    honor_retry_after: false,
+                },
+                ..base
+            },
+            Preset::ExponentialBackoff => base,
+            Preset::TokenBucket => StrategySpec {
+                pacing: PacingSpec::TokenBucket { fraction: 0.8 },
+                ..base
+            },
+            Preset::HeaderDriven => StrategySpec {
+                pacing: PacingSpec::HeaderDriven { safety_tokens: 500 },
+                ..base
+            },
+            Preset::PriorityQueue => StrategySpec {
+                queue: QueueDiscipline::Priority,
+                concurrency: Concurrency::Fixed(16),
+                pacing: PacingSpec::TokenBucket { fraction: 0.9 },
+                background_reserve: 0.3,
+                ..base
+            },
+            Preset::Semaphore => StrategySpec {
+                concurrency: Concurrency::Fixed(5),
+                ..base
+            },
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! Token-count distributions.
+
+use rand::RngExt;
+use rand::distr::Distribution;
+use rand::distr::weighted::WeightedIndex;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::LogNormal;
+
+/// A distribution of token counts, as written in a scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TokenDist {
+    /// Always this many.
+    Constant(u64),
+    /// Uniform over `min..=max`.
+    Uniform {
+        /// Smallest value.
+        min: u64,
+        /// Largest value.
+        max: u64,
+    },
+    /// Log-normal with the given median and log-space sigma, rounded.
+    LogNormal {
+        /// Median (e^mu).
+        median: f64,
+        /// Standard deviation of the log.
+        sigma: f64,
+    },
+    /// Values with relative weights.
+    Empirical {
+        /// The values.
+        values: Vec<u64>,
+        /// Their weights (same length, not all zero).
+        weights: Vec<f64>,
+    },
+}
+
+/// A ready-to-draw sampler for a [`TokenDist`].
+#[derive(Clone, Debug)]
+pub enum TokenSampler {
+    /// See [`TokenDist::Constant`].
+    Constant(u64),
+    /// See [`TokenDist::Uniform`].
+    Uniform(u64, u64),
+    /// See [`TokenDist::LogNormal`].
+    LogNormal(LogNormal<f64>),
+    /// See [`TokenDist::Empirical`].
+    Empirical(Vec<u64>, WeightedIndex<f64>),
+}
+
+impl TokenDist {
+    /// Builds the sampler; fails with a message on impossible parameters.
+    pub fn sampler(&self) -> Result<TokenSampler, String> {
+        Ok(match self {
+            TokenDist::Constant(n) => TokenSampler::Constant(*n),
+            TokenDist::Uniform { min, max } => {
+                if min > max {
+                    return Err(format!("uniform: min {min} is larger than max {max}"));
+                }
+                TokenSampler::Uniform(*min, *max)
+            }
+            TokenDist::LogNormal { median, sigma } => {
+                if !(median.is_finite() && *median > 0.0) {
+                    return Err(format!("lognormal: median must be > 0, got {median}"));
+                }
+                if !(sigma.is_finite() && *sigma >= 0.0) {
+                    return Err(format!("lognormal: sigma must be >= 0, got {sigma}"));
+                }
+                TokenSampler::LogNormal(
+                    LogNormal::new(median.ln(), *sigma).map_err(|e| format!("lognormal: {e}"))?,
+                )
+            }
+            TokenDist::Empirical { values, weights } => {
+                if values.is_empty() || values.len() != weights.len() {
+                    return Err(format!(
+                        "empirical: needs as many weights as values and at least one \
+                         (got {} values, {} weights)",
+                        values.len(),
+                        weights.len()
+                    ));
+                }
+                let idx = WeightedIndex::new(weights.iter().copied())
+                    .map_err(|e| format!("empirical: invalid weights ({e})"))?;
+                TokenSampler::Empirical(values.clone(), idx)
+            }
+        })
+    }
+
+    /// The distribution's mean, for capacity estimates and reports.
+    pub fn mean(&self) -> f64 {
+        match self {
+            TokenDist::Constant(n) => *n as f64,
+            TokenDist::Uniform { min, max } => (*min as f64 + *max as f64) / 2.0,
+            TokenDist::LogNormal { median, sigma } => median * (sigma * sigma / 2.0).exp(),
+            TokenDist::Empirical { values, weights } => {
+                let total: f64 = weights.iter().sum();
+                values
+                    .iter()
+                    .zip(weights)
+                    .map(|(v, w)| *v as f64 * w)
+                    .sum::<f64>()
+                    / total
+            }
+        }
+    }
+}
+
+impl TokenSampler {
+    /// Draws one count.
+    pub fn sample(&self, rng: &mut ChaCha8Rng) -> u64 {
+        match self {
+            TokenSampler::Constant(n) => *n,
+            TokenSampler::Uniform(a, b) => rng.random_range(*a..=*b),
+            TokenSampler::LogNormal(d) => {
+                let x: f64 = d.sample(rng);
+                x.round().clamp(0.0, 1e12) as u64
+            }
+            TokenSampler::Empirical(values, idx) => values[idx.sample(rng)],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn lognormal_median_is_the_median() {
+        let s = TokenDist::LogNormal {
+            median: 400.0,
+            sigma: 0.5,
+        }
+        .sampler()
+        .unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let mut v: Vec<u64> = (0..20_001).map(|_| s.sample(&mut rng)).collect();
+        v.sort_unstable();
+        let median = v[10_000] as f64;
+        assert!((median - 400.0).abs() < 8.0, "median {median}");
+    }
+
+    #[test]
+    fn empirical_follows_weights() {
+        let s = TokenDist::Empirical {
+            values: vec![10, 20],
+            weights: vec![3.0, 1.0],
+        }
+        .sampler()
+        .unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(2);
+        let tens = (0..40_000).filter(|_| s.sample(&mut rng) == 10).count();
+        assert!((tens as f64 / 40_000.0 - 0.75).abs() < 0.01);
+    }
+
+    #[test]
+    fn bad_parameters_are_rejected() {
+        assert!(TokenDist::Uniform { min: 5, max: 1 }.sampler().is_err());
+        assert!(
+            TokenDist::Empirical {
+                values: vec![1],
+                weights: vec![0.0]
+            }
+            .sampler()
+            .is_err()
+        );
+    }
+}

@@ -1,0 +1,13 @@
+//! The workload: named streams of logical requests.
+//!
+//! Every stream draws from its own seeded random streams, so the requests a
+//! run sees depend only on the scenario and seed, never on the strategy being
+//! simulated (common random numbers).
+
+mod arrivals;
+mod dist;
+mod stream;
+
+pub use arrivals::{ArrivalClock, ArrivalProcess, Spike};
+pub use dist::{TokenDist, TokenSampler};
+pub use stream::{LogicalRequest, PromptCache, StreamGen, StreamSpec};

@@ -1,0 +1,189 @@
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+
+use super::arrivals::{ArrivalClock, ArrivalProcess, Spike};
+use super::dist::{TokenDist, TokenSampler};
+use crate::engine::SimTime;
+
+/// A simple prompt-cache model: a fixed prefix that is read from the cache
+/// with probability `hit_rate` and written otherwise.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PromptCache {
+    /// Tokens in the cacheable prefix.
+    pub prefix_tokens: u64,
+    /// Chance that the prefix is a cache hit.
+    pub hit_rate: f64,
+}
+
+/// One traffic class as the scenario describes it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StreamSpec {
+    /// Stream name.
+    pub name: String,
+    /// Model index (into the provider's model list).
+    pub model: u16,
+    /// Priority class index (0 is the most important).
+    pub class: u8,
+    /// When requests arrive.
+    pub arrivals: ArrivalProcess,
+    /// Extra scheduled requests.
+    pub spikes: Vec<Spike>,
+    /// Uncached input tokens per request.
+    pub input_tokens: TokenDist,
+    /// Output tokens the model generates (capped at `max_tokens`).
+    pub output_tokens: TokenDist,
+    /// The request's `max_tokens`.
+    pub max_tokens: TokenDist,
+    /// Optional cacheable prefix.
+    pub prompt_cache: Option<PromptCache>,
+    /// Give up this long after arrival.
+    pub deadline: Option<SimTime>,
+}
+
+/// One logical request: what the user wants done.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LogicalRequest {
+    /// Index of the stream that produced it.
+    pub stream: u16,
+    /// Priority class.
+    pub class: u8,
+    /// Model index.
+    pub model: u16,
+    /// Arrival time.
+    pub arrival: SimTime,
+    /// Uncached input tokens.
+    pub input_tokens: u64,
+    /// Input tokens read from the cache (if it hits).
+    pub cache_read_tokens: u64,
+    /// Input tokens written to the cache (if it misses).
+    pub cache_write_tokens: u64,
+    /// `max_tokens`.
+    pub max_tokens: u64,
+    /// Output tokens the model will generate.
+    pub output_tokens: u64,
+    /// Absolute time after which the client gives up.
+    pub deadline: Option<SimTime>,
+}
+
+/// Generates one stream's logical requests in arrival order.
+#[derive(Clone, Debug)]
+pub struct StreamGen {
+    index: u16,
+    spec: StreamSpec,
+    clock: ArrivalClock,
+    input: TokenSampler,
+    output: TokenSampler,
+    max_tokens: TokenSampler,
+    arrival_rng: ChaCha8Rng,
+    size_rng: ChaCha8Rng,
+    horizon: SimTime,
+    next_base: Option<SimTime>,
+    spike_times: Vec<SimTime>,
+    spike_pos: usize,
+}
+
+impl StreamGen {
+    /// A generator for arrivals before `horizon`. `arrival_rng` drives the
+    /// arrival times and `size_rng` the token counts, so changing one
+    /// distribution does not shift the other.
+    pub fn new(
+        index: u16,
+        spec: StreamSpec,
+        horizon: SimTime,
+        mut arrival_rng: ChaCha8Rng,
+        size_rng: ChaCha8Rng,
+    ) -> Result<StreamGen, String> {
+        let mut clock = ArrivalClock::new(spec.arrivals.clone());
+        let next_base = clock.next(&mut arrival_rng, horizon);
+        let mut spike_times = Vec::new();
+        for s in &spec.spikes {
+            for k in 0..s.count {
+                let offset = if s.count > 1 {
+                    s.over.as_nanos() as u128 * k as u128 / s.count as u128
+                } else {
+                    0
+                };
+                let t = SimTime(s.at.as_nanos() + offset as u64);
+                if t < horizon {
+                    spike_times.push(t);
+                }
+            }
+        }
+        spike_times.sort_unstable();
+        Ok(StreamGen {
+            index,
+            input: spec.input_tokens.sampler()?,
+            output: spec.output_tokens.sampler()?,
+            max_tokens: spec.max_tokens.sampler()?,
+            spec,
+            clock,
+            arrival_rng,
+            size_rng,
+            horizon,
+            next_base,
+            spike_times,
+            spike_pos: 0,
+        })
+    }
+
+    /// The stream's specification.
+    pub fn spec(&self) -> &StreamSpec {
+        &self.spec
+    }
+
+    /// Time of the next request, if any.
+    pub fn peek(&self) -> Option<SimTime> {
+        let spike = self.spike_times.get(self.spike_pos).copied();
+        match (self.next_base, spike) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The next request in arrival order.
+    pub fn next_request(&mut self) -> Option<LogicalRequest> {
+        let spike = self.spike_times.get(self.spike_pos).copied();
+        let arrival = match (self.next_base, spike) {
+            (Some(b), Some(s)) if s < b => {
+                self.spike_pos += 1;
+                s
+            }
+            (Some(b), _) => {
+                self.next_base = self.clock.next(&mut self.arrival_rng, self.horizon);
+                b
+            }
+            (None, Some(s)) => {
+                self.spike_pos += 1;
+                s
+            }
+            (None, None) => return None,
+        };
+        let rng = &mut self.size_rng;
+        let input_tokens = self.input.sample(rng);
+        let max_tokens = self.max_tokens.sample(rng).max(1);
+        let output_tokens = self.output.sample(rng).min(max_tokens);
+        let (cache_read_tokens, cache_write_tokens) = match self.spec.prompt_cache {
+            Some(c) if c.prefix_tokens > 0 => {
+                let hit: f64 = rng.random();
+                if hit < c.hit_rate {
+                    (c.prefix_tokens, 0)
+                } else {
+                    (0, c.prefix_tokens)
+                }
+            }
+            _ => (0, 0),
+        };
+        Some(LogicalRequest {
+            stream: self.index,
+            class: self.spec.class,
+            model: self.spec.model,
+            arrival,
+            input_tokens,
+            cache_read_tokens,
+            cache_write_tokens,
+            max_tokens,
+            output_tokens,
+            deadline: self.spec.deadline.map(|d| arrival + d),
+        })
+    }
+}
