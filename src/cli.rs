@@ -120,7 +120,10 @@ fn validate(files: &[PathBuf]) -> Result<(), Failure> {
         }
     }
     if bad > 0 {
-        Err(usage(format!("{bad} of {} scenario(s) invalid", files.len())))
+        Err(usage(format!(
+            "{bad} of {} scenario(s) invalid",
+            files.len()
+        )))
     } else {
         Ok(())
     }
@@ -134,7 +137,11 @@ fn simulate(args: SimulateArgs) -> Result<(), Failure> {
     if !args.strategies.is_empty() {
         for name in &args.strategies {
             if !scenario.strategies.iter().any(|s| &s.name == name) {
-                let known: Vec<_> = scenario.strategies.iter().map(|s| s.name.as_str()).collect();
+                let known: Vec<_> = scenario
+                    .strategies
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .collect();
                 return Err(usage(format!(
                     "--strategy {name}: no such strategy in {} (have: {})",
                     args.scenario.display(),
@@ -142,7 +149,9 @@ fn simulate(args: SimulateArgs) -> Result<(), Failure> {
                 )));
             }
         }
-        scenario.strategies.retain(|s| args.strategies.contains(&s.name));
+        scenario
+            .strategies
+            .retain(|s| args.strategies.contains(&s.name));
     }
     let targets = match &args.out {
         Some(dir) => Some(check_out_dir(dir, args.force)?),
@@ -185,7 +194,10 @@ fn simulate(args: SimulateArgs) -> Result<(), Failure> {
             events as f64 / secs,
             requests,
             requests as f64 / secs,
-            peak_rss().map_or("unknown".to_string(), |kb| format!("{:.1} MB", kb as f64 / 1024.0)),
+            peak_rss().map_or("unknown".to_string(), |kb| format!(
+                "{:.1} MB",
+                kb as f64 / 1024.0
+            )),
         );
     }
     Ok(())

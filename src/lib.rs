@@ -1,4 +1,36 @@
 //! ratesim: a deterministic discrete-event simulator for Claude API rate limits.
+//!
+//! A scenario describes an organisation's limits, its traffic and the client
+//! strategies to compare; ratesim replays the same logical requests against
+//! each strategy and measures 429s (by dimension), latency, goodput and cost.
+//!
+//! ```
+//! use ratesim::scenario::Scenario;
+//! use ratesim::sim;
+//!
+//! let yaml = r#"
+//! name: doc-example
+//! duration: 10m
+//! tier: tier1
+//! streams:
+//!   - name: chat
+//!     model: claude-sonnet-4-5
+//!     arrivals: {poisson: {rate_per_min: 30}}
+//!     input_tokens: 500
+//!     output_tokens: 100
+//! strategies: [exponential_backoff]
+//! "#;
+//! let scenario = Scenario::from_yaml_str("example.yaml", yaml).unwrap();
+//! let metrics = sim::run(&scenario.sim, &scenario.strategies[0]).unwrap();
+//! let total = metrics.total();
+//! assert_eq!(total.requests, total.succeeded + total.failed_total());
+//! ```
+//!
+//! Modules point downward only: [`cli`] uses [`scenario`], [`sim`] and
+//! [`report`]; [`sim`] wires [`workload`], [`strategy`] and [`model`] onto the
+//! generic [`engine`]; the engine and the model know nothing of strategies.
+#![warn(missing_docs)]
+
 pub mod cli;
 pub mod engine;
 pub mod metrics;

@@ -245,7 +245,9 @@ mod tests {
         let mut x: u64 = 12345;
         let mut q: EventQueue<u64> = EventQueue::new();
         for i in 0..1000 {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             q.schedule(SimTime(x >> 54), i);
         }
         let mut last = (SimTime::ZERO, 0u64);

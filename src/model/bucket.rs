@@ -39,7 +39,12 @@ impl TokenBucket {
     }
 
     /// A bucket holding `level_tokens` (clamped to capacity) at time `at`.
-    pub fn with_level(limit_per_min: u64, burst: SimTime, level_tokens: i64, at: SimTime) -> TokenBucket {
+    pub fn with_level(
+        limit_per_min: u64,
+        burst: SimTime,
+        level_tokens: i64,
+        at: SimTime,
+    ) -> TokenBucket {
         let mut b = TokenBucket::new(limit_per_min, burst);
         b.level = (level_tokens as i128 * SCALE).min(b.capacity);
         b.last = at;
@@ -140,7 +145,10 @@ impl TokenBucket {
         }
         let deficit = need_scaled - b.level;
         let dt = (deficit + net - 1) / net;
-        Some(SimTime(now.as_nanos().saturating_add(dt.min(u64::MAX as i128) as u64)))
+        Some(SimTime(
+            now.as_nanos()
+                .saturating_add(dt.min(u64::MAX as i128) as u64),
+        ))
     }
 
     /// When the bucket will be full again at the current net rate (the
@@ -158,7 +166,10 @@ impl TokenBucket {
             self.rate.max(1)
         };
         let dt = (self.capacity - self.level + net - 1) / net;
-        SimTime(now.as_nanos().saturating_add(dt.min(u64::MAX as i128) as u64))
+        SimTime(
+            now.as_nanos()
+                .saturating_add(dt.min(u64::MAX as i128) as u64),
+        )
     }
 }
 
@@ -183,7 +194,10 @@ mod tests {
     fn refills_one_request_every_limit_over_sixty_seconds() {
         let mut b = TokenBucket::new(60, MIN);
         b.debit(SimTime::ZERO, 60 * SCALE);
-        assert_eq!(b.wait_static(SimTime::ZERO, SCALE), Some(SimTime::from_secs(1)));
+        assert_eq!(
+            b.wait_static(SimTime::ZERO, SCALE),
+            Some(SimTime::from_secs(1))
+        );
         assert!(!b.fits(SimTime(999_999_999), SCALE));
         assert!(b.fits(SimTime::from_secs(1), SCALE));
     }
@@ -217,7 +231,10 @@ mod tests {
         let mut c = TokenBucket::new(60, MIN);
         c.debit(SimTime::ZERO, 60 * SCALE);
         c.start_drain(SimTime::ZERO, 3 * SCALE / SimTime::NANOS_PER_SEC as i128);
-        assert!(c.level_scaled(SimTime::from_secs(1)) < 0, "drain of 3/s beats a 1/s refill");
+        assert!(
+            c.level_scaled(SimTime::from_secs(1)) < 0,
+            "drain of 3/s beats a 1/s refill"
+        );
     }
 
     #[test]

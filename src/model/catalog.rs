@@ -60,16 +60,86 @@ pub struct ModelInfo {
 
 /// Models ratesim knows by name.
 pub const MODELS: &[ModelInfo] = &[
-    model("claude-opus-4-7", "opus-4", prices(5.0, 25.0), false, 1.5, 45.0),
-    model("claude-opus-4-6", "opus-4", prices(5.0, 25.0), false, 1.5, 45.0),
-    model("claude-opus-4-5", "opus-4", prices(5.0, 25.0), false, 1.5, 45.0),
-    model("claude-opus-4-1", "opus-4", prices(15.0, 75.0), false, 2.0, 30.0),
-    model("claude-opus-4-0", "opus-4", prices(15.0, 75.0), false, 2.0, 30.0),
-    model("claude-sonnet-4-6", "sonnet-4", prices(3.0, 15.0), false, 0.9, 60.0),
-    model("claude-sonnet-4-5", "sonnet-4", prices(3.0, 15.0), false, 0.9, 60.0),
-    model("claude-sonnet-4-0", "sonnet-4", prices(3.0, 15.0), false, 0.9, 60.0),
-    model("claude-haiku-4-5", "haiku-4-5", prices(1.0, 5.0), false, 0.5, 150.0),
-    model("claude-3-5-haiku", "haiku-3-5", prices(0.8, 4.0), true, 0.6, 65.0),
+    model(
+        "claude-opus-4-7",
+        "opus-4",
+        prices(5.0, 25.0),
+        false,
+        1.5,
+        45.0,
+    ),
+    model(
+        "claude-opus-4-6",
+        "opus-4",
+        prices(5.0, 25.0),
+        false,
+        1.5,
+        45.0,
+    ),
+    model(
+        "claude-opus-4-5",
+        "opus-4",
+        prices(5.0, 25.0),
+        false,
+        1.5,
+        45.0,
+    ),
+    model(
+        "claude-opus-4-1",
+        "opus-4",
+        prices(15.0, 75.0),
+        false,
+        2.0,
+        30.0,
+    ),
+    model(
+        "claude-opus-4-0",
+        "opus-4",
+        prices(15.0, 75.0),
+        false,
+        2.0,
+        30.0,
+    ),
+    model(
+        "claude-sonnet-4-6",
+        "sonnet-4",
+        prices(3.0, 15.0),
+        false,
+        0.9,
+        60.0,
+    ),
+    model(
+        "claude-sonnet-4-5",
+        "sonnet-4",
+        prices(3.0, 15.0),
+        false,
+        0.9,
+        60.0,
+    ),
+    model(
+        "claude-sonnet-4-0",
+        "sonnet-4",
+        prices(3.0, 15.0),
+        false,
+        0.9,
+        60.0,
+    ),
+    model(
+        "claude-haiku-4-5",
+        "haiku-4-5",
+        prices(1.0, 5.0),
+        false,
+        0.5,
+        150.0,
+    ),
+    model(
+        "claude-3-5-haiku",
+        "haiku-3-5",
+        prices(0.8, 4.0),
+        true,
+        0.6,
+        65.0,
+    ),
 ];
 
 const fn model(
@@ -152,7 +222,10 @@ mod tests {
 
     #[test]
     fn dated_ids_and_aliases_resolve() {
-        assert_eq!(find_model("claude-sonnet-4-5-20250929").unwrap().id, "claude-sonnet-4-5");
+        assert_eq!(
+            find_model("claude-sonnet-4-5-20250929").unwrap().id,
+            "claude-sonnet-4-5"
+        );
         assert_eq!(find_model("claude-opus-4").unwrap().id, "claude-opus-4-0");
         assert!(find_model("gpt-4o").is_none());
     }
@@ -167,6 +240,9 @@ mod tests {
     #[test]
     fn tier_one_sonnet_matches_the_docs() {
         let l = tier_limits("tier1", "sonnet-4").unwrap();
-        assert_eq!((l.rpm, l.itpm, l.otpm), (Some(50), Some(30_000), Some(8_000)));
+        assert_eq!(
+            (l.rpm, l.itpm, l.otpm),
+            (Some(50), Some(30_000), Some(8_000))
+        );
     }
 }

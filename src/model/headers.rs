@@ -59,6 +59,9 @@ mod tests {
     #[test]
     fn formats_reset_as_rfc3339() {
         // 2025-04-30T13:31:10Z is 1746019870.
-        assert_eq!(rfc3339(SimTime::from_secs(61), 1_746_019_870), "2025-04-30T13:32:11Z");
+        assert_eq!(
+            rfc3339(SimTime::from_secs(61), 1_746_019_870),
+            "2025-04-30T13:32:11Z"
+        );
     }
 }

@@ -128,10 +128,22 @@ pub enum Verdict {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Adjustment {
     Release,
-    Credit { dim: u8, units: u64, charged_at: SimTime },
-    Debit { dim: u8, units: u64 },
-    StartDrain { rate: i128 },
-    StopDrain { rate: i128, remainder: i128 },
+    Credit {
+        dim: u8,
+        units: u64,
+        charged_at: SimTime,
+    },
+    Debit {
+        dim: u8,
+        units: u64,
+    },
+    StartDrain {
+        rate: i128,
+    },
+    StopDrain {
+        rate: i128,
+        remainder: i128,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]

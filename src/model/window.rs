@@ -193,8 +193,14 @@ mod tests {
         let mut w = SlidingWindow::new(3);
         w.debit(SimTime::from_secs(0), 1);
         w.debit(SimTime::from_secs(10), 2);
-        assert_eq!(w.wait_static(SimTime::from_secs(20), 1), Some(SimTime::from_secs(60)));
-        assert_eq!(w.wait_static(SimTime::from_secs(20), 3), Some(SimTime::from_secs(70)));
+        assert_eq!(
+            w.wait_static(SimTime::from_secs(20), 1),
+            Some(SimTime::from_secs(60))
+        );
+        assert_eq!(
+            w.wait_static(SimTime::from_secs(20), 3),
+            Some(SimTime::from_secs(70))
+        );
         assert_eq!(w.used(SimTime(60 * SimTime::NANOS_PER_SEC - 1)), 3);
         assert_eq!(w.used(SimTime::from_secs(60)), 2);
         assert_eq!(w.wait_static(SimTime::ZERO, 4), None);
@@ -215,7 +221,10 @@ mod tests {
     fn fixed_window_resets_on_the_minute() {
         let mut w = FixedWindow::new(2);
         w.debit(SimTime::from_secs(59), 2);
-        assert_eq!(w.wait_static(SimTime::from_secs(59), 1), Some(SimTime::from_secs(60)));
+        assert_eq!(
+            w.wait_static(SimTime::from_secs(59), 1),
+            Some(SimTime::from_secs(60))
+        );
         assert_eq!(w.used(SimTime(60 * SimTime::NANOS_PER_SEC - 1)), 2);
         assert_eq!(w.used(SimTime::from_secs(60)), 0);
         assert_eq!(w.reset_at(SimTime::from_secs(60)), SimTime::from_secs(60));

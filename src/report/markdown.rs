@@ -15,7 +15,9 @@ pub fn to_markdown(report: &Report) -> String {
         report.limiter.otpm_accounting,
         report.tier
     ));
-    s.push_str("| pool | models | RPM | ITPM | OTPM | max concurrent |\n|---|---|---:|---:|---:|---:|\n");
+    s.push_str(
+        "| pool | models | RPM | ITPM | OTPM | max concurrent |\n|---|---|---:|---:|---:|---:|\n",
+    );
     let f = |x: Option<u64>| x.map_or("unlimited".to_string(), |v| v.to_string());
     for p in &report.pools {
         s.push_str(&format!(

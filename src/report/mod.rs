@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::metrics::{ClassMetrics, RunMetrics, Tokens};
-use crate::model::catalog;
 use crate::model::OtpmAccounting;
+use crate::model::catalog;
 use crate::scenario::Scenario;
 use crate::strategy::StrategySpec;
 

@@ -12,7 +12,7 @@ fn int(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -77,11 +77,7 @@ pub fn to_table(report: &Report) -> String {
     let p = &report;
     out.push_str(&format!(
         "{} — {} limiter, {}, {} s simulated, seed {}\n",
-        p.scenario,
-        p.limiter.algorithm,
-        p.tier,
-        p.duration_s,
-        p.seed
+        p.scenario, p.limiter.algorithm, p.tier, p.duration_s, p.seed
     ));
     for pool in &p.pools {
         let f = |x: Option<u64>| x.map_or("∞".to_string(), int);

@@ -29,7 +29,12 @@ impl ScenarioError {
     }
 
     /// An error at `loc` in `source`.
-    pub fn at(file: &str, source: &str, loc: Location, message: impl Into<String>) -> ScenarioError {
+    pub fn at(
+        file: &str,
+        source: &str,
+        loc: Location,
+        message: impl Into<String>,
+    ) -> ScenarioError {
         let (line, col) = (loc.line().max(1), loc.column().max(1));
         ScenarioError {
             file: file.to_string(),
@@ -55,9 +60,10 @@ impl ScenarioError {
             .replace(" at line 1, column 1", "");
         match e.location() {
             Some(loc) if !source.trim().is_empty() => ScenarioError::at(file, source, loc, message),
-            _ if source.trim().is_empty() => {
-                ScenarioError::whole_file(file, "scenario is empty: expected a YAML mapping with name, duration and streams")
-            }
+            _ if source.trim().is_empty() => ScenarioError::whole_file(
+                file,
+                "scenario is empty: expected a YAML mapping with name, duration and streams",
+            ),
             _ => ScenarioError::whole_file(file, message),
         }
     }

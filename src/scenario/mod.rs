@@ -6,6 +6,7 @@
 //! and presets) using the locations the raw types kept.
 
 mod error;
+#[allow(missing_docs)]
 pub mod raw;
 
 use std::path::Path;
@@ -109,7 +110,10 @@ impl Scenario {
         // Models used by streams, in first-appearance order, and their pools.
         let streams_loc = raw.streams.referenced;
         if raw.streams.value.is_empty() {
-            return Err(cx.err(&streams_loc, "streams is empty: a scenario needs at least one stream"));
+            return Err(cx.err(
+                &streams_loc,
+                "streams is empty: a scenario needs at least one stream",
+            ));
         }
         let mut models: Vec<&'static catalog::ModelInfo> = Vec::new();
         let mut pool_names: Vec<String> = Vec::new();
@@ -141,9 +145,15 @@ impl Scenario {
             let Some(i) = pool_names.iter().position(|p| p == pool) else {
                 let known = catalog::MODELS.iter().any(|m| m.pool == pool);
                 let msg = if known {
-                    format!("pool `{key}` is not used by any stream (used: {})", pool_names.join(", "))
+                    format!(
+                        "pool `{key}` is not used by any stream (used: {})",
+                        pool_names.join(", ")
+                    )
                 } else {
-                    format!("unknown pool `{key}`, expected a pool ({}) or a model id", pool_names.join(", "))
+                    format!(
+                        "unknown pool `{key}`, expected a pool ({}) or a model id",
+                        pool_names.join(", ")
+                    )
                 };
                 return Err(cx.err(&lim.referenced, msg));
             };
@@ -187,8 +197,8 @@ impl Scenario {
                 noise_sigma = s.value;
             }
             for (id, ml) in &l.models {
-                let Some(spec) = find_model(id)
-                    .and_then(|m| model_specs.iter_mut().find(|s| s.id == m.id))
+                let Some(spec) =
+                    find_model(id).and_then(|m| model_specs.iter_mut().find(|s| s.id == m.id))
                 else {
                     return Err(cx.err(
                         &ml.referenced,
@@ -215,7 +225,12 @@ impl Scenario {
                 overload.probability = p.value;
             }
             for w in &o.windows {
-                check_probability(cx, w.value.probability, &w.referenced, "overload window probability")?;
+                check_probability(
+                    cx,
+                    w.value.probability,
+                    &w.referenced,
+                    "overload window probability",
+                )?;
                 if w.value.end.0 <= w.value.start.0 {
                     return Err(cx.err(&w.referenced, "overload window must end after it starts"));
                 }
@@ -238,7 +253,10 @@ impl Scenario {
                 None if explicit_classes => {
                     return Err(cx.err(
                         &s.name.referenced,
-                        format!("class `{class}` is not listed in `classes` ({})", classes.join(", ")),
+                        format!(
+                            "class `{class}` is not listed in `classes` ({})",
+                            classes.join(", ")
+                        ),
                     ));
                 }
                 None => {
@@ -247,10 +265,16 @@ impl Scenario {
                 }
             };
             if streams.iter().any(|x: &StreamSpec| x.name == s.name.value) {
-                return Err(cx.err(&s.name.referenced, format!("duplicate stream name `{}`", s.name.value)));
+                return Err(cx.err(
+                    &s.name.referenced,
+                    format!("duplicate stream name `{}`", s.name.value),
+                ));
             }
             let model = find_model(&s.model.value).expect("checked above");
-            let model_idx = model_specs.iter().position(|m| m.id == model.id).unwrap_or(0);
+            let model_idx = model_specs
+                .iter()
+                .position(|m| m.id == model.id)
+                .unwrap_or(0);
             let arrivals = match &s.arrivals {
                 None => ArrivalProcess::None,
                 Some(a) => arrivals(cx, a)?,
@@ -272,7 +296,12 @@ impl Scenario {
             let prompt_cache = match &s.prompt_cache {
                 None => None,
                 Some(c) => {
-                    check_probability(cx, c.value.hit_rate, &c.referenced, "prompt_cache.hit_rate")?;
+                    check_probability(
+                        cx,
+                        c.value.hit_rate,
+                        &c.referenced,
+                        "prompt_cache.hit_rate",
+                    )?;
                     Some(PromptCache {
                         prefix_tokens: c.value.prefix_tokens,
                         hit_rate: c.value.hit_rate,
@@ -304,7 +333,10 @@ impl Scenario {
             None => Preset::ALL.iter().map(|p| p.spec()).collect(),
             Some(list) => {
                 if list.value.is_empty() {
-                    return Err(cx.err(&list.referenced, "strategies is empty: list at least one, or omit it to compare all presets"));
+                    return Err(cx.err(
+                        &list.referenced,
+                        "strategies is empty: list at least one, or omit it to compare all presets",
+                    ));
                 }
                 let mut out: Vec<StrategySpec> = Vec::new();
                 for s in &list.value {
@@ -312,7 +344,10 @@ impl Scenario {
                     if out.iter().any(|x| x.name == spec.name) {
                         return Err(cx.err(
                             &s.referenced,
-                            format!("duplicate strategy name `{}`; give each a distinct `name`", spec.name),
+                            format!(
+                                "duplicate strategy name `{}`; give each a distinct `name`",
+                                spec.name
+                            ),
                         ));
                     }
                     out.push(spec);
@@ -323,7 +358,11 @@ impl Scenario {
 
         let provider = ProviderConfig {
             models: model_specs,
-            pools: pool_names.iter().cloned().zip(pool_limits.iter().copied()).collect(),
+            pools: pool_names
+                .iter()
+                .cloned()
+                .zip(pool_limits.iter().copied())
+                .collect(),
             limiter,
             network_rtt,
             overload,
@@ -414,7 +453,10 @@ fn arrivals(cx: &Cx, a: &Spanned<RawArrivals>) -> Result<ArrivalProcess, Scenari
             let profile = match (hourly, peak_hour, peak_to_trough) {
                 (Some(h), None, None) => {
                     let arr: [f64; 24] = h.as_slice().try_into().map_err(|_| {
-                        cx.err(loc, format!("diurnal.hourly needs 24 multipliers, got {}", h.len()))
+                        cx.err(
+                            loc,
+                            format!("diurnal.hourly needs 24 multipliers, got {}", h.len()),
+                        )
                     })?;
                     if arr.iter().any(|x| !(x.is_finite() && *x >= 0.0)) {
                         return Err(cx.err(loc, "diurnal.hourly multipliers must be >= 0"));
@@ -422,8 +464,11 @@ fn arrivals(cx: &Cx, a: &Spanned<RawArrivals>) -> Result<ArrivalProcess, Scenari
                     arr
                 }
                 (None, Some(p), Some(r)) => {
-                    if !(0.0..24.0).contains(p) || !(r.is_finite() && *r >= 1.0) {
-                        return Err(cx.err(loc, "diurnal: peak_hour must be in 0..24 and peak_to_trough >= 1"));
+                    if !((0.0..24.0).contains(p) && r.is_finite() && *r >= 1.0) {
+                        return Err(cx.err(
+                            loc,
+                            "diurnal: peak_hour must be in 0..24 and peak_to_trough >= 1",
+                        ));
                     }
                     ArrivalProcess::diurnal_profile(*p, *r)
                 }
@@ -446,7 +491,10 @@ fn arrivals(cx: &Cx, a: &Spanned<RawArrivals>) -> Result<ArrivalProcess, Scenari
 fn tokens(cx: &Cx, t: &Spanned<RawTokens>) -> Result<TokenDist, ScenarioError> {
     let d = match &t.value {
         RawTokens::Constant(n) | RawTokens::Dist(RawDist::Constant(n)) => TokenDist::Constant(*n),
-        RawTokens::Dist(RawDist::Uniform { min, max }) => TokenDist::Uniform { min: *min, max: *max },
+        RawTokens::Dist(RawDist::Uniform { min, max }) => TokenDist::Uniform {
+            min: *min,
+            max: *max,
+        },
         RawTokens::Dist(RawDist::Lognormal { median, sigma }) => TokenDist::LogNormal {
             median: *median,
             sigma: *sigma,
@@ -470,7 +518,10 @@ fn strategy(cx: &Cx, s: &Spanned<RawStrategy>) -> Result<StrategySpec, ScenarioE
                 let names: Vec<_> = Preset::ALL.iter().map(|p| p.name()).collect();
                 return Err(cx.err(
                     loc,
-                    format!("unknown strategy preset `{p}`, expected one of {}", names.join(", ")),
+                    format!(
+                        "unknown strategy preset `{p}`, expected one of {}",
+                        names.join(", ")
+                    ),
                 ));
             }
         },
@@ -488,7 +539,10 @@ fn strategy(cx: &Cx, s: &Spanned<RawStrategy>) -> Result<StrategySpec, ScenarioE
         (Some(n), _) => n.clone(),
         (None, Some(p)) => p.clone(),
         (None, None) => {
-            return Err(cx.err(loc, "a strategy needs a `name` (or a `preset` to take the name from)"));
+            return Err(cx.err(
+                loc,
+                "a strategy needs a `name` (or a `preset` to take the name from)",
+            ));
         }
     };
     let mut spec = StrategySpec { name, ..base };
@@ -515,7 +569,10 @@ fn strategy(cx: &Cx, s: &Spanned<RawStrategy>) -> Result<StrategySpec, ScenarioE
                 };
                 let f = fraction.unwrap_or(prev);
                 if !(f > 0.0 && f <= 1.0) {
-                    return Err(cx.err(loc, format!("pacing.token_bucket.fraction must be in (0, 1], got {f}")));
+                    return Err(cx.err(
+                        loc,
+                        format!("pacing.token_bucket.fraction must be in (0, 1], got {f}"),
+                    ));
                 }
                 PacingSpec::TokenBucket { fraction: f }
             }
@@ -535,7 +592,10 @@ fn strategy(cx: &Cx, s: &Spanned<RawStrategy>) -> Result<StrategySpec, ScenarioE
     }
     if let Some(b) = raw.background_reserve {
         if !(0.0..1.0).contains(&b) {
-            return Err(cx.err(loc, format!("background_reserve must be in [0, 1), got {b}")));
+            return Err(cx.err(
+                loc,
+                format!("background_reserve must be in [0, 1), got {b}"),
+            ));
         }
         spec.background_reserve = b;
     }
@@ -544,7 +604,12 @@ fn strategy(cx: &Cx, s: &Spanned<RawStrategy>) -> Result<StrategySpec, ScenarioE
 
 /// Merges a retry override into the preset's policy, field by field when the
 /// kind is the same.
-fn retry(cx: &Cx, loc: &Location, r: &RawRetry, prev: RetryPolicy) -> Result<RetryPolicy, ScenarioError> {
+fn retry(
+    cx: &Cx,
+    loc: &Location,
+    r: &RawRetry,
+    prev: RetryPolicy,
+) -> Result<RetryPolicy, ScenarioError> {
     Ok(match r {
         RawRetry::None => RetryPolicy::None,
         RawRetry::Immediate { max_retries } => RetryPolicy::FixedDelay {

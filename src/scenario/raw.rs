@@ -239,10 +239,13 @@ impl<'de> Deserialize<'de> for RawTokens {
                 Ok(RawTokens::Constant(v))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawTokens, E> {
-                Err(E::custom(format!("token count must not be negative, got {v}")))
+                Err(E::custom(format!(
+                    "token count must not be negative, got {v}"
+                )))
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawTokens, A::Error> {
-                RawDist::deserialize(de::value::MapAccessDeserializer::new(map)).map(RawTokens::Dist)
+                RawDist::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RawTokens::Dist)
             }
         }
         d.deserialize_any(V)
@@ -286,7 +289,9 @@ impl<'de> Deserialize<'de> for RawStrategy {
         impl<'de> Visitor<'de> for V {
             type Value = RawStrategy;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a preset name or a map with name/preset/queue/concurrency/pacing/retry")
+                f.write_str(
+                    "a preset name or a map with name/preset/queue/concurrency/pacing/retry",
+                )
             }
             fn visit_str<E: de::Error>(self, s: &str) -> Result<RawStrategy, E> {
                 Ok(RawStrategy {

@@ -91,7 +91,13 @@ pub fn run(cfg: &SimConfig, strategy: &StrategySpec) -> Result<RunMetrics, Strin
     for (i, s) in cfg.streams.iter().enumerate() {
         let arrivals = seed::stream(cfg.seed, &format!("stream/{}/arrivals", s.name));
         let sizes = seed::stream(cfg.seed, &format!("stream/{}/sizes", s.name));
-        streams.push(StreamGen::new(i as u16, s.clone(), cfg.horizon, arrivals, sizes)?);
+        streams.push(StreamGen::new(
+            i as u16,
+            s.clone(),
+            cfg.horizon,
+            arrivals,
+            sizes,
+        )?);
         let dist = (cfg.latency_noise_sigma > 0.0)
             .then(|| LogNormal::new(0.0, cfg.latency_noise_sigma))
             .transpose()
@@ -257,7 +263,8 @@ impl Run<'_> {
         let response = self.provider.handle(now, &attempt);
         live.response = Some(response);
         self.metrics.classes[class].attempts += 1;
-        self.queue.schedule(response.received_at, Event::Response(id));
+        self.queue
+            .schedule(response.received_at, Event::Response(id));
     }
 
     fn respond(&mut self, now: SimTime, id: u32) {

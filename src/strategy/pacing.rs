@@ -100,7 +100,11 @@ impl Pacer {
                 let est = &mut pools[pool].0;
                 let Some(buckets) = &est.buckets else {
                     // Nothing known yet: one probe at a time.
-                    return if est.probe_in_flight { SimTime::MAX } else { now };
+                    return if est.probe_in_flight {
+                        SimTime::MAX
+                    } else {
+                        now
+                    };
                 };
                 ready_at(buckets, now, cost, reserve).max(est.paused_until)
             }

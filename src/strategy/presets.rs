@@ -1,6 +1,4 @@
-use super::{
-    Backoff, Concurrency, Jitter, PacingSpec, QueueDiscipline, RetryPolicy, StrategySpec,
-};
+use super::{Backoff, Concurrency, Jitter, PacingSpec, QueueDiscipline, RetryPolicy, StrategySpec};
 use crate::engine::SimTime;
 
 /// The named strategies.

@@ -107,7 +107,9 @@ impl RetryPolicy {
                 honor_retry_after,
                 ..
             } => (delay, honor_retry_after),
-            RetryPolicy::Backoff(b) => (backoff_delay(&b, retry, previous, rng), b.honor_retry_after),
+            RetryPolicy::Backoff(b) => {
+                (backoff_delay(&b, retry, previous, rng), b.honor_retry_after)
+            }
         };
         Some(match retry_after {
             Some(ra) if honor => delay.max(ra),
@@ -153,10 +155,19 @@ mod tests {
         let p = policy(Jitter::None);
         let mut rng = ChaCha8Rng::seed_from_u64(0);
         let d: Vec<u64> = (0..6)
-            .map(|n| p.delay(n, SimTime::ZERO, None, &mut rng).unwrap().as_nanos() / 1_000_000_000)
+            .map(|n| {
+                p.delay(n, SimTime::ZERO, None, &mut rng)
+                    .unwrap()
+                    .as_nanos()
+                    / 1_000_000_000
+            })
             .collect();
         assert_eq!(d, vec![1, 2, 4, 8, 16, 20]);
-        assert_eq!(p.delay(6, SimTime::ZERO, None, &mut rng), None, "gives up after max");
+        assert_eq!(
+            p.delay(6, SimTime::ZERO, None, &mut rng),
+            None,
+            "gives up after max"
+        );
     }
 
     #[test]
@@ -164,7 +175,11 @@ mod tests {
         let p = policy(Jitter::Full);
         let mut rng = ChaCha8Rng::seed_from_u64(1);
         let xs: Vec<f64> = (0..20_000)
-            .map(|_| p.delay(2, SimTime::ZERO, None, &mut rng).unwrap().as_secs_f64())
+            .map(|_| {
+                p.delay(2, SimTime::ZERO, None, &mut rng)
+                    .unwrap()
+                    .as_secs_f64()
+            })
             .collect();
         let mean = xs.iter().sum::<f64>() / xs.len() as f64;
         assert!(xs.iter().all(|&x| (0.0..=4.0).contains(&x)));
@@ -176,7 +191,10 @@ mod tests {
         let p = policy(Jitter::Equal);
         let mut rng = ChaCha8Rng::seed_from_u64(2);
         for _ in 0..1000 {
-            let x = p.delay(3, SimTime::ZERO, None, &mut rng).unwrap().as_secs_f64();
+            let x = p
+                .delay(3, SimTime::ZERO, None, &mut rng)
+                .unwrap()
+                .as_secs_f64();
             assert!((4.0..=8.0).contains(&x));
         }
     }
@@ -186,7 +204,10 @@ mod tests {
         let p = policy(Jitter::Decorrelated);
         let mut rng = ChaCha8Rng::seed_from_u64(3);
         for _ in 0..1000 {
-            let x = p.delay(1, SimTime::from_secs(3), None, &mut rng).unwrap().as_secs_f64();
+            let x = p
+                .delay(1, SimTime::from_secs(3), None, &mut rng)
+                .unwrap()
+                .as_secs_f64();
             assert!((1.0..=9.0).contains(&x));
         }
     }
