@@ -382,8 +382,11 @@ impl Pool {
             }
             let next = pending.peek().map(|p| p.time);
             match (candidate, next) {
-                (Some(c), Some(n)) if c < n => return Some(c),
-                (Some(c), None) => return Some(c),
+                (Some(c), _) if c == t => return Some(c),
+                // A level under a net drain falls while the others refill:
+                // it may no longer fit at `c`, so look again there.
+                (Some(c), Some(n)) if c < n => t = c,
+                (Some(c), None) => t = c,
                 (_, Some(n)) => {
                     // Apply everything due at `n`, then look again.
                     while let Some(p) = pending.next_if(|p| p.time == n) {

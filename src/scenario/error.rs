@@ -55,9 +55,28 @@ impl ScenarioError {
             Some(i) if first.starts_with("line ") => &first[i + 2..],
             _ => first,
         };
-        let message = message
+        let mut message = message
             .replace(", set DuplicateKeyPolicy in Options if acceptable", "")
             .replace(" at line 1, column 1", "");
+        if message.starts_with("multiple YAML documents detected") {
+            message = "a scenario file holds one YAML document; remove the `---` separator".into();
+        }
+        // Name the offending value for scalar parse errors ("invalid floating
+        // point" alone does not say what was read).
+        if let Some(loc) = e.location()
+            && let Some(expected) = match message.as_str() {
+                "invalid floating point" => Some("a number"),
+                "invalid integer" | "invalid unsigned integer" => Some("a whole number"),
+                "invalid boolean" => Some("true or false"),
+                _ => None,
+            }
+        {
+            if let Some(token) = token_at(source, loc.line(), loc.column()) {
+                message = format!("{message}: found `{token}`, expected {expected}");
+            } else {
+                message = format!("{message}: expected {expected}");
+            }
+        }
         match e.location() {
             Some(loc) if !source.trim().is_empty() => ScenarioError::at(file, source, loc, message),
             _ if source.trim().is_empty() => ScenarioError::whole_file(
@@ -69,8 +88,34 @@ impl ScenarioError {
     }
 }
 
+/// The scalar starting at `line:col` (up to a YAML delimiter), for messages.
+fn token_at(source: &str, line: u64, col: u64) -> Option<String> {
+    let text = source.lines().nth((line as usize).checked_sub(1)?)?;
+    let rest: String = text.chars().skip(col as usize - 1).collect();
+    let token: String = rest
+        .chars()
+        .take_while(|c| !matches!(c, ',' | '}' | ']' | '#'))
+        .collect::<String>()
+        .trim()
+        .chars()
+        .take(40)
+        .collect();
+    (!token.is_empty()).then_some(token)
+}
+
+/// Longest source line echoed in a snippet.
+const SNIPPET_WIDTH: usize = 160;
+
 fn snippet(source: &str, line: u64, col: u64) -> Option<String> {
-    let text = source.lines().nth(line as usize - 1)?;
+    let full = source.lines().nth(line as usize - 1)?;
+    // Keep the caret visible on long lines: show a window around the column.
+    let chars: Vec<char> = full.chars().collect();
+    let start = (col as usize)
+        .saturating_sub(SNIPPET_WIDTH / 2)
+        .min(chars.len());
+    let end = (start + SNIPPET_WIDTH).min(chars.len());
+    let text: String = chars[start..end].iter().collect();
+    let col = col - start as u64;
     let gutter = line.to_string().len();
     let caret = " ".repeat(col as usize - 1);
     Some(format!(

@@ -72,8 +72,11 @@ impl Scenario {
 
     fn from_raw(cx: &Cx, raw: RawScenario) -> Result<Scenario, ScenarioError> {
         let horizon = raw.duration.value.0;
-        if horizon == SimTime::ZERO {
-            return Err(cx.err(&raw.duration.referenced, "duration must be > 0"));
+        if horizon == SimTime::ZERO || horizon > MAX_DURATION {
+            return Err(cx.err(
+                &raw.duration.referenced,
+                "duration must be > 0 and at most 366 days",
+            ));
         }
         let drain = raw.drain.map_or(SimTime::from_secs(600), |d| d.0);
         let tier = match &raw.tier {
@@ -298,13 +301,13 @@ impl Scenario {
                 Some(c) => {
                     check_probability(
                         cx,
-                        c.value.hit_rate,
-                        &c.referenced,
+                        c.value.hit_rate.value,
+                        &c.value.hit_rate.referenced,
                         "prompt_cache.hit_rate",
                     )?;
                     Some(PromptCache {
                         prefix_tokens: c.value.prefix_tokens,
-                        hit_rate: c.value.hit_rate,
+                        hit_rate: c.value.hit_rate.value,
                     })
                 }
             };
@@ -406,11 +409,20 @@ fn check_probability(cx: &Cx, p: f64, loc: &Location, what: &str) -> Result<(), 
     }
 }
 
+/// Longest simulated arrival window a scenario may ask for.
+const MAX_DURATION: SimTime = SimTime(366 * 24 * 3600 * SimTime::NANOS_PER_SEC);
+
+/// Highest arrival rate per minute a stream may ask for (far above any tier).
+const MAX_RATE_PER_MIN: f64 = 1e6;
+
 fn check_rate(cx: &Cx, v: f64, loc: &Location, what: &str) -> Result<(), ScenarioError> {
-    if v.is_finite() && v >= 0.0 {
+    if v.is_finite() && (0.0..=MAX_RATE_PER_MIN).contains(&v) {
         Ok(())
     } else {
-        Err(cx.err(loc, format!("{what} must be >= 0, got {v}")))
+        Err(cx.err(
+            loc,
+            format!("{what} must be between 0 and {MAX_RATE_PER_MIN} per minute, got {v}"),
+        ))
     }
 }
 

@@ -205,7 +205,7 @@ pub struct RawSpike {
 #[serde(deny_unknown_fields)]
 pub struct RawPromptCache {
     pub prefix_tokens: u64,
-    pub hit_rate: f64,
+    pub hit_rate: Spanned<f64>,
 }
 
 /// A token distribution: a bare number is a constant.

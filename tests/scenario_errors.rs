@@ -1,0 +1,335 @@
+//! `ratesim validate` on bad scenario files: every error exits 2 and points
+//! at `file:line:column` with a message saying what was expected; nothing
+//! panics or hangs.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use assert_cmd::cargo::cargo_bin_cmd;
+
+const FIXTURES: &str = "tests/fixtures";
+
+/// A bad fixture, where its error is, and what the message must say.
+struct Case {
+    file: &'static str,
+    /// `Some((line, column))`, or `None` for whole-file errors.
+    position: Option<(u32, u32)>,
+    fragments: &'static [&'static str],
+}
+
+const CASES: &[Case] = &[
+    Case {
+        file: "bad_unknown_field.yaml",
+        position: Some((7, 5)),
+        fragments: &["unknown field `rpmm`", "expected one of rpm, itpm, otpm"],
+    },
+    Case {
+        file: "bad_stream_typo.yaml",
+        position: Some((9, 5)),
+        fragments: &[
+            "unknown field `output_tokns`",
+            "expected one of",
+            "output_tokens",
+        ],
+    },
+    Case {
+        file: "bad_wrong_type.yaml",
+        position: Some((7, 31)),
+        fragments: &[
+            "invalid floating point",
+            "found `fast`",
+            "expected a number",
+        ],
+    },
+    Case {
+        file: "bad_negative_rate.yaml",
+        position: Some((7, 7)),
+        fragments: &["poisson.rate_per_min must be between 0 and", "got -5"],
+    },
+    Case {
+        file: "bad_unknown_model.yaml",
+        position: Some((5, 12)),
+        fragments: &[
+            "unknown model `claude-sonnet-9`",
+            "expected one of",
+            "claude-sonnet-4-5",
+        ],
+    },
+    Case {
+        file: "bad_unknown_preset.yaml",
+        position: Some((12, 5)),
+        fragments: &[
+            "unknown strategy preset `exponential_backof`",
+            "expected one of",
+            "exponential_backoff",
+        ],
+    },
+    Case {
+        file: "bad_empty_streams.yaml",
+        position: Some((3, 10)),
+        fragments: &["streams is empty", "at least one stream"],
+    },
+    Case {
+        file: "bad_malformed.yaml",
+        position: Some((10, 13)),
+        fragments: &["unclosed bracket '['"],
+    },
+    Case {
+        file: "bad_empty.yaml",
+        position: None,
+        fragments: &["scenario is empty", "expected a YAML mapping"],
+    },
+    Case {
+        file: "bad_duplicate_key.yaml",
+        position: Some((9, 5)),
+        fragments: &["duplicate mapping key: input_tokens"],
+    },
+    Case {
+        file: "bad_duration.yaml",
+        position: Some((2, 11)),
+        fragments: &["invalid duration `5x`", "expected e.g. `90s`"],
+    },
+    Case {
+        file: "bad_zero_rpm.yaml",
+        position: Some((3, 19)),
+        fragments: &["pools.sonnet-4.rpm must be > 0"],
+    },
+    Case {
+        file: "bad_duplicate_strategy.yaml",
+        position: Some((12, 5)),
+        fragments: &["duplicate strategy name `token_bucket`", "distinct `name`"],
+    },
+    Case {
+        file: "bad_hit_rate.yaml",
+        position: Some((12, 17)),
+        fragments: &["prompt_cache.hit_rate must be between 0 and 1", "got 1.5"],
+    },
+];
+
+/// Runs `ratesim validate <args>` from the crate root; returns (exit code, stdout, stderr).
+fn validate(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = cargo_bin_cmd!("ratesim")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("validate")
+        .args(args)
+        .timeout(Duration::from_secs(30))
+        .output()
+        .expect("run ratesim");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn every_bad_fixture_exits_2_with_file_line_column_and_expectation() {
+    let mut problems = Vec::new();
+    for case in CASES {
+        let path = format!("{FIXTURES}/{}", case.file);
+        assert!(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(&path).is_file(),
+            "missing fixture {path}"
+        );
+        let (code, _stdout, stderr) = validate(&[&path]);
+        let mut fail =
+            |what: String| problems.push(format!("{}: {what}\nstderr:\n{stderr}", case.file));
+        if code != Some(2) {
+            fail(format!("exit code {code:?}, expected 2"));
+        }
+        if stderr.contains("panicked") {
+            fail("panicked".to_string());
+        }
+        let located = match case.position {
+            Some((l, c)) => format!("error: {path}:{l}:{c}: "),
+            None => format!("error: {path}: "),
+        };
+        if !stderr.contains(&located) {
+            fail(format!("stderr lacks `{located}`"));
+        }
+        for frag in case.fragments {
+            if !stderr.contains(frag) {
+                fail(format!("stderr lacks `{frag}`"));
+            }
+        }
+        if case.position.is_some() && !stderr.contains('^') {
+            fail("no caret snippet".to_string());
+        }
+        if !stderr.contains("1 of 1 scenario(s) invalid") {
+            fail("no summary line".to_string());
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}
+
+#[test]
+fn every_bad_fixture_has_a_case() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURES);
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        if name.starts_with("bad_") && name != "bad_billion_laughs.yaml" {
+            assert!(
+                CASES.iter().any(|c| c.file == name),
+                "fixture {name} has no case in CASES"
+            );
+        }
+    }
+}
+
+#[test]
+fn snippet_points_at_the_offending_column() {
+    let (_, _, stderr) = validate(&["tests/fixtures/bad_unknown_field.yaml"]);
+    // 7 |     rpmm: 40
+    //   |     ^
+    let lines: Vec<&str> = stderr.lines().collect();
+    let i = lines
+        .iter()
+        .position(|l| l.starts_with("7 | "))
+        .unwrap_or_else(|| panic!("no source line in snippet:\n{stderr}"));
+    assert_eq!(lines[i], "7 |     rpmm: 40");
+    assert_eq!(lines[i + 1], "  |     ^");
+}
+
+#[test]
+fn missing_file_exits_2_with_cannot_read() {
+    let (code, _, stderr) = validate(&["tests/fixtures/no_such_file.yaml"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("tests/fixtures/no_such_file.yaml"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("cannot read"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn directory_instead_of_file_exits_2() {
+    let (code, _, stderr) = validate(&["tests/fixtures"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("cannot read"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn mixed_good_and_bad_files_report_each_and_exit_2() {
+    let (code, stdout, stderr) = validate(&[
+        "tests/fixtures/good.yaml",
+        "tests/fixtures/bad_unknown_model.yaml",
+        "tests/fixtures/bad_zero_rpm.yaml",
+    ]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stdout.contains("tests/fixtures/good.yaml: ok"), "{stdout}");
+    assert!(stderr.contains("bad_unknown_model.yaml:5:12"), "{stderr}");
+    assert!(stderr.contains("bad_zero_rpm.yaml:3:19"), "{stderr}");
+    assert!(stderr.contains("2 of 3 scenario(s) invalid"), "{stderr}");
+}
+
+#[test]
+fn good_fixture_validates() {
+    let (code, stdout, stderr) = validate(&["tests/fixtures/good.yaml"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stdout.contains("tests/fixtures/good.yaml: ok (1 streams, 2 strategies)"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn every_shipped_scenario_validates() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+        .map(|p| p.display().to_string())
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no scenarios in {}", dir.display());
+    let args: Vec<&str> = files.iter().map(String::as_str).collect();
+    let (code, stdout, stderr) = validate(&args);
+    assert_eq!(code, Some(0), "{stderr}");
+    for f in &files {
+        assert!(
+            stdout.contains(&format!("{f}: ok")),
+            "{f} not ok:\n{stdout}"
+        );
+    }
+}
+
+/// Asserts a hostile file is rejected with exit 2, quickly and without a panic.
+fn assert_rejected_quickly(path: &str) -> String {
+    let started = Instant::now();
+    let (code, _, stderr) = validate(&[path]);
+    let took = started.elapsed();
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.contains(path), "{stderr}");
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+    stderr
+}
+
+#[test]
+fn billion_laughs_is_rejected_quickly() {
+    assert_rejected_quickly("tests/fixtures/bad_billion_laughs.yaml");
+}
+
+#[test]
+fn billion_laughs_inside_a_known_field_is_rejected_quickly() {
+    // The anchors live inside `classes`, a field the scenario accepts.
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("name: bomb\nduration: 10m\nclasses:\n");
+    text.push_str("  - &a [\"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\"]\n");
+    for (anchor, alias) in ["b", "c", "d", "e", "f", "g", "h", "i"]
+        .iter()
+        .zip(["a", "b", "c", "d", "e", "f", "g", "h"])
+    {
+        let items = vec![format!("*{alias}"); 9].join(", ");
+        text.push_str(&format!("  - &{anchor} [{items}]\n"));
+    }
+    text.push_str("  - *i\n");
+    text.push_str(
+        "streams:\n  - name: chat\n    model: claude-sonnet-4-5\n    \
+         arrivals: {poisson: {rate_per_min: 10}}\n    input_tokens: 5\n    output_tokens: 5\n",
+    );
+    let path = dir.path().join("bomb.yaml");
+    std::fs::write(&path, text).unwrap();
+    assert_rejected_quickly(path.to_str().unwrap());
+}
+
+#[test]
+fn deeply_nested_flow_collections_are_rejected_quickly() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("deep.yaml");
+    std::fs::write(
+        &path,
+        format!(
+            "name: deep\nduration: 10m\nclasses: {}\n",
+            "[".repeat(100_000)
+        ),
+    )
+    .unwrap();
+    let stderr = assert_rejected_quickly(path.to_str().unwrap());
+    assert!(stderr.contains(":3:"), "{stderr}");
+}
+
+#[test]
+fn non_utf8_file_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("binary.yaml");
+    std::fs::write(&path, b"\xff\xfe\x00garbage\n").unwrap();
+    let stderr = assert_rejected_quickly(path.to_str().unwrap());
+    assert!(stderr.contains("cannot read"), "{stderr}");
+}
+
+#[test]
+fn non_mapping_documents_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    for (i, text) in ["just a string\n", "- 1\n- 2\n", "~\n", "---\n...\n"]
+        .iter()
+        .enumerate()
+    {
+        let path = dir.path().join(format!("doc{i}.yaml"));
+        std::fs::write(&path, text).unwrap();
+        assert_rejected_quickly(path.to_str().unwrap());
+    }
+}
