@@ -59,87 +59,21 @@ pub struct ModelInfo {
 }
 
 /// Models ratesim knows by name.
+///
+/// Columns: id, pool, prices (input, output per MTok), cache reads count
+/// toward ITPM (the † models), assumed TTFT in seconds, assumed output tokens/s.
+#[rustfmt::skip]
 pub const MODELS: &[ModelInfo] = &[
-    model(
-        "claude-opus-4-7",
-        "opus-4",
-        prices(5.0, 25.0),
-        false,
-        1.5,
-        45.0,
-    ),
-    model(
-        "claude-opus-4-6",
-        "opus-4",
-        prices(5.0, 25.0),
-        false,
-        1.5,
-        45.0,
-    ),
-    model(
-        "claude-opus-4-5",
-        "opus-4",
-        prices(5.0, 25.0),
-        false,
-        1.5,
-        45.0,
-    ),
-    model(
-        "claude-opus-4-1",
-        "opus-4",
-        prices(15.0, 75.0),
-        false,
-        2.0,
-        30.0,
-    ),
-    model(
-        "claude-opus-4-0",
-        "opus-4",
-        prices(15.0, 75.0),
-        false,
-        2.0,
-        30.0,
-    ),
-    model(
-        "claude-sonnet-4-6",
-        "sonnet-4",
-        prices(3.0, 15.0),
-        false,
-        0.9,
-        60.0,
-    ),
-    model(
-        "claude-sonnet-4-5",
-        "sonnet-4",
-        prices(3.0, 15.0),
-        false,
-        0.9,
-        60.0,
-    ),
-    model(
-        "claude-sonnet-4-0",
-        "sonnet-4",
-        prices(3.0, 15.0),
-        false,
-        0.9,
-        60.0,
-    ),
-    model(
-        "claude-haiku-4-5",
-        "haiku-4-5",
-        prices(1.0, 5.0),
-        false,
-        0.5,
-        150.0,
-    ),
-    model(
-        "claude-3-5-haiku",
-        "haiku-3-5",
-        prices(0.8, 4.0),
-        true,
-        0.6,
-        65.0,
-    ),
+    model("claude-opus-4-7",   "opus-4",    prices(5.0, 25.0), false, 1.5, 45.0),
+    model("claude-opus-4-6",   "opus-4",    prices(5.0, 25.0), false, 1.5, 45.0),
+    model("claude-opus-4-5",   "opus-4",    prices(5.0, 25.0), false, 1.5, 45.0),
+    model("claude-opus-4-1",   "opus-4",    prices(15.0, 75.0), false, 2.0, 30.0),
+    model("claude-opus-4-0",   "opus-4",    prices(15.0, 75.0), false, 2.0, 30.0),
+    model("claude-sonnet-4-6", "sonnet-4",  prices(3.0, 15.0), false, 0.9, 60.0),
+    model("claude-sonnet-4-5", "sonnet-4",  prices(3.0, 15.0), false, 0.9, 60.0),
+    model("claude-sonnet-4-0", "sonnet-4",  prices(3.0, 15.0), false, 0.9, 60.0),
+    model("claude-haiku-4-5",  "haiku-4-5", prices(1.0, 5.0), false, 0.5, 150.0),
+    model("claude-3-5-haiku",  "haiku-3-5", prices(0.8, 4.0), true, 0.6, 65.0),
 ];
 
 const fn model(
