@@ -54,6 +54,7 @@ fn limits(rpm: Option<u64>, itpm: Option<u64>, otpm: Option<u64>, conc: Option<u
         itpm,
         otpm,
         max_concurrent: conc,
+        ..PoolLimits::default()
     }
 }
 
@@ -646,7 +647,7 @@ fn fits_at_is_exactly_the_earliest_admission_time() {
     ];
     let accts = [OtpmAccounting::Realtime, OtpmAccounting::ReserveMaxTokens];
     let mut checked = 0;
-    let mut by_dim = [0u32; 4];
+    let mut by_dim = [0u32; Dimension::ALL.len()];
     for (k, (alg, acct)) in algs
         .iter()
         .flat_map(|a| accts.iter().map(move |o| (*a, *o)))
@@ -686,7 +687,7 @@ fn fits_at_is_exactly_the_earliest_admission_time() {
                 Verdict::Never { dimension } => panic!("{d:?} never fits {dimension:?}"),
                 Verdict::Reject { dimension, fits_at } => {
                     assert!(fits_at > t);
-                    by_dim[dimension as usize] += 1;
+                    by_dim[dimension.index()] += 1;
                     let mut idle = pool.clone();
                     let before = SimTime(fits_at.as_nanos() - 1);
                     assert_ne!(
@@ -707,8 +708,13 @@ fn fits_at_is_exactly_the_earliest_admission_time() {
         }
     }
     assert!(checked > 500, "only {checked} rejections checked");
-    for (i, n) in by_dim.iter().enumerate() {
-        assert!(*n > 0, "no rejection by {:?}", Dimension::ALL[i]);
+    for d in [
+        Dimension::Rpm,
+        Dimension::Itpm,
+        Dimension::Otpm,
+        Dimension::Concurrency,
+    ] {
+        assert!(by_dim[d.index()] > 0, "no rejection by {d:?}");
     }
 }
 

@@ -321,7 +321,7 @@ strategies:
         assert_eq!(t.attempts, cap + (k - cap) * (max_retries + 1), "{name}");
         assert_eq!(
             t.rate_limited,
-            [(k - cap) * (max_retries + 1), 0, 0, 0],
+            [(k - cap) * (max_retries + 1), 0, 0, 0, 0, 0],
             "{name}"
         );
     }

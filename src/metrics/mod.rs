@@ -6,6 +6,9 @@ use hdrhistogram::Histogram;
 use crate::engine::SimTime;
 use crate::model::Dimension;
 
+/// Number of rate-limit dimensions counted.
+pub const DIMENSIONS: usize = Dimension::ALL.len();
+
 /// Why a logical request failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Failure {
@@ -53,8 +56,8 @@ pub struct ClassMetrics {
     pub failed: [u64; 4],
     /// Attempts sent.
     pub attempts: u64,
-    /// 429s by dimension (rpm, itpm, otpm, concurrency).
-    pub rate_limited: [u64; 4],
+    /// 429s by dimension, indexed by [`Dimension::index`].
+    pub rate_limited: [u64; DIMENSIONS],
     /// 529s.
     pub overloaded: u64,
     /// Arrival-to-completion latency of successes, in microseconds.
@@ -71,7 +74,7 @@ impl ClassMetrics {
             succeeded: 0,
             failed: [0; 4],
             attempts: 0,
-            rate_limited: [0; 4],
+            rate_limited: [0; DIMENSIONS],
             overloaded: 0,
             // 3 significant digits, auto-resizing: memory grows with the log
             // of the largest latency, never with the count.
@@ -87,11 +90,7 @@ impl ClassMetrics {
 
     /// Records a 429 for `dimension`.
     pub fn rate_limited_by(&mut self, dimension: Dimension) {
-        let i = Dimension::ALL
-            .iter()
-            .position(|d| *d == dimension)
-            .unwrap_or(0);
-        self.rate_limited[i] += 1;
+        self.rate_limited[dimension.index()] += 1;
     }
 
     /// Records a failure.
@@ -122,6 +121,8 @@ impl ClassMetrics {
         self.succeeded += o.succeeded;
         for i in 0..4 {
             self.failed[i] += o.failed[i];
+        }
+        for i in 0..DIMENSIONS {
             self.rate_limited[i] += o.rate_limited[i];
         }
         self.attempts += o.attempts;

@@ -141,6 +141,7 @@ pub fn tier_limits(tier: &str, pool: &str) -> Option<PoolLimits> {
         rpm: Some(rpm),
         itpm: Some(itpm),
         otpm: Some(otpm),
+        tpm: None,
         max_concurrent: None,
     })
 }

@@ -20,18 +20,30 @@ pub enum Dimension {
     Itpm,
     /// Output tokens per minute.
     Otpm,
+    /// Input plus output tokens per minute (the combined "TPM" some
+    /// profiles and guides quote).
+    Tpm,
     /// Concurrent requests in flight.
     Concurrency,
+    /// A sharp rise in usage (acceleration limit), below the per-minute limits.
+    Acceleration,
 }
 
 impl Dimension {
     /// All dimensions in check order.
-    pub const ALL: [Dimension; 4] = [
+    pub const ALL: [Dimension; 6] = [
         Dimension::Rpm,
         Dimension::Itpm,
         Dimension::Otpm,
+        Dimension::Tpm,
         Dimension::Concurrency,
+        Dimension::Acceleration,
     ];
+
+    /// Position in [`Dimension::ALL`], for per-dimension counters.
+    pub fn index(self) -> usize {
+        self as usize
+    }
 
     /// Lower-case name used in reports.
     pub fn name(self) -> &'static str {
@@ -39,7 +51,9 @@ impl Dimension {
             Dimension::Rpm => "rpm",
             Dimension::Itpm => "itpm",
             Dimension::Otpm => "otpm",
+            Dimension::Tpm => "tpm",
             Dimension::Concurrency => "concurrency",
+            Dimension::Acceleration => "acceleration",
         }
     }
 }
@@ -65,6 +79,8 @@ pub struct PoolLimits {
     pub itpm: Option<u64>,
     /// Output tokens per minute.
     pub otpm: Option<u64>,
+    /// Input plus output tokens per minute.
+    pub tpm: Option<u64>,
     /// Concurrent requests.
     pub max_concurrent: Option<u64>,
 }
@@ -138,9 +154,11 @@ enum Adjustment {
         units: u64,
     },
     StartDrain {
+        dim: u8,
         rate: i128,
     },
     StopDrain {
+        dim: u8,
         rate: i128,
         remainder: i128,
     },
@@ -160,7 +178,7 @@ struct Pending {
 /// so the pool never reads a clock and needs no completion callbacks.
 #[derive(Clone, Debug)]
 pub struct Pool {
-    limiters: [Option<Limiter>; 3],
+    limiters: [Option<Limiter>; 4],
     max_concurrent: Option<u64>,
     in_flight: u64,
     accounting: OtpmAccounting,
@@ -171,13 +189,19 @@ pub struct Pool {
 const RPM: usize = 0;
 const ITPM: usize = 1;
 const OTPM: usize = 2;
+const TPM: usize = 3;
 
 impl Pool {
     /// A pool with full buckets and nothing in flight.
     pub fn new(limits: PoolLimits, config: LimiterConfig) -> Pool {
         let mk = |l: Option<u64>| l.map(|l| Limiter::new(config.algorithm, l, config.burst));
         Pool {
-            limiters: [mk(limits.rpm), mk(limits.itpm), mk(limits.otpm)],
+            limiters: [
+                mk(limits.rpm),
+                mk(limits.itpm),
+                mk(limits.otpm),
+                mk(limits.tpm),
+            ],
             max_concurrent: limits.max_concurrent,
             in_flight: 0,
             accounting: config.otpm_accounting,
@@ -192,12 +216,15 @@ impl Pool {
         self.in_flight
     }
 
-    fn needs(&self, d: &Demand) -> [Need; 3] {
-        let otpm = match self.accounting {
-            OtpmAccounting::Realtime => Need::Positive,
-            OtpmAccounting::ReserveMaxTokens => Need::Units(d.max_tokens),
+    fn needs(&self, d: &Demand) -> [Need; 4] {
+        let (otpm, tpm) = match self.accounting {
+            OtpmAccounting::Realtime => (Need::Positive, Need::Units(d.itpm_tokens.max(1))),
+            OtpmAccounting::ReserveMaxTokens => (
+                Need::Units(d.max_tokens),
+                Need::Units(d.itpm_tokens + d.max_tokens),
+            ),
         };
-        [Need::Units(1), Need::Units(d.itpm_tokens), otpm]
+        [Need::Units(1), Need::Units(d.itpm_tokens), otpm, tpm]
     }
 
     /// Decides whether `demand` may be admitted now. Changes nothing but the
@@ -250,8 +277,21 @@ impl Pool {
         if let Some(l) = &mut self.limiters[ITPM] {
             l.debit(now, d.itpm_tokens);
         }
+        if let Some(l) = &mut self.limiters[TPM] {
+            l.debit(now, d.itpm_tokens);
+        }
         let output = d.output_tokens.min(d.max_tokens);
-        match (self.accounting, &mut self.limiters[OTPM]) {
+        for dim in [OTPM, TPM] {
+            self.charge_output(now, d, dim, output);
+        }
+        self.in_flight += 1;
+        self.push(d.finish, Adjustment::Release);
+    }
+
+    /// Charges the output part of a request to `dim` (OTPM or TPM) under the
+    /// pool's OTPM rule.
+    fn charge_output(&mut self, now: SimTime, d: &Demand, dim: usize, output: u64) {
+        match (self.accounting, &mut self.limiters[dim]) {
             (_, None) => {}
             (OtpmAccounting::ReserveMaxTokens, Some(l)) => {
                 l.debit(now, d.max_tokens);
@@ -260,26 +300,32 @@ impl Pool {
                     self.push(
                         d.finish,
                         Adjustment::Credit {
-                            dim: OTPM as u8,
+                            dim: dim as u8,
                             units: refund,
                             charged_at: now,
                         },
                     );
                 }
             }
-            (OtpmAccounting::Realtime, Some(Limiter::Bucket(_))) => {
+            (OtpmAccounting::Realtime, Some(l @ Limiter::Bucket(_))) => {
                 let start = d.generation_start.max(now).min(d.finish);
                 let span = (d.finish.as_nanos() - start.as_nanos()) as i128;
                 let total = output as i128 * SCALE;
                 if span == 0 {
-                    if let Some(l) = &mut self.limiters[OTPM] {
-                        l.debit(now, output);
-                    }
+                    l.debit(now, output);
                 } else if total > 0 {
                     let rate = total / span;
                     let remainder = total - rate * span;
-                    self.push(start, Adjustment::StartDrain { rate });
-                    self.push(d.finish, Adjustment::StopDrain { rate, remainder });
+                    let dim = dim as u8;
+                    self.push(start, Adjustment::StartDrain { dim, rate });
+                    self.push(
+                        d.finish,
+                        Adjustment::StopDrain {
+                            dim,
+                            rate,
+                            remainder,
+                        },
+                    );
                 }
             }
             (OtpmAccounting::Realtime, Some(_)) => {
@@ -287,14 +333,12 @@ impl Pool {
                 self.push(
                     d.finish,
                     Adjustment::Debit {
-                        dim: OTPM as u8,
+                        dim: dim as u8,
                         units: output,
                     },
                 );
             }
         }
-        self.in_flight += 1;
-        self.push(d.finish, Adjustment::Release);
     }
 
     /// The rate-limit headers as of `now`.
@@ -323,7 +367,9 @@ impl Pool {
                 x
             })
         };
+        let combined = h(TPM, true);
         let tokens = match (input_raw, output_raw) {
+            _ if combined.is_some() => combined,
             (Some(i), Some(o)) => Some(LimitHeader {
                 limit: i.limit + o.limit,
                 remaining: round_to_thousand(i.remaining + o.remaining),
@@ -359,7 +405,7 @@ impl Pool {
 
     /// Earliest time every need fits if nothing else arrived: replays the
     /// pending adjustments on a copy of the limiters.
-    fn earliest_fit(&self, now: SimTime, needs: &[Need; 3]) -> Option<SimTime> {
+    fn earliest_fit(&self, now: SimTime, needs: &[Need; 4]) -> Option<SimTime> {
         let mut limiters = self.limiters.clone();
         let mut in_flight = self.in_flight;
         let mut pending: Vec<Pending> = self.pending.iter().map(|r| r.0).collect();
@@ -400,7 +446,7 @@ impl Pool {
     }
 }
 
-fn apply(limiters: &mut [Option<Limiter>; 3], in_flight: &mut u64, p: Pending) {
+fn apply(limiters: &mut [Option<Limiter>; 4], in_flight: &mut u64, p: Pending) {
     match p.adj {
         Adjustment::Release => *in_flight -= 1,
         Adjustment::Credit {
@@ -417,13 +463,23 @@ fn apply(limiters: &mut [Option<Limiter>; 3], in_flight: &mut u64, p: Pending) {
                 l.debit(p.time, units);
             }
         }
-        Adjustment::StartDrain { rate } => {
-            if let Some(b) = limiters[OTPM].as_mut().and_then(Limiter::as_bucket_mut) {
+        Adjustment::StartDrain { dim, rate } => {
+            if let Some(b) = limiters[dim as usize]
+                .as_mut()
+                .and_then(Limiter::as_bucket_mut)
+            {
                 b.start_drain(p.time, rate);
             }
         }
-        Adjustment::StopDrain { rate, remainder } => {
-            if let Some(b) = limiters[OTPM].as_mut().and_then(Limiter::as_bucket_mut) {
+        Adjustment::StopDrain {
+            dim,
+            rate,
+            remainder,
+        } => {
+            if let Some(b) = limiters[dim as usize]
+                .as_mut()
+                .and_then(Limiter::as_bucket_mut)
+            {
                 b.stop_drain(p.time, rate);
                 b.debit(p.time, remainder);
             }

@@ -68,6 +68,9 @@ pub struct PoolReport {
     pub itpm: Option<u64>,
     /// Output tokens per minute.
     pub otpm: Option<u64>,
+    /// Input plus output tokens per minute (profiles that quote "TPM").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tpm: Option<u64>,
     /// Concurrent requests.
     pub max_concurrent: Option<u64>,
 }
@@ -83,8 +86,12 @@ pub struct RateLimited {
     pub itpm: u64,
     /// Output tokens per minute.
     pub otpm: u64,
+    /// Combined input + output tokens per minute.
+    pub tpm: u64,
     /// Concurrency.
     pub concurrency: u64,
+    /// Acceleration limit (sharp rises in usage).
+    pub acceleration: u64,
 }
 
 /// Failure counts by reason.
@@ -201,7 +208,7 @@ fn outcome(scenario: &Scenario, m: &ClassMetrics) -> Outcome {
             / 1e6;
     }
     let minutes = scenario.sim.horizon.as_secs_f64() / 60.0;
-    let [rpm, itpm, otpm, concurrency] = m.rate_limited;
+    let [rpm, itpm, otpm, tpm, concurrency, acceleration] = m.rate_limited;
     let [gave_up, deadline, too_large, unfinished] = m.failed;
     Outcome {
         requests: m.requests,
@@ -215,11 +222,13 @@ fn outcome(scenario: &Scenario, m: &ClassMetrics) -> Outcome {
         },
         attempts: m.attempts,
         rate_limited: RateLimited {
-            total: rpm + itpm + otpm + concurrency,
+            total: m.rate_limited.iter().sum(),
             rpm,
             itpm,
             otpm,
+            tpm,
             concurrency,
+            acceleration,
         },
         overloaded: m.overloaded,
         latency_ms: LatencyMs {
@@ -312,6 +321,7 @@ impl Report {
                     rpm: l.rpm,
                     itpm: l.itpm,
                     otpm: l.otpm,
+                    tpm: l.tpm,
                     max_concurrent: l.max_concurrent,
                 })
                 .collect(),

@@ -31,7 +31,7 @@ fn ms(x: f64) -> String {
 /// The metric rows shared by the table and Markdown exporters.
 pub(crate) fn rows(report: &Report) -> Vec<Row> {
     type Cell = fn(&Outcome) -> String;
-    let spec: [(&'static str, Cell); 16] = [
+    let spec: [(&'static str, Cell); 18] = [
         ("requests", |o| int(o.requests)),
         ("succeeded", |o| int(o.succeeded)),
         ("failed", |o| int(o.failed)),
@@ -40,7 +40,9 @@ pub(crate) fn rows(report: &Report) -> Vec<Row> {
         ("429 rpm", |o| int(o.rate_limited.rpm)),
         ("429 itpm", |o| int(o.rate_limited.itpm)),
         ("429 otpm", |o| int(o.rate_limited.otpm)),
+        ("429 tpm", |o| int(o.rate_limited.tpm)),
         ("429 concurrency", |o| int(o.rate_limited.concurrency)),
+        ("429 acceleration", |o| int(o.rate_limited.acceleration)),
         ("529 overloaded", |o| int(o.overloaded)),
         ("latency p50", |o| ms(o.latency_ms.p50)),
         ("latency p90", |o| ms(o.latency_ms.p90)),
@@ -49,11 +51,14 @@ pub(crate) fn rows(report: &Report) -> Vec<Row> {
         ("goodput /min", |o| format!("{:.2}", o.goodput_per_min)),
         ("cost USD", |o| format!("{:.4}", o.cost_usd)),
     ];
+    // Dimensions most scenarios never configure show only when they fire.
+    let optional = ["429 tpm", "429 acceleration"];
     spec.iter()
         .map(|(label, f)| Row {
             label,
             cells: report.results.iter().map(|r| f(&r.total)).collect(),
         })
+        .filter(|r| !optional.contains(&r.label) || r.cells.iter().any(|c| c != "0"))
         .collect()
 }
 

@@ -161,7 +161,12 @@ impl Scenario {
                 return Err(cx.err(&lim.referenced, msg));
             };
             let l = &lim.value;
-            for (name, v) in [("rpm", l.rpm), ("itpm", l.itpm), ("otpm", l.otpm)] {
+            for (name, v) in [
+                ("rpm", l.rpm),
+                ("itpm", l.itpm),
+                ("otpm", l.otpm),
+                ("tpm", l.tpm),
+            ] {
                 if v == Some(0) {
                     return Err(cx.err(&lim.referenced, format!("pools.{key}.{name} must be > 0")));
                 }
@@ -170,6 +175,7 @@ impl Scenario {
             p.rpm = l.rpm.or(p.rpm);
             p.itpm = l.itpm.or(p.itpm);
             p.otpm = l.otpm.or(p.otpm);
+            p.tpm = l.tpm.or(p.tpm);
             p.max_concurrent = l.max_concurrent.or(p.max_concurrent);
         }
 

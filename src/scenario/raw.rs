@@ -105,6 +105,8 @@ pub struct RawLimits {
     #[serde(default)]
     pub otpm: Option<u64>,
     #[serde(default)]
+    pub tpm: Option<u64>,
+    #[serde(default)]
     pub max_concurrent: Option<u64>,
 }
 
