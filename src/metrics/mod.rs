@@ -31,8 +31,10 @@ pub struct Tokens {
     pub output: u64,
     /// Cache reads.
     pub cache_read: u64,
-    /// Cache writes.
+    /// Cache writes (all TTLs).
     pub cache_write: u64,
+    /// The part of `cache_write` made with the 1-hour TTL.
+    pub cache_write_1h: u64,
 }
 
 impl Tokens {
@@ -42,6 +44,7 @@ impl Tokens {
         self.output += o.output;
         self.cache_read += o.cache_read;
         self.cache_write += o.cache_write;
+        self.cache_write_1h += o.cache_write_1h;
     }
 }
 
@@ -64,6 +67,10 @@ pub struct ClassMetrics {
     pub latency_us: Histogram<u64>,
     /// Billed tokens per model index.
     pub tokens_by_model: Vec<Tokens>,
+    /// Billed responses that read their prefix from the prompt cache.
+    pub cache_hits: u64,
+    /// Billed responses that wrote their prefix to the cache.
+    pub cache_misses: u64,
 }
 
 impl ClassMetrics {
@@ -80,6 +87,8 @@ impl ClassMetrics {
             // of the largest latency, never with the count.
             latency_us: Histogram::new(3).expect("3 significant figures is valid"),
             tokens_by_model: vec![Tokens::default(); models],
+            cache_hits: 0,
+            cache_misses: 0,
         }
     }
 
@@ -127,6 +136,8 @@ impl ClassMetrics {
         }
         self.attempts += o.attempts;
         self.overloaded += o.overloaded;
+        self.cache_hits += o.cache_hits;
+        self.cache_misses += o.cache_misses;
         self.latency_us
             .add(&o.latency_us)
             .expect("auto-resizing histograms always merge");
@@ -134,6 +145,19 @@ impl ClassMetrics {
             a.add(b);
         }
     }
+}
+
+/// What happened at one model (attempts are counted where they were sent).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ModelCounts {
+    /// Attempts sent to the model.
+    pub attempts: u64,
+    /// Successful responses.
+    pub succeeded: u64,
+    /// 429s.
+    pub rate_limited: u64,
+    /// 529s.
+    pub overloaded: u64,
 }
 
 /// Everything one simulated run measured.
@@ -147,6 +171,8 @@ pub struct RunMetrics {
     pub peak_queue: u64,
     /// Largest number of requests in flight seen.
     pub peak_in_flight: u64,
+    /// Per model index.
+    pub by_model: Vec<ModelCounts>,
 }
 
 impl RunMetrics {
@@ -157,6 +183,7 @@ impl RunMetrics {
             events: 0,
             peak_queue: 0,
             peak_in_flight: 0,
+            by_model: vec![ModelCounts::default(); models],
         }
     }
 

@@ -6,6 +6,7 @@
 //! argument; nothing here reads a clock or knows about client strategies.
 
 pub mod bucket;
+pub mod cache;
 pub mod catalog;
 pub mod headers;
 pub mod limiter;
@@ -13,6 +14,7 @@ pub mod pool;
 pub mod provider;
 pub mod window;
 
+pub use cache::{CachePrefix, CacheTtl, PromptCacheStore};
 pub use headers::{LimitHeader, RateLimitHeaders};
 pub use limiter::{Algorithm, Limiter, Need};
 pub use pool::{Demand, Dimension, LimiterConfig, OtpmAccounting, Pool, PoolLimits, Verdict};

@@ -5,6 +5,7 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
+use super::cache::{CachePrefix, CacheTtl, PromptCacheStore};
 use super::catalog::Prices;
 use super::headers::RateLimitHeaders;
 use super::pool::{Demand, Dimension, LimiterConfig, Pool, PoolLimits, Verdict};
@@ -32,6 +33,8 @@ pub struct ModelSpec {
     pub itpm_counts_cache_reads: bool,
     /// Latency of an admitted request.
     pub latency: Latency,
+    /// Shorter prefixes are silently not cached.
+    pub min_cacheable_tokens: u64,
 }
 
 /// A period with an elevated chance of `529 overloaded_error`.
@@ -91,6 +94,9 @@ pub struct Attempt {
     pub cache_read_tokens: u64,
     /// Input tokens written to the prompt cache.
     pub cache_write_tokens: u64,
+    /// A cacheable prefix whose hit or miss the server decides from its
+    /// cache state (in addition to the fixed read/write counts above).
+    pub prefix: Option<CachePrefix>,
     /// `max_tokens`.
     pub max_tokens: u64,
     /// Tokens the model will generate if admitted (≤ `max_tokens`).
@@ -123,8 +129,10 @@ pub struct Usage {
     pub output_tokens: u64,
     /// Tokens read from the cache.
     pub cache_read_input_tokens: u64,
-    /// Tokens written to the cache.
+    /// Tokens written to the cache (all TTLs).
     pub cache_creation_input_tokens: u64,
+    /// The part of `cache_creation_input_tokens` written with the 1-hour TTL.
+    pub cache_creation_1h_input_tokens: u64,
 }
 
 /// A response as the client receives it.
@@ -151,6 +159,7 @@ pub struct Response {
 pub struct Provider {
     config: ProviderConfig,
     pools: Vec<Pool>,
+    cache: PromptCacheStore,
     rng: ChaCha8Rng,
 }
 
@@ -162,7 +171,12 @@ impl Provider {
             .iter()
             .map(|(_, l)| Pool::new(*l, config.limiter))
             .collect();
-        Provider { config, pools, rng }
+        Provider {
+            config,
+            pools,
+            cache: PromptCacheStore::default(),
+            rng,
+        }
     }
 
     /// The configuration.
@@ -193,10 +207,28 @@ impl Provider {
         };
         let generation_start = now + ttft;
         let finish = generation_start + SimTime::from_secs_f64(gen_s);
-        let itpm_tokens = a.input_tokens
-            + a.cache_write_tokens
+        // Resolve the cacheable prefix against the cache as it is now.
+        let (mut input, mut read, mut write, mut write_1h) =
+            (a.input_tokens, a.cache_read_tokens, a.cache_write_tokens, 0);
+        let mut prefix_hit = None;
+        if let Some(p) = &a.prefix {
+            if p.tokens < model.min_cacheable_tokens {
+                input += p.tokens; // processed without caching, no error
+            } else if self.cache.is_warm(now, a.model, p) {
+                read += p.tokens;
+                prefix_hit = Some(true);
+            } else {
+                write += p.tokens;
+                if p.ttl == CacheTtl::OneHour {
+                    write_1h += p.tokens;
+                }
+                prefix_hit = Some(false);
+            }
+        }
+        let itpm_tokens = input
+            + write
             + if model.itpm_counts_cache_reads {
-                a.cache_read_tokens
+                read
             } else {
                 0
             };
@@ -234,11 +266,19 @@ impl Provider {
                     response.should_retry = true;
                 } else {
                     pool.admit(now, &demand);
+                    match (&a.prefix, prefix_hit) {
+                        (Some(p), Some(true)) => self.cache.read(now, a.model, p),
+                        (Some(p), Some(false)) => {
+                            self.cache.write(now, generation_start, a.model, p)
+                        }
+                        _ => {}
+                    }
                     response.usage = Some(Usage {
-                        input_tokens: a.input_tokens,
+                        input_tokens: input,
                         output_tokens: output,
-                        cache_read_input_tokens: a.cache_read_tokens,
-                        cache_creation_input_tokens: a.cache_write_tokens,
+                        cache_read_input_tokens: read,
+                        cache_creation_input_tokens: write,
+                        cache_creation_1h_input_tokens: write_1h,
                     });
                     response.received_at = finish + rtt;
                 }

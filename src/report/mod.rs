@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::metrics::{ClassMetrics, RunMetrics, Tokens};
 use crate::model::OtpmAccounting;
 use crate::model::catalog;
+use crate::model::catalog::Prices;
 use crate::scenario::Scenario;
 use crate::strategy::StrategySpec;
 
@@ -131,8 +132,10 @@ pub struct TokenReport {
     pub output: u64,
     /// Cache reads.
     pub cache_read: u64,
-    /// Cache writes.
+    /// Cache writes (all TTLs).
     pub cache_write: u64,
+    /// Cache writes with the 1-hour TTL (part of `cache_write`).
+    pub cache_write_1h: u64,
 }
 
 /// Counts, latency and cost for one class or a whole strategy.
@@ -174,6 +177,10 @@ pub struct StrategyResult {
     pub total: Outcome,
     /// The same per priority class.
     pub by_class: BTreeMap<String, Outcome>,
+    /// Traffic and cost per model.
+    pub by_model: Vec<ModelReport>,
+    /// Prompt-cache effect.
+    pub cache: CacheReport,
     /// Events the engine processed (deterministic).
     pub events: u64,
     /// Largest client queue.
@@ -200,12 +207,7 @@ fn outcome(scenario: &Scenario, m: &ClassMetrics) -> Outcome {
     let mut cost = 0.0;
     for (i, t) in m.tokens_by_model.iter().enumerate() {
         tokens.add(t);
-        let p = scenario.sim.provider.models[i].prices;
-        cost += (t.input as f64 * p.input
-            + t.output as f64 * p.output
-            + t.cache_read as f64 * p.cache_read
-            + t.cache_write as f64 * p.cache_write_5m)
-            / 1e6;
+        cost += cost_usd(t, &scenario.sim.provider.models[i].prices);
     }
     let minutes = scenario.sim.horizon.as_secs_f64() / 60.0;
     let [rpm, itpm, otpm, tpm, concurrency, acceleration] = m.rate_limited;
@@ -249,17 +251,137 @@ fn outcome(scenario: &Scenario, m: &ClassMetrics) -> Outcome {
             output: tokens.output,
             cache_read: tokens.cache_read,
             cache_write: tokens.cache_write,
+            cache_write_1h: tokens.cache_write_1h,
         },
     }
+}
+
+/// List-price cost of `t` in USD.
+pub fn cost_usd(t: &Tokens, p: &Prices) -> f64 {
+    let write_5m = t.cache_write - t.cache_write_1h;
+    (t.input as f64 * p.input
+        + t.output as f64 * p.output
+        + t.cache_read as f64 * p.cache_read
+        + write_5m as f64 * p.cache_write_5m
+        + t.cache_write_1h as f64 * p.cache_write_1h)
+        / 1e6
+}
+
+/// What prompt caching did for one strategy.
+#[derive(Clone, Debug, Serialize)]
+pub struct CacheReport {
+    /// Billed responses that read their prefix from the cache.
+    pub hits: u64,
+    /// Billed responses that wrote it.
+    pub misses: u64,
+    /// hits / (hits + misses); 0 when nothing was cacheable.
+    pub hit_rate: f64,
+    /// Tokens read from the cache.
+    pub read_tokens: u64,
+    /// Tokens written to the cache.
+    pub write_tokens: u64,
+    /// Cache-read tokens that did not count toward ITPM.
+    pub itpm_relief_tokens: u64,
+    /// Cost saved against sending the same prefixes uncached (negative when
+    /// writes cost more than reads saved).
+    pub cost_saved_usd: f64,
+}
+
+fn cache_report(scenario: &Scenario, m: &ClassMetrics) -> CacheReport {
+    let (mut read, mut write, mut relief, mut saved) = (0, 0, 0, 0.0);
+    for (i, t) in m.tokens_by_model.iter().enumerate() {
+        let spec = &scenario.sim.provider.models[i];
+        let p = &spec.prices;
+        read += t.cache_read;
+        write += t.cache_write;
+        if !spec.itpm_counts_cache_reads {
+            relief += t.cache_read;
+        }
+        let write_5m = t.cache_write - t.cache_write_1h;
+        saved += (t.cache_read as f64 * (p.input - p.cache_read)
+            - write_5m as f64 * (p.cache_write_5m - p.input)
+            - t.cache_write_1h as f64 * (p.cache_write_1h - p.input))
+            / 1e6;
+    }
+    let looked = m.cache_hits + m.cache_misses;
+    CacheReport {
+        hits: m.cache_hits,
+        misses: m.cache_misses,
+        hit_rate: if looked == 0 {
+            0.0
+        } else {
+            round(m.cache_hits as f64 / looked as f64, 4)
+        },
+        read_tokens: read,
+        write_tokens: write,
+        itpm_relief_tokens: relief,
+        cost_saved_usd: round(saved, 6),
+    }
+}
+
+/// Traffic and cost at one model.
+#[derive(Clone, Debug, Serialize)]
+pub struct ModelReport {
+    /// Model id.
+    pub model: String,
+    /// Attempts sent to it.
+    pub attempts: u64,
+    /// Successful responses from it.
+    pub succeeded: u64,
+    /// 429s from it.
+    pub rate_limited: u64,
+    /// 529s from it.
+    pub overloaded: u64,
+    /// Its share of all successful responses.
+    pub share_of_successes: f64,
+    /// Billed tokens.
+    pub tokens: TokenReport,
+    /// Cost at this model.
+    pub cost_usd: f64,
+}
+
+fn model_reports(scenario: &Scenario, m: &RunMetrics, total: &ClassMetrics) -> Vec<ModelReport> {
+    let all_ok: u64 = m.by_model.iter().map(|c| c.succeeded).sum();
+    m.by_model
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let spec = &scenario.sim.provider.models[i];
+            let t = &total.tokens_by_model[i];
+            ModelReport {
+                model: spec.id.clone(),
+                attempts: c.attempts,
+                succeeded: c.succeeded,
+                rate_limited: c.rate_limited,
+                overloaded: c.overloaded,
+                share_of_successes: if all_ok == 0 {
+                    0.0
+                } else {
+                    round(c.succeeded as f64 / all_ok as f64, 4)
+                },
+                tokens: TokenReport {
+                    input: t.input,
+                    output: t.output,
+                    cache_read: t.cache_read,
+                    cache_write: t.cache_write,
+                    cache_write_1h: t.cache_write_1h,
+                },
+                cost_usd: round(cost_usd(t, &spec.prices), 6),
+            }
+        })
+        .collect()
 }
 
 impl StrategyResult {
     /// Summarises one run.
     pub fn new(scenario: &Scenario, spec: &StrategySpec, m: &RunMetrics) -> StrategyResult {
+        let total = m.total();
         StrategyResult {
             strategy: spec.name.clone(),
             layers: spec.describe(),
-            total: outcome(scenario, &m.total()),
+            total: outcome(scenario, &total),
+            by_model: model_reports(scenario, m, &total),
+            cache: cache_report(scenario, &total),
             by_class: scenario
                 .sim
                 .classes

@@ -19,13 +19,14 @@ use raw::*;
 use crate::engine::SimTime;
 use crate::model::catalog::{self, find_model};
 use crate::model::{
-    Latency, LimiterConfig, ModelSpec, Overload, OverloadWindow, PoolLimits, ProviderConfig,
+    CacheTtl, Latency, LimiterConfig, ModelSpec, Overload, OverloadWindow, PoolLimits,
+    ProviderConfig,
 };
 use crate::sim::SimConfig;
 use crate::strategy::{
     Backoff, Concurrency, Jitter, PacingSpec, Preset, QueueDiscipline, RetryPolicy, StrategySpec,
 };
-use crate::workload::{ArrivalProcess, PromptCache, Spike, StreamSpec, TokenDist};
+use crate::workload::{ArrivalProcess, Popularity, PromptCache, Spike, StreamSpec, TokenDist};
 
 /// A validated scenario, ready to simulate.
 #[derive(Clone, Debug)]
@@ -193,6 +194,7 @@ impl Scenario {
                     ttft: SimTime::from_secs_f64(m.ttft_s),
                     output_tokens_per_s: m.output_tokens_per_s,
                 },
+                min_cacheable_tokens: 1024, // CATALOGUE: replaced by the model's figure
             })
             .collect();
         if let Some(l) = &raw.latency {
@@ -304,18 +306,7 @@ impl Scenario {
             }
             let prompt_cache = match &s.prompt_cache {
                 None => None,
-                Some(c) => {
-                    check_probability(
-                        cx,
-                        c.value.hit_rate.value,
-                        &c.value.hit_rate.referenced,
-                        "prompt_cache.hit_rate",
-                    )?;
-                    Some(PromptCache {
-                        prefix_tokens: c.value.prefix_tokens,
-                        hit_rate: c.value.hit_rate.value,
-                    })
-                }
+                Some(c) => Some(prompt_cache(cx, &c.value)?),
             };
             let max_tokens = match &s.max_tokens {
                 Some(t) => tokens(cx, t)?,
@@ -503,6 +494,61 @@ fn arrivals(cx: &Cx, a: &Spanned<RawArrivals>) -> Result<ArrivalProcess, Scenari
             }
         }
         RawArrivals::None => ArrivalProcess::None,
+    })
+}
+
+fn prompt_cache(cx: &Cx, c: &RawPromptCache) -> Result<PromptCache, ScenarioError> {
+    let hit_rate = match &c.hit_rate {
+        Some(h) => {
+            check_probability(cx, h.value, &h.referenced, "prompt_cache.hit_rate")?;
+            Some(h.value)
+        }
+        None => None,
+    };
+    let prefixes = match &c.prefixes {
+        Some(p) if p.value == 0 => {
+            return Err(cx.err(&p.referenced, "prompt_cache.prefixes must be >= 1"));
+        }
+        Some(p) => p.value,
+        None => 1,
+    };
+    let popularity = match &c.popularity {
+        None
+        | Some(Spanned {
+            value: RawPopularity::Uniform,
+            ..
+        }) => Popularity::Uniform,
+        Some(Spanned {
+            value: RawPopularity::Zipf(e),
+            referenced,
+            ..
+        }) => {
+            if !(e.is_finite() && *e > 0.0) {
+                return Err(cx.err(
+                    referenced,
+                    "prompt_cache.popularity.zipf exponent must be > 0",
+                ));
+            }
+            Popularity::Zipf(*e)
+        }
+    };
+    let ttl = match &c.ttl {
+        None => CacheTtl::FiveMinutes,
+        Some(t) if t.value.0 == CacheTtl::FiveMinutes.duration() => CacheTtl::FiveMinutes,
+        Some(t) if t.value.0 == CacheTtl::OneHour.duration() => CacheTtl::OneHour,
+        Some(t) => {
+            return Err(cx.err(
+                &t.referenced,
+                "prompt_cache.ttl must be 5m or 1h (the two TTLs Anthropic offers)",
+            ));
+        }
+    };
+    Ok(PromptCache {
+        prefix_tokens: c.prefix_tokens,
+        prefixes,
+        popularity,
+        ttl,
+        hit_rate,
     })
 }
 

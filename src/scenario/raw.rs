@@ -207,7 +207,21 @@ pub struct RawSpike {
 #[serde(deny_unknown_fields)]
 pub struct RawPromptCache {
     pub prefix_tokens: u64,
-    pub hit_rate: Spanned<f64>,
+    #[serde(default)]
+    pub prefixes: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub popularity: Option<Spanned<RawPopularity>>,
+    #[serde(default)]
+    pub ttl: Option<Spanned<Dur>>,
+    #[serde(default)]
+    pub hit_rate: Option<Spanned<f64>>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub enum RawPopularity {
+    Uniform,
+    Zipf(f64),
 }
 
 /// A token distribution: a bare number is a constant.

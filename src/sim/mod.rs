@@ -193,7 +193,10 @@ impl Run<'_> {
             class: req.class,
             arrival: req.arrival,
             seq,
-            input_tokens: req.input_tokens + req.cache_read_tokens + req.cache_write_tokens,
+            input_tokens: req.input_tokens
+                + req.cache_read_tokens
+                + req.cache_write_tokens
+                + req.prefix.map_or(0, |p| p.tokens),
             max_tokens: req.max_tokens,
         };
         let slot = &mut self.slots[id as usize];
@@ -255,6 +258,7 @@ impl Run<'_> {
             input_tokens: r.input_tokens,
             cache_read_tokens: r.cache_read_tokens,
             cache_write_tokens: r.cache_write_tokens,
+            prefix: r.prefix,
             max_tokens: r.max_tokens,
             output_tokens: r.output_tokens,
             service_factor: live.service_factor,
@@ -263,6 +267,7 @@ impl Run<'_> {
         let response = self.provider.handle(now, &attempt);
         live.response = Some(response);
         self.metrics.classes[class].attempts += 1;
+        self.metrics.by_model[attempt.model as usize].attempts += 1;
         self.queue
             .schedule(response.received_at, Event::Response(id));
     }
@@ -271,20 +276,35 @@ impl Run<'_> {
         let live = self.slots[id as usize].live.as_mut().expect("live request");
         let response = live.response.take().expect("response in flight");
         let class = live.req.class as usize;
+        let model = live.req.model as usize;
         let m = &mut self.metrics.classes[class];
+        let at_model = &mut self.metrics.by_model[model];
         match response.status {
-            Status::RateLimited(d) => m.rate_limited_by(d),
-            Status::Overloaded => m.overloaded += 1,
-            _ => {}
+            Status::RateLimited(d) => {
+                m.rate_limited_by(d);
+                at_model.rate_limited += 1;
+            }
+            Status::Overloaded => {
+                m.overloaded += 1;
+                at_model.overloaded += 1;
+            }
+            Status::Ok => at_model.succeeded += 1,
+            Status::TooLarge(_) => {}
         }
         if let Some(u) = response.usage {
             // Billed whether or not the client still wants the answer.
-            m.tokens_by_model[live.req.model as usize].add(&Tokens {
+            m.tokens_by_model[model].add(&Tokens {
                 input: u.input_tokens,
                 output: u.output_tokens,
                 cache_read: u.cache_read_input_tokens,
                 cache_write: u.cache_creation_input_tokens,
+                cache_write_1h: u.cache_creation_1h_input_tokens,
             });
+            if u.cache_read_input_tokens > 0 {
+                m.cache_hits += 1;
+            } else if u.cache_creation_input_tokens > 0 {
+                m.cache_misses += 1;
+            }
         }
         let decision = self.client.on_response(
             now,

@@ -10,4 +10,4 @@ mod stream;
 
 pub use arrivals::{ArrivalClock, ArrivalProcess, Spike};
 pub use dist::{TokenDist, TokenSampler};
-pub use stream::{LogicalRequest, PromptCache, StreamGen, StreamSpec};
+pub use stream::{LogicalRequest, Popularity, PromptCache, StreamGen, StreamSpec};

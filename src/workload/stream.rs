@@ -1,18 +1,36 @@
 use rand::RngExt;
+use rand::distr::Distribution;
 use rand_chacha::ChaCha8Rng;
+use rand_distr::Zipf;
 
 use super::arrivals::{ArrivalClock, ArrivalProcess, Spike};
 use super::dist::{TokenDist, TokenSampler};
 use crate::engine::SimTime;
+use crate::model::{CachePrefix, CacheTtl};
 
-/// A simple prompt-cache model: a fixed prefix that is read from the cache
-/// with probability `hit_rate` and written otherwise.
+/// How often each of a stream's distinct prefixes is used.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Popularity {
+    /// Every prefix equally likely.
+    Uniform,
+    /// Zipf with exponent `s`: prefix k is used ∝ 1/k^s.
+    Zipf(f64),
+}
+
+/// A stream's cacheable prompt prefixes (system prompts, shared documents).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PromptCache {
-    /// Tokens in the cacheable prefix.
+    /// Tokens in each cacheable prefix.
     pub prefix_tokens: u64,
-    /// Chance that the prefix is a cache hit.
-    pub hit_rate: f64,
+    /// How many distinct prefixes the stream uses.
+    pub prefixes: u32,
+    /// Which prefix a request uses.
+    pub popularity: Popularity,
+    /// Cache lifetime asked for.
+    pub ttl: CacheTtl,
+    /// Overrides the emergent hit rate: the prefix is read with this
+    /// probability and written otherwise, whatever the cache holds.
+    pub hit_rate: Option<f64>,
 }
 
 /// One traffic class as the scenario describes it.
@@ -57,6 +75,8 @@ pub struct LogicalRequest {
     pub cache_read_tokens: u64,
     /// Input tokens written to the cache (if it misses).
     pub cache_write_tokens: u64,
+    /// A prefix whose hit or miss the server decides.
+    pub prefix: Option<CachePrefix>,
     /// `max_tokens`.
     pub max_tokens: u64,
     /// Output tokens the model will generate.
@@ -80,6 +100,7 @@ pub struct StreamGen {
     next_base: Option<SimTime>,
     spike_times: Vec<SimTime>,
     spike_pos: usize,
+    zipf: Option<Zipf<f64>>,
 }
 
 impl StreamGen {
@@ -110,7 +131,20 @@ impl StreamGen {
             }
         }
         spike_times.sort_unstable();
+        let zipf = match spec.prompt_cache {
+            Some(PromptCache {
+                popularity: Popularity::Zipf(exp),
+                prefixes,
+                hit_rate: None,
+                ..
+            }) => Some(
+                Zipf::new(prefixes.max(1) as f64, exp)
+                    .map_err(|e| format!("prompt_cache zipf: {e}"))?,
+            ),
+            _ => None,
+        };
         Ok(StreamGen {
+            zipf,
             index,
             input: spec.input_tokens.sampler()?,
             output: spec.output_tokens.sampler()?,
@@ -162,17 +196,37 @@ impl StreamGen {
         let input_tokens = self.input.sample(rng);
         let max_tokens = self.max_tokens.sample(rng).max(1);
         let output_tokens = self.output.sample(rng).min(max_tokens);
-        let (cache_read_tokens, cache_write_tokens) = match self.spec.prompt_cache {
-            Some(c) if c.prefix_tokens > 0 => {
+        let (mut cache_read_tokens, mut cache_write_tokens, mut prefix) = (0, 0, None);
+        match (self.spec.prompt_cache, &self.zipf) {
+            (Some(c), _) if c.prefix_tokens == 0 => {}
+            (
+                Some(PromptCache {
+                    prefix_tokens,
+                    hit_rate: Some(h),
+                    ..
+                }),
+                _,
+            ) => {
                 let hit: f64 = rng.random();
-                if hit < c.hit_rate {
-                    (c.prefix_tokens, 0)
+                if hit < h {
+                    cache_read_tokens = prefix_tokens;
                 } else {
-                    (0, c.prefix_tokens)
+                    cache_write_tokens = prefix_tokens;
                 }
             }
-            _ => (0, 0),
-        };
+            (Some(c), zipf) => {
+                let k: u64 = match zipf {
+                    Some(z) => (z.sample(rng) as u64).saturating_sub(1),
+                    None => rng.random_range(0..c.prefixes.max(1) as u64),
+                };
+                prefix = Some(CachePrefix {
+                    key: (self.index as u64) << 32 | k,
+                    tokens: c.prefix_tokens,
+                    ttl: c.ttl,
+                });
+            }
+            (None, _) => {}
+        }
         Some(LogicalRequest {
             stream: self.index,
             class: self.spec.class,
@@ -181,6 +235,7 @@ impl StreamGen {
             input_tokens,
             cache_read_tokens,
             cache_write_tokens,
+            prefix,
             max_tokens,
             output_tokens,
             deadline: self.spec.deadline.map(|d| arrival + d),
