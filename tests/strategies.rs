@@ -424,8 +424,10 @@ fn deadlines_fail_late_requests_and_bound_success_latency() {
     for spec in &s.strategies {
         let m = run(&s, spec);
         let t = m.total();
-        if spec.name == "naive_retry" {
-            // Eleven attempts 50 ms apart give up long before any deadline.
+        if ["naive_retry", "sdk_default", "retry_budget"].contains(&spec.name.as_str()) {
+            // Eleven attempts 50 ms apart, or the SDK's three attempts a few
+            // seconds apart, give up long before any deadline; so does a
+            // retry budget, which runs dry under 4× overload.
             assert!(
                 t.failed[0] > 0 && t.failed[1] == 0,
                 "{}: {:?}",

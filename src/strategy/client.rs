@@ -3,6 +3,8 @@ use std::collections::BinaryHeap;
 
 use rand_chacha::ChaCha8Rng;
 
+use super::aimd::AimdLimit;
+use super::budget::RetryBudget;
 use super::pacing::{Cost, Pacer};
 use super::{Concurrency, QueueDiscipline, StrategySpec};
 use crate::engine::SimTime;
@@ -36,6 +38,12 @@ pub enum Poll {
         request: ClientRequest,
         /// The pacer's estimate, to hand back with the response.
         cost: Cost,
+    },
+    /// The client rejected this request locally (adaptive throttling): it was
+    /// not sent. Hand it to [`Client::on_throttled`] for its fate.
+    Throttled {
+        /// The request.
+        request: ClientRequest,
     },
     /// Nothing can go before this time.
     Wait(SimTime),
@@ -71,6 +79,11 @@ pub struct Client {
     pacer: Pacer,
     output_seen: Vec<(u64, u64)>,
     rng: ChaCha8Rng,
+    /// The adaptive concurrency limit, when the strategy has one.
+    aimd: Option<AimdLimit>,
+    /// In-flight count at each request's send (itself included), by id.
+    sent_in_flight: Vec<u32>,
+    budget: Option<RetryBudget>,
 }
 
 impl Client {
@@ -78,6 +91,11 @@ impl Client {
     pub fn new(spec: StrategySpec, limits: &[PoolLimits], rng: ChaCha8Rng) -> Client {
         Client {
             pacer: Pacer::new(spec.pacing, limits),
+            aimd: match spec.concurrency {
+                Concurrency::Aimd(a) => Some(AimdLimit::new(a)),
+                _ => None,
+            },
+            budget: spec.retry_budget.map(RetryBudget::new),
             spec,
             queues: vec![BinaryHeap::new(); limits.len()],
             waiting: vec![Vec::new(); limits.len()],
@@ -85,6 +103,7 @@ impl Client {
             queued: 0,
             output_seen: vec![(0, 0); limits.len()],
             rng,
+            sent_in_flight: Vec::new(),
         }
     }
 
@@ -146,13 +165,22 @@ impl Client {
         }
     }
 
+    /// The adaptive concurrency limit now, if the strategy has one.
+    pub fn concurrency_limit(&self) -> Option<u32> {
+        self.aimd.map(|a| a.limit())
+    }
+
     fn permits_for(&self, class: u8) -> u32 {
-        match self.spec.concurrency {
-            Concurrency::Unbounded => u32::MAX,
-            Concurrency::Fixed(n) if class > 0 && self.spec.background_reserve > 0.0 => {
-                ((n as f64 * (1.0 - self.spec.background_reserve)).floor() as u32).max(1)
-            }
-            Concurrency::Fixed(n) => n,
+        let n = match (self.spec.concurrency, self.aimd) {
+            (Concurrency::Unbounded, _) => return u32::MAX,
+            (_, Some(a)) => a.limit(),
+            (Concurrency::Fixed(n), None) => n,
+            (Concurrency::Aimd(a), None) => a.initial,
+        };
+        if class > 0 && self.spec.background_reserve > 0.0 {
+            ((n as f64 * (1.0 - self.spec.background_reserve)).floor() as u32).max(1)
+        } else {
+            n
         }
     }
 
@@ -195,7 +223,17 @@ impl Client {
                 let Reverse((_, id)) = self.queues[pool].pop().expect("head");
                 let request = self.waiting[pool][id as usize].take().expect("live head");
                 self.queued -= 1;
+                if self.pacer.throttles(now, pool, &mut self.rng) {
+                    return Poll::Throttled { request };
+                }
                 self.in_flight += 1;
+                if self.aimd.is_some() {
+                    let slot = request.id as usize;
+                    if self.sent_in_flight.len() <= slot {
+                        self.sent_in_flight.resize(slot + 1, 0);
+                    }
+                    self.sent_in_flight[slot] = self.in_flight;
+                }
                 self.pacer.charge(now, pool, cost);
                 Poll::Send { request, cost }
             }
@@ -218,6 +256,11 @@ impl Client {
         self.in_flight -= 1;
         let pool = request.pool as usize;
         self.pacer.observe(now, pool, cost, response);
+        if retries == 0
+            && let Some(b) = &mut self.budget
+        {
+            b.deposit(now);
+        }
         match response.status {
             Status::Ok => {
                 if let Some(u) = response.usage {
@@ -225,23 +268,70 @@ impl Client {
                     s.0 += u.output_tokens;
                     s.1 += 1;
                 }
+                if let Some(a) = &mut self.aimd {
+                    let sent = self.sent_in_flight.get(request.id as usize);
+                    a.on_success(sent.copied().unwrap_or(self.in_flight + 1));
+                }
                 Decision::Done
             }
             Status::TooLarge(_) => Decision::GiveUp,
             Status::RateLimited(_) | Status::Overloaded => {
+                if let Some(a) = &mut self.aimd {
+                    a.on_drop();
+                }
+                // The provider sends `x-should-retry: true` on every 429 and
+                // 529; `false` means the server said not to retry.
                 if !response.should_retry {
                     return Decision::GiveUp;
                 }
-                let retry_after = response.retry_after_s.map(SimTime::from_secs);
-                match self
-                    .spec
-                    .retry
-                    .delay(retries, previous_delay, retry_after, &mut self.rng)
-                {
-                    Some(d) => Decision::Retry(d),
-                    None => Decision::GiveUp,
-                }
+                // `retry-after-ms` first, then `retry-after` (the SDK's order).
+                let retry_after = response
+                    .retry_after_ms
+                    .map(SimTime::from_millis)
+                    .or(response.retry_after_s.map(SimTime::from_secs));
+                self.retry(now, retries, previous_delay, retry_after)
             }
+        }
+    }
+
+    /// Decides the fate of a request the client rejected locally
+    /// ([`Poll::Throttled`]): the retry policy treats it as an error without
+    /// `retry-after`, so it backs off (and draws on the retry budget).
+    pub fn on_throttled(
+        &mut self,
+        now: SimTime,
+        _request: &ClientRequest,
+        retries: u32,
+        previous_delay: SimTime,
+    ) -> Decision {
+        if retries == 0
+            && let Some(b) = &mut self.budget
+        {
+            b.deposit(now);
+        }
+        self.retry(now, retries, previous_delay, None)
+    }
+
+    fn retry(
+        &mut self,
+        now: SimTime,
+        retries: u32,
+        previous_delay: SimTime,
+        retry_after: Option<SimTime>,
+    ) -> Decision {
+        let Some(d) = self
+            .spec
+            .retry
+            .delay(retries, previous_delay, retry_after, &mut self.rng)
+        else {
+            return Decision::GiveUp;
+        };
+        // The budget is consulted only for a retry the policy would make.
+        let allowed = self.budget.as_mut().is_none_or(|b| b.withdraw(now));
+        if allowed {
+            Decision::Retry(d)
+        } else {
+            Decision::GiveUp
         }
     }
 }

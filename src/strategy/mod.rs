@@ -8,15 +8,23 @@
 //! A strategy sees only what a real client sees: its own queue, the clock and
 //! the responses (status, headers, usage). It never reads the server's state.
 
+mod aimd;
+mod budget;
 mod client;
 mod pacing;
 mod presets;
 mod retry;
+pub mod sdk;
+mod throttle;
 
+pub use aimd::{AimdLimit, AimdSpec};
+pub use budget::{RetryBudget, RetryBudgetSpec};
 pub use client::{Client, ClientRequest, Decision, Poll};
 pub use pacing::{Cost, Pacer, PacingSpec};
 pub use presets::Preset;
 pub use retry::{Backoff, Jitter, RetryPolicy};
+pub use sdk::SdkVersion;
+pub use throttle::ThrottleWindow;
 
 /// Where waiting requests line up.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -29,13 +37,15 @@ pub enum QueueDiscipline {
 }
 
 /// How many requests may be in flight at once.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub enum Concurrency {
     /// No limit.
     #[default]
     Unbounded,
     /// A semaphore with this many permits.
     Fixed(u32),
+    /// A limit that adapts to 429/529s (Netflix `AIMDLimit`, see [`AimdSpec`]).
+    Aimd(AimdSpec),
 }
 
 /// A complete client strategy.
@@ -53,6 +63,8 @@ pub struct StrategySpec {
     pub pacing: PacingSpec,
     /// Retry layer.
     pub retry: RetryPolicy,
+    /// Optional cap on retries as a share of requests (any retry policy).
+    pub retry_budget: Option<RetryBudgetSpec>,
     /// Share of each limit (and of the concurrency permits) kept free for the
     /// most important class: lower classes wait while headroom is below it.
     pub background_reserve: f64,
@@ -68,11 +80,18 @@ impl StrategySpec {
         let conc = match self.concurrency {
             Concurrency::Unbounded => "unbounded".to_string(),
             Concurrency::Fixed(n) => format!("fixed({n})"),
+            Concurrency::Aimd(a) => format!(
+                "aimd({}, {}..{}, x{})",
+                a.initial, a.min, a.max, a.backoff_ratio
+            ),
         };
         let pacing = match self.pacing {
             PacingSpec::None => "none".to_string(),
             PacingSpec::TokenBucket { fraction } => format!("token_bucket({fraction})"),
             PacingSpec::HeaderDriven { .. } => "header_driven".to_string(),
+            PacingSpec::AdaptiveThrottle { k, window } => {
+                format!("adaptive_throttle(k {k}, {window})")
+            }
         };
         let retry = match self.retry {
             RetryPolicy::None => "none".to_string(),
@@ -91,8 +110,18 @@ impl StrategySpec {
                     ""
                 }
             ),
+            RetryPolicy::SdkDefault {
+                max_retries,
+                version,
+            } => format!("sdk_default({}, max {max_retries})", version.name()),
         };
         let mut s = format!("queue={queue} concurrency={conc} pacing={pacing} retry={retry}");
+        if let Some(b) = self.retry_budget {
+            s.push_str(&format!(
+                " retry_budget({} per request, {}/s, ttl {})",
+                b.ratio, b.min_per_s, b.ttl
+            ));
+        }
         if self.background_reserve > 0.0 {
             s.push_str(&format!(" reserve={}", self.background_reserve));
         }

@@ -2,6 +2,10 @@
 
 use std::collections::VecDeque;
 
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+
+use super::throttle::ThrottleWindow;
 use crate::engine::SimTime;
 use crate::model::bucket::{SCALE, TokenBucket};
 use crate::model::{LimitHeader, PoolLimits, Response, Status};
@@ -24,6 +28,45 @@ pub enum PacingSpec {
         /// Tokens kept in reserve against header rounding (to the nearest thousand).
         safety_tokens: u64,
     },
+    /// Google SRE client-side throttling (see [`super::throttle`]): reject
+    /// locally with probability `max(0, (requests − k·accepts)/(requests + 1))`.
+    AdaptiveThrottle {
+        /// Multiplier on accepts (the book's K; 2 by default).
+        k: f64,
+        /// Trailing window the counts cover (2 minutes by default).
+        window: SimTime,
+    },
+}
+
+impl PacingSpec {
+    /// Default SRE-book multiplier on accepts.
+    pub const THROTTLE_K: f64 = 2.0;
+    /// Default SRE-book window.
+    pub const THROTTLE_WINDOW: SimTime = SimTime(120 * SimTime::NANOS_PER_SEC);
+
+    /// Adaptive throttling with the given fields replacing those of `prev`
+    /// (or the defaults), validated.
+    pub fn adaptive_throttle(
+        prev: PacingSpec,
+        k: Option<f64>,
+        window: Option<SimTime>,
+    ) -> Result<PacingSpec, String> {
+        let (k0, w0) = match prev {
+            PacingSpec::AdaptiveThrottle { k, window } => (k, window),
+            _ => (Self::THROTTLE_K, Self::THROTTLE_WINDOW),
+        };
+        let k = k.unwrap_or(k0);
+        let window = window.unwrap_or(w0);
+        if !(k.is_finite() && k > 0.0) {
+            return Err(format!("pacing.adaptive_throttle.k must be > 0, got {k}"));
+        }
+        if window < SimTime::from_secs(1) || window > SimTime::from_secs(3600) {
+            return Err(format!(
+                "pacing.adaptive_throttle.window must be from 1s to 1h, got {window}"
+            ));
+        }
+        Ok(PacingSpec::AdaptiveThrottle { k, window })
+    }
 }
 
 /// Per-pool state of the header-driven pacer.
@@ -54,6 +97,13 @@ pub enum Pacer {
         pools: Vec<HeaderEstimateBox>,
         /// Tokens held back against rounding.
         safety_tokens: u64,
+    },
+    /// Client-side throttling: request and accept counts per pool.
+    Throttle {
+        /// Per-pool counts.
+        pools: Vec<ThrottleWindow>,
+        /// Multiplier on accepts.
+        k: f64,
     },
 }
 
@@ -86,6 +136,29 @@ impl Pacer {
                 pools: vec![HeaderEstimateBox::default(); limits.len()],
                 safety_tokens,
             },
+            PacingSpec::AdaptiveThrottle { k, window } => Pacer::Throttle {
+                pools: vec![ThrottleWindow::new(window); limits.len()],
+                k,
+            },
+        }
+    }
+
+    /// Whether to reject the attempt about to go to `pool` locally. Only the
+    /// adaptive throttle ever does; it draws from `rng` only when the
+    /// probability is positive, and counts a rejection as a request at once
+    /// (an attempt it lets through is counted when its response arrives).
+    pub fn throttles(&mut self, now: SimTime, pool: usize, rng: &mut ChaCha8Rng) -> bool {
+        match self {
+            Pacer::Throttle { pools, k } => {
+                let w = &mut pools[pool];
+                let p = w.reject_probability(now, *k);
+                let reject = p > 0.0 && rng.random::<f64>() < p;
+                if reject {
+                    w.record_request(now);
+                }
+                reject
+            }
+            _ => false,
         }
     }
 
@@ -94,7 +167,7 @@ impl Pacer {
     /// [`SimTime::MAX`] means "wait for a response".
     pub fn ready_at(&mut self, now: SimTime, pool: usize, cost: Cost, reserve: f64) -> SimTime {
         match self {
-            Pacer::None => now,
+            Pacer::None | Pacer::Throttle { .. } => now,
             Pacer::Budget { buckets } => ready_at(&buckets[pool], now, cost, reserve),
             Pacer::Headers { pools, .. } => {
                 let est = &mut pools[pool].0;
@@ -114,7 +187,7 @@ impl Pacer {
     /// Records a send.
     pub fn charge(&mut self, now: SimTime, pool: usize, cost: Cost) {
         match self {
-            Pacer::None => {}
+            Pacer::None | Pacer::Throttle { .. } => {}
             Pacer::Budget { buckets } => debit(&mut buckets[pool], now, cost),
             Pacer::Headers { pools, .. } => {
                 let est = &mut pools[pool].0;
@@ -133,6 +206,13 @@ impl Pacer {
     pub fn observe(&mut self, now: SimTime, pool: usize, cost: Cost, r: &Response) {
         match self {
             Pacer::None => {}
+            Pacer::Throttle { pools, .. } => {
+                let w = &mut pools[pool];
+                w.record_request(now);
+                if !matches!(r.status, Status::RateLimited(_) | Status::Overloaded) {
+                    w.record_accept(now);
+                }
+            }
             Pacer::Budget { buckets } => {
                 // Reconcile the estimate with what the server actually counted.
                 let actual: Cost = match (r.status, r.usage) {

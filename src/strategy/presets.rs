@@ -1,4 +1,7 @@
-use super::{Backoff, Concurrency, Jitter, PacingSpec, QueueDiscipline, RetryPolicy, StrategySpec};
+use super::{
+    AimdSpec, Backoff, Concurrency, Jitter, PacingSpec, QueueDiscipline, RetryBudgetSpec,
+    RetryPolicy, SdkVersion, StrategySpec, sdk,
+};
 use crate::engine::SimTime;
 
 /// The named strategies.
@@ -17,17 +20,30 @@ pub enum Preset {
     PriorityQueue,
     /// A fixed cap on concurrent requests plus backoff (the seeds' first fix).
     Semaphore,
+    /// What the official Python SDK does out of the box: no client-side
+    /// limits, at most 2 retries after 0.5–8 s or the server's `retry-after`.
+    SdkDefault,
+    /// An adaptive concurrency limit (AIMD on 429/529) plus backoff.
+    Aimd,
+    /// Google SRE client-side throttling plus backoff.
+    AdaptiveThrottle,
+    /// Exponential backoff whose retries are capped by a tower-style budget.
+    RetryBudget,
 }
 
 impl Preset {
     /// Every preset, in report order.
-    pub const ALL: [Preset; 6] = [
+    pub const ALL: [Preset; 10] = [
         Preset::NaiveRetry,
         Preset::ExponentialBackoff,
         Preset::TokenBucket,
         Preset::HeaderDriven,
         Preset::PriorityQueue,
         Preset::Semaphore,
+        Preset::SdkDefault,
+        Preset::Aimd,
+        Preset::AdaptiveThrottle,
+        Preset::RetryBudget,
     ];
 
     /// The scenario spelling.
@@ -39,6 +55,10 @@ impl Preset {
             Preset::HeaderDriven => "header_driven",
             Preset::PriorityQueue => "priority_queue",
             Preset::Semaphore => "semaphore",
+            Preset::SdkDefault => "sdk_default",
+            Preset::Aimd => "aimd",
+            Preset::AdaptiveThrottle => "adaptive_throttle",
+            Preset::RetryBudget => "retry_budget",
         }
     }
 
@@ -63,6 +83,7 @@ impl Preset {
             concurrency: Concurrency::Unbounded,
             pacing: PacingSpec::None,
             retry: backoff,
+            retry_budget: None,
             background_reserve: 0.0,
         };
         match self {
@@ -92,6 +113,28 @@ impl Preset {
             },
             Preset::Semaphore => StrategySpec {
                 concurrency: Concurrency::Fixed(5),
+                ..base
+            },
+            Preset::SdkDefault => StrategySpec {
+                retry: RetryPolicy::SdkDefault {
+                    max_retries: sdk::DEFAULT_MAX_RETRIES,
+                    version: SdkVersion::Current,
+                },
+                ..base
+            },
+            Preset::Aimd => StrategySpec {
+                concurrency: Concurrency::Aimd(AimdSpec::default()),
+                ..base
+            },
+            Preset::AdaptiveThrottle => StrategySpec {
+                pacing: PacingSpec::AdaptiveThrottle {
+                    k: PacingSpec::THROTTLE_K,
+                    window: PacingSpec::THROTTLE_WINDOW,
+                },
+                ..base
+            },
+            Preset::RetryBudget => StrategySpec {
+                retry_budget: Some(RetryBudgetSpec::default()),
                 ..base
             },
         }

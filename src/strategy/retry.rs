@@ -3,6 +3,7 @@
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
+use super::sdk::{self, SdkVersion};
 use crate::engine::SimTime;
 
 /// How backoff delays are randomised (the AWS Architecture Blog definitions,
@@ -75,6 +76,15 @@ pub enum RetryPolicy {
     },
     /// Exponential backoff with jitter.
     Backoff(Backoff),
+    /// The official Anthropic Python SDK's rule (see [`super::sdk`]):
+    /// `min(0.5·2ⁿ, 8)·(1 − 0.25·U[0,1))` seconds, or the server's
+    /// `retry-after-ms`/`retry-after` when the version accepts it.
+    SdkDefault {
+        /// Retries after the first attempt (`DEFAULT_MAX_RETRIES = 2`).
+        max_retries: u32,
+        /// Which release line's `retry-after` rule to follow.
+        version: SdkVersion,
+    },
 }
 
 impl RetryPolicy {
@@ -84,6 +94,7 @@ impl RetryPolicy {
             RetryPolicy::None => 0,
             RetryPolicy::FixedDelay { max_retries, .. } => *max_retries,
             RetryPolicy::Backoff(b) => b.max_retries,
+            RetryPolicy::SdkDefault { max_retries, .. } => *max_retries,
         }
     }
 
@@ -109,6 +120,15 @@ impl RetryPolicy {
             } => (delay, honor_retry_after),
             RetryPolicy::Backoff(b) => {
                 (backoff_delay(&b, retry, previous, rng), b.honor_retry_after)
+            }
+            RetryPolicy::SdkDefault { version, .. } => {
+                let ra = retry_after.map(SimTime::as_secs_f64);
+                // The SDK draws `random()` only when it falls back to backoff.
+                let secs = match sdk::usable_retry_after(version, ra) {
+                    Some(v) => v,
+                    None => sdk::retry_timeout(version, retry, None, rng.random::<f64>()),
+                };
+                return Some(SimTime::from_secs_f64(secs));
             }
         };
         Some(match retry_after {
