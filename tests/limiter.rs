@@ -422,6 +422,8 @@ fn provider(counts_cache_reads: bool, pool_limits: PoolLimits, limiter: LimiterC
         limiter,
         network_rtt: ms(50),
         overload: Overload::default(),
+        workspaces: Vec::new(),
+        acceleration: None,
     };
     Provider::new(cfg, ratesim::sim::seed::stream(1, "test/overload"))
 }
@@ -436,6 +438,7 @@ fn attempt(input: u64, cache_read: u64, max_tokens: u64, output: u64) -> Attempt
         max_tokens,
         output_tokens: output,
         service_factor: 1.0,
+        workspace: None,
     }
 }
 

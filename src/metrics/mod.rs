@@ -63,6 +63,8 @@ pub struct ClassMetrics {
     pub rate_limited: [u64; DIMENSIONS],
     /// 529s.
     pub overloaded: u64,
+    /// Attempts the client rejected itself (adaptive throttling); never sent.
+    pub throttled_locally: u64,
     /// Arrival-to-completion latency of successes, in microseconds.
     pub latency_us: Histogram<u64>,
     /// Billed tokens per model index.
@@ -83,6 +85,7 @@ impl ClassMetrics {
             attempts: 0,
             rate_limited: [0; DIMENSIONS],
             overloaded: 0,
+            throttled_locally: 0,
             // 3 significant digits, auto-resizing: memory grows with the log
             // of the largest latency, never with the count.
             latency_us: Histogram::new(3).expect("3 significant figures is valid"),
@@ -136,6 +139,7 @@ impl ClassMetrics {
         }
         self.attempts += o.attempts;
         self.overloaded += o.overloaded;
+        self.throttled_locally += o.throttled_locally;
         self.cache_hits += o.cache_hits;
         self.cache_misses += o.cache_misses;
         self.latency_us

@@ -30,6 +30,24 @@ pub struct RateLimitHeaders {
     pub tokens: Option<LimitHeader>,
 }
 
+impl RateLimitHeaders {
+    /// Per dimension, whichever of `self` and `other` has less remaining: a
+    /// workspace's headers show "the most restrictive limit currently in
+    /// effect".
+    pub fn most_restrictive(&self, other: &RateLimitHeaders) -> RateLimitHeaders {
+        let pick = |a: Option<LimitHeader>, b: Option<LimitHeader>| match (a, b) {
+            (Some(a), Some(b)) => Some(if b.remaining < a.remaining { b } else { a }),
+            (a, b) => a.or(b),
+        };
+        RateLimitHeaders {
+            requests: pick(self.requests, other.requests),
+            input_tokens: pick(self.input_tokens, other.input_tokens),
+            output_tokens: pick(self.output_tokens, other.output_tokens),
+            tokens: pick(self.tokens, other.tokens),
+        }
+    }
+}
+
 /// Rounds a token count to the nearest thousand (half up).
 pub fn round_to_thousand(n: u64) -> u64 {
     n.saturating_add(500) / 1000 * 1000

@@ -5,6 +5,7 @@
 //! models, limits and prices. Every function takes the current time as an
 //! argument; nothing here reads a clock or knows about client strategies.
 
+pub mod acceleration;
 pub mod bucket;
 pub mod cache;
 pub mod catalog;
@@ -14,11 +15,12 @@ pub mod pool;
 pub mod provider;
 pub mod window;
 
+pub use acceleration::{AccelerationGuard, AccelerationLimit};
 pub use cache::{CachePrefix, CacheTtl, PromptCacheStore};
 pub use headers::{LimitHeader, RateLimitHeaders};
 pub use limiter::{Algorithm, Limiter, Need};
 pub use pool::{Demand, Dimension, LimiterConfig, OtpmAccounting, Pool, PoolLimits, Verdict};
 pub use provider::{
-    Attempt, Latency, ModelSpec, Overload, OverloadWindow, Provider, ProviderConfig, Response,
-    Status, Usage,
+    Attempt, Latency, ModelSpec, Overload, OverloadEpisodes, OverloadWindow, Provider,
+    ProviderConfig, Response, Status, Usage, WorkspaceSpec,
 };

@@ -5,6 +5,7 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
+use super::acceleration::{AccelerationGuard, AccelerationLimit};
 use super::cache::{CachePrefix, CacheTtl, PromptCacheStore};
 use super::catalog::Prices;
 use super::headers::RateLimitHeaders;
@@ -48,6 +49,17 @@ pub struct OverloadWindow {
     pub probability: f64,
 }
 
+/// Randomly timed overload episodes: gaps and lengths are exponential.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct OverloadEpisodes {
+    /// Mean time between the starts of episodes.
+    pub mean_interval: SimTime,
+    /// Mean length of an episode.
+    pub mean_duration: SimTime,
+    /// Chance of a 529 during an episode.
+    pub probability: f64,
+}
+
 /// Fleet-wide overload, independent of the organisation's limits.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Overload {
@@ -55,9 +67,45 @@ pub struct Overload {
     pub probability: f64,
     /// Windows that override the base probability while they last.
     pub windows: Vec<OverloadWindow>,
+    /// Random episodes, turned into windows by [`Overload::realise`].
+    pub episodes: Option<OverloadEpisodes>,
 }
 
 impl Overload {
+    /// Draws the random episodes up to `until` and adds them as windows
+    /// (scheduled windows keep precedence where they overlap).
+    pub fn realise(&self, rng: &mut ChaCha8Rng, until: SimTime) -> Overload {
+        let mut out = self.clone();
+        let Some(e) = self.episodes else {
+            return out;
+        };
+        let exp = |rng: &mut ChaCha8Rng, mean: SimTime| {
+            let u: f64 = rng.random();
+            SimTime::from_secs_f64(-(1.0 - u).ln() * mean.as_secs_f64())
+        };
+        let mut drawn = Vec::new();
+        let mut t = SimTime::ZERO;
+        loop {
+            t = t + exp(rng, e.mean_interval);
+            if t >= until {
+                break;
+            }
+            let end = t + exp(rng, e.mean_duration).max(SimTime::from_secs(1));
+            drawn.push(OverloadWindow {
+                start: t,
+                end,
+                probability: e.probability,
+            });
+            t = end;
+        }
+        // `probability_at` takes the last matching window: keep scheduled
+        // ones after the drawn ones so they win.
+        drawn.extend(out.windows);
+        out.windows = drawn;
+        out.episodes = None;
+        out
+    }
+
     /// The rejection probability in force at `now`.
     pub fn probability_at(&self, now: SimTime) -> f64 {
         self.windows
@@ -81,6 +129,19 @@ pub struct ProviderConfig {
     pub network_rtt: SimTime,
     /// 529 behaviour.
     pub overload: Overload,
+    /// Workspaces with their own caps inside the organisation's limits.
+    pub workspaces: Vec<WorkspaceSpec>,
+    /// Optional acceleration limit, per pool.
+    pub acceleration: Option<AccelerationLimit>,
+}
+
+/// A workspace: its own caps per pool, enforced on top of the organisation's.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WorkspaceSpec {
+    /// Name.
+    pub name: String,
+    /// Caps per pool index (unlimited where `None`).
+    pub limits: Vec<PoolLimits>,
 }
 
 /// One attempt as sent on the wire.
@@ -103,6 +164,8 @@ pub struct Attempt {
     pub output_tokens: u64,
     /// Multiplier on the model's service time (latency noise, median 1).
     pub service_factor: f64,
+    /// Workspace index, if the request is made with a workspace's key.
+    pub workspace: Option<u16>,
 }
 
 /// How the server answered.
@@ -144,10 +207,15 @@ pub struct Response {
     pub headers: RateLimitHeaders,
     /// `retry-after` in whole seconds (429 only).
     pub retry_after_s: Option<u64>,
+    /// `retry-after-ms` (non-standard; the SDKs read it before `retry-after`).
+    /// The simulated API never sends it.
+    pub retry_after_ms: Option<u64>,
     /// `x-should-retry`.
     pub should_retry: bool,
     /// Token usage (success only).
     pub usage: Option<Usage>,
+    /// The 429 names a workspace limit rather than the organisation's.
+    pub limited_by_workspace: bool,
     /// When the server handled the attempt (the header values' instant).
     pub server_time: SimTime,
     /// When the response reaches the client.
@@ -159,22 +227,44 @@ pub struct Response {
 pub struct Provider {
     config: ProviderConfig,
     pools: Vec<Pool>,
+    /// Per workspace, per pool: the workspace's own caps.
+    workspaces: Vec<Vec<Pool>>,
+    acceleration: Vec<Option<AccelerationGuard>>,
+    overload: Overload,
     cache: PromptCacheStore,
     rng: ChaCha8Rng,
 }
 
 impl Provider {
-    /// A provider with full buckets; `rng` decides 529s.
+    /// A provider with full buckets; `rng` decides 529s. Random overload
+    /// episodes must already be realised (see [`Overload::realise`]).
     pub fn new(config: ProviderConfig, rng: ChaCha8Rng) -> Provider {
         let pools = config
             .pools
             .iter()
             .map(|(_, l)| Pool::new(*l, config.limiter))
             .collect();
+        let workspaces = config
+            .workspaces
+            .iter()
+            .map(|w| {
+                w.limits
+                    .iter()
+                    .map(|l| Pool::new(*l, config.limiter))
+                    .collect()
+            })
+            .collect();
         Provider {
-            config,
+            acceleration: config
+                .pools
+                .iter()
+                .map(|_| config.acceleration.map(AccelerationGuard::new))
+                .collect(),
+            overload: config.overload.clone(),
             pools,
+            workspaces,
             cache: PromptCacheStore::default(),
+            config,
             rng,
         }
     }
@@ -239,33 +329,45 @@ impl Provider {
             generation_start,
             finish,
         };
-        let pool = &mut self.pools[model.pool];
-        let verdict = pool.check(now, &demand);
+        let pool_index = model.pool;
+        let verdict = self.verdict(now, pool_index, a.workspace, &demand);
         let mut response = Response {
             status: Status::Ok,
             headers: Default::default(),
             retry_after_s: None,
+            retry_after_ms: None,
             should_retry: false,
             usage: None,
+            limited_by_workspace: false,
             server_time: now,
             received_at: now + rtt,
         };
         match verdict {
-            Verdict::Never { dimension } => response.status = Status::TooLarge(dimension),
-            Verdict::Reject { dimension, fits_at } => {
+            (Verdict::Never { dimension }, ws) => {
+                response.status = Status::TooLarge(dimension);
+                response.limited_by_workspace = ws;
+            }
+            (Verdict::Reject { dimension, fits_at }, ws) => {
                 let wait = fits_at.saturating_sub(now).as_nanos();
                 let secs = wait.div_ceil(SimTime::NANOS_PER_SEC).max(1);
                 response.status = Status::RateLimited(dimension);
                 response.retry_after_s = Some(secs);
                 response.should_retry = true;
+                response.limited_by_workspace = ws;
             }
-            Verdict::Admit => {
-                let p = self.config.overload.probability_at(now);
+            (Verdict::Admit, _) => {
+                let p = self.overload.probability_at(now);
                 if p > 0.0 && self.rng.random::<f64>() < p {
                     response.status = Status::Overloaded;
                     response.should_retry = true;
                 } else {
-                    pool.admit(now, &demand);
+                    self.pools[pool_index].admit(now, &demand);
+                    if let Some(ws) = self.workspace_pool(a.workspace, pool_index) {
+                        ws.admit(now, &demand);
+                    }
+                    if let Some(g) = &mut self.acceleration[pool_index] {
+                        g.record(now);
+                    }
                     match (&a.prefix, prefix_hit) {
                         (Some(p), Some(true)) => self.cache.read(now, a.model, p),
                         (Some(p), Some(false)) => {
@@ -284,7 +386,64 @@ impl Provider {
                 }
             }
         }
-        response.headers = pool.headers(now);
+        let org = self.pools[pool_index].headers(now);
+        response.headers = match self.workspace_pool(a.workspace, pool_index) {
+            Some(ws) => org.most_restrictive(&ws.headers(now)),
+            None => org,
+        };
         response
+    }
+
+    fn workspace_pool(&mut self, workspace: Option<u16>, pool: usize) -> Option<&mut Pool> {
+        self.workspaces.get_mut(workspace? as usize)?.get_mut(pool)
+    }
+
+    /// The organisation's verdict combined with the workspace's and the
+    /// acceleration rule: admitted only if all admit; the later `fits_at`
+    /// wins. The flag says whether the workspace cap was what bound.
+    fn verdict(
+        &mut self,
+        now: SimTime,
+        pool: usize,
+        workspace: Option<u16>,
+        d: &Demand,
+    ) -> (Verdict, bool) {
+        let org = self.pools[pool].check(now, d);
+        let ws = match self.workspace_pool(workspace, pool) {
+            Some(p) => p.check(now, d),
+            None => Verdict::Admit,
+        };
+        let combined = match (ws, org) {
+            (Verdict::Never { .. }, _) => (ws, true),
+            (_, Verdict::Never { .. }) => (org, false),
+            (
+                Verdict::Reject {
+                    dimension,
+                    fits_at: a,
+                },
+                Verdict::Reject { fits_at: b, .. },
+            ) => (
+                Verdict::Reject {
+                    dimension,
+                    fits_at: a.max(b),
+                },
+                true,
+            ),
+            (Verdict::Reject { .. }, Verdict::Admit) => (ws, true),
+            (Verdict::Admit, _) => (org, false),
+        };
+        if combined.0 != Verdict::Admit {
+            return combined;
+        }
+        match self.acceleration[pool].as_mut().map(|g| g.check(now)) {
+            Some(Err(fits_at)) => (
+                Verdict::Reject {
+                    dimension: Dimension::Acceleration,
+                    fits_at,
+                },
+                false,
+            ),
+            _ => combined,
+        }
     }
 }

@@ -155,6 +155,10 @@ pub struct Outcome {
     pub rate_limited: RateLimited,
     /// 529s.
     pub overloaded: u64,
+    /// Attempts the client rejected itself (adaptive throttling), never sent;
+    /// omitted from JSON when zero.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub throttled_locally: u64,
     /// Latency of successes.
     pub latency_ms: LatencyMs,
     /// Successes per simulated minute of the arrival window.
@@ -187,6 +191,10 @@ pub struct StrategyResult {
     pub peak_queue: u64,
     /// Most requests in flight at once.
     pub peak_in_flight: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 fn round(x: f64, digits: i32) -> f64 {
@@ -233,6 +241,7 @@ fn outcome(scenario: &Scenario, m: &ClassMetrics) -> Outcome {
             acceleration,
         },
         overloaded: m.overloaded,
+        throttled_locally: m.throttled_locally,
         latency_ms: LatencyMs {
             p50: q(0.5),
             p90: q(0.9),

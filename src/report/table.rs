@@ -31,7 +31,7 @@ fn ms(x: f64) -> String {
 /// The metric rows shared by the table and Markdown exporters.
 pub(crate) fn rows(report: &Report) -> Vec<Row> {
     type Cell = fn(&Outcome) -> String;
-    let spec: [(&'static str, Cell); 18] = [
+    let spec: [(&'static str, Cell); 19] = [
         ("requests", |o| int(o.requests)),
         ("succeeded", |o| int(o.succeeded)),
         ("failed", |o| int(o.failed)),
@@ -44,6 +44,7 @@ pub(crate) fn rows(report: &Report) -> Vec<Row> {
         ("429 concurrency", |o| int(o.rate_limited.concurrency)),
         ("429 acceleration", |o| int(o.rate_limited.acceleration)),
         ("529 overloaded", |o| int(o.overloaded)),
+        ("throttled locally", |o| int(o.throttled_locally)),
         ("latency p50", |o| ms(o.latency_ms.p50)),
         ("latency p90", |o| ms(o.latency_ms.p90)),
         ("latency p99", |o| ms(o.latency_ms.p99)),
@@ -51,8 +52,9 @@ pub(crate) fn rows(report: &Report) -> Vec<Row> {
         ("goodput /min", |o| format!("{:.2}", o.goodput_per_min)),
         ("cost USD", |o| format!("{:.4}", o.cost_usd)),
     ];
-    // Dimensions most scenarios never configure show only when they fire.
-    let optional = ["429 tpm", "429 acceleration"];
+    // Dimensions most scenarios never configure, and client-side throttling,
+    // show only when they fire.
+    let optional = ["429 tpm", "429 acceleration", "throttled locally"];
     spec.iter()
         .map(|(label, f)| Row {
             label,

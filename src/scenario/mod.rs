@@ -19,12 +19,13 @@ use raw::*;
 use crate::engine::SimTime;
 use crate::model::catalog::{self, find_model};
 use crate::model::{
-    CacheTtl, Latency, LimiterConfig, ModelSpec, Overload, OverloadWindow, PoolLimits,
-    ProviderConfig,
+    AccelerationLimit, CacheTtl, Latency, LimiterConfig, ModelSpec, Overload, OverloadEpisodes,
+    OverloadWindow, PoolLimits, ProviderConfig, WorkspaceSpec,
 };
 use crate::sim::SimConfig;
 use crate::strategy::{
-    Backoff, Concurrency, Jitter, PacingSpec, Preset, QueueDiscipline, RetryPolicy, StrategySpec,
+    AimdSpec, Backoff, Concurrency, Jitter, PacingSpec, Preset, QueueDiscipline, RetryPolicy,
+    SdkVersion, StrategySpec, sdk,
 };
 use crate::workload::{ArrivalProcess, Popularity, PromptCache, Spike, StreamSpec, TokenDist};
 
@@ -81,14 +82,14 @@ impl Scenario {
         }
         let drain = raw.drain.map_or(SimTime::from_secs(600), |d| d.0);
         let tier = match &raw.tier {
-            Some(t) if catalog::TIERS.contains(&t.value.as_str()) => t.value.clone(),
+            Some(t) if catalog::profile(&t.value).is_some() => t.value.clone(),
             Some(t) => {
                 return Err(cx.err(
                     &t.referenced,
                     format!(
                         "unknown tier `{}`, expected one of {}",
                         t.value,
-                        catalog::TIERS.join(", ")
+                        catalog::profile_names().join(", ")
                     ),
                 ));
             }
@@ -140,45 +141,73 @@ impl Scenario {
             }
         }
 
-        let mut pool_limits: Vec<PoolLimits> = pool_names
-            .iter()
-            .map(|p| catalog::tier_limits(&tier, p).unwrap_or_default())
-            .collect();
-        for (key, lim) in &raw.pools {
-            let pool = find_model(key).map_or(key.as_str(), |m| m.pool);
-            let Some(i) = pool_names.iter().position(|p| p == pool) else {
-                let known = catalog::MODELS.iter().any(|m| m.pool == pool);
-                let msg = if known {
-                    format!(
-                        "pool `{key}` is not used by any stream (used: {})",
-                        pool_names.join(", ")
-                    )
-                } else {
-                    format!(
-                        "unknown pool `{key}`, expected a pool ({}) or a model id",
-                        pool_names.join(", ")
-                    )
-                };
-                return Err(cx.err(&lim.referenced, msg));
-            };
-            let l = &lim.value;
-            for (name, v) in [
-                ("rpm", l.rpm),
-                ("itpm", l.itpm),
-                ("otpm", l.otpm),
-                ("tpm", l.tpm),
-            ] {
-                if v == Some(0) {
-                    return Err(cx.err(&lim.referenced, format!("pools.{key}.{name} must be > 0")));
+        // Limits from the tier's profile; a pool it publishes nothing for (the
+        // unofficial profiles quote Sonnet only) must be set under `pools:`.
+        let mut pool_limits: Vec<PoolLimits> = Vec::with_capacity(pool_names.len());
+        for p in &pool_names {
+            let overridden = raw
+                .pools
+                .keys()
+                .any(|k| find_model(k).map_or(k.as_str(), |m| m.pool) == p);
+            match catalog::tier_limits(&tier, p) {
+                Some(l) => pool_limits.push(l),
+                None if overridden => pool_limits.push(PoolLimits::default()),
+                None => {
+                    return Err(cx.err(
+                        raw.tier.as_ref().map_or(&streams_loc, |t| &t.referenced),
+                        format!(
+                            "tier `{tier}` publishes no limits for pool `{p}`; \
+                             set them under `pools.{p}` or pick another tier"
+                        ),
+                    ));
                 }
             }
-            let p = &mut pool_limits[i];
-            p.rpm = l.rpm.or(p.rpm);
-            p.itpm = l.itpm.or(p.itpm);
-            p.otpm = l.otpm.or(p.otpm);
-            p.tpm = l.tpm.or(p.tpm);
-            p.max_concurrent = l.max_concurrent.or(p.max_concurrent);
         }
+        for (key, lim) in &raw.pools {
+            override_limits(cx, "pools", key, lim, &pool_names, &mut pool_limits)?;
+        }
+
+        // Workspaces: their own caps, unlimited unless set.
+        let mut workspaces: Vec<WorkspaceSpec> = Vec::new();
+        for w in &raw.workspaces {
+            if workspaces.iter().any(|x| x.name == w.value.name) {
+                return Err(cx.err(
+                    &w.referenced,
+                    format!("duplicate workspace `{}`", w.value.name),
+                ));
+            }
+            let mut limits = vec![PoolLimits::default(); pool_names.len()];
+            let what = format!("workspaces.{}.limits", w.value.name);
+            for (key, lim) in &w.value.limits {
+                override_limits(cx, &what, key, lim, &pool_names, &mut limits)?;
+            }
+            workspaces.push(WorkspaceSpec {
+                name: w.value.name.clone(),
+                limits,
+            });
+        }
+        let acceleration = match &raw.acceleration {
+            None => None,
+            Some(a) => {
+                let v = &a.value;
+                if v.window.0 < SimTime::from_secs(1)
+                    || v.baseline.0 < SimTime::from_secs(1)
+                    || !(v.max_ratio.is_finite() && v.max_ratio >= 1.0)
+                    || v.floor_rpm == 0
+                {
+                    return Err(cx.err(
+                        &a.referenced,
+                        "acceleration needs window and baseline >= 1s, max_ratio >= 1 and floor_rpm >= 1",
+                    ));
+                }
+                Some(AccelerationLimit {
+                    window: v.window.0,
+                    baseline: v.baseline.0,
+                    max_ratio: v.max_ratio,
+                    floor_rpm: v.floor_rpm,
+                })
+            }
+        };
 
         // Latency.
         let mut network_rtt = SimTime::from_millis(50);
@@ -194,7 +223,7 @@ impl Scenario {
                     ttft: SimTime::from_secs_f64(m.ttft_s),
                     output_tokens_per_s: m.output_tokens_per_s,
                 },
-                min_cacheable_tokens: 1024, // CATALOGUE: replaced by the model's figure
+                min_cacheable_tokens: m.min_cacheable_tokens,
             })
             .collect();
         if let Some(l) = &raw.latency {
@@ -234,6 +263,27 @@ impl Scenario {
             if let Some(p) = &o.probability {
                 check_probability(cx, p.value, &p.referenced, "overload.probability")?;
                 overload.probability = p.value;
+            }
+            if let Some(e) = &o.episodes {
+                check_probability(
+                    cx,
+                    e.value.probability,
+                    &e.referenced,
+                    "overload.episodes.probability",
+                )?;
+                if e.value.mean_interval.0 == SimTime::ZERO
+                    || e.value.mean_duration.0 == SimTime::ZERO
+                {
+                    return Err(cx.err(
+                        &e.referenced,
+                        "overload.episodes: mean_interval and mean_duration must be > 0",
+                    ));
+                }
+                overload.episodes = Some(OverloadEpisodes {
+                    mean_interval: e.value.mean_interval.0,
+                    mean_duration: e.value.mean_duration.0,
+                    probability: e.value.probability,
+                });
             }
             for w in &o.windows {
                 check_probability(
@@ -281,6 +331,21 @@ impl Scenario {
                     format!("duplicate stream name `{}`", s.name.value),
                 ));
             }
+            let workspace = match &s.workspace {
+                None => None,
+                Some(w) => match workspaces.iter().position(|x| x.name == w.value) {
+                    Some(i) => Some(i as u16),
+                    None => {
+                        return Err(cx.err(
+                            &w.referenced,
+                            format!(
+                                "unknown workspace `{}`; declare it under `workspaces`",
+                                w.value
+                            ),
+                        ));
+                    }
+                },
+            };
             let model = find_model(&s.model.value).expect("checked above");
             let model_idx = model_specs
                 .iter()
@@ -323,6 +388,7 @@ impl Scenario {
                 max_tokens,
                 prompt_cache,
                 deadline: s.deadline.map(|d| d.0),
+                workspace,
             });
         }
         if classes.len() > u8::MAX as usize {
@@ -366,6 +432,8 @@ impl Scenario {
             limiter,
             network_rtt,
             overload,
+            workspaces,
+            acceleration,
         };
         Ok(Scenario {
             name: raw.name,
@@ -396,6 +464,52 @@ impl Cx<'_> {
     fn err(&self, loc: &Location, msg: impl Into<String>) -> ScenarioError {
         ScenarioError::at(self.file, self.text, *loc, msg)
     }
+}
+
+/// Applies one `pools:`-style override (keyed by pool name or model id).
+fn override_limits(
+    cx: &Cx,
+    what: &str,
+    key: &str,
+    lim: &Spanned<RawLimits>,
+    pool_names: &[String],
+    limits: &mut [PoolLimits],
+) -> Result<(), ScenarioError> {
+    let pool = find_model(key).map_or(key, |m| m.pool);
+    let Some(i) = pool_names.iter().position(|p| p == pool) else {
+        let known = catalog::MODELS.iter().any(|m| m.pool == pool);
+        let msg = if known {
+            format!(
+                "{what}: pool `{key}` is not used by any stream (used: {})",
+                pool_names.join(", ")
+            )
+        } else {
+            format!(
+                "{what}: unknown pool `{key}`, expected a pool ({}) or a model id",
+                pool_names.join(", ")
+            )
+        };
+        return Err(cx.err(&lim.referenced, msg));
+    };
+    let l = &lim.value;
+    for (name, v) in [
+        ("rpm", l.rpm),
+        ("itpm", l.itpm),
+        ("otpm", l.otpm),
+        ("tpm", l.tpm),
+        ("max_concurrent", l.max_concurrent),
+    ] {
+        if v == Some(0) {
+            return Err(cx.err(&lim.referenced, format!("{what}.{key}.{name} must be > 0")));
+        }
+    }
+    let p = &mut limits[i];
+    p.rpm = l.rpm.or(p.rpm);
+    p.itpm = l.itpm.or(p.itpm);
+    p.otpm = l.otpm.or(p.otpm);
+    p.tpm = l.tpm.or(p.tpm);
+    p.max_concurrent = l.max_concurrent.or(p.max_concurrent);
+    Ok(())
 }
 
 fn check_probability(cx: &Cx, p: f64, loc: &Location, what: &str) -> Result<(), ScenarioError> {
@@ -596,6 +710,7 @@ fn strategy(cx: &Cx, s: &Spanned<RawStrategy>) -> Result<StrategySpec, ScenarioE
             concurrency: Concurrency::Unbounded,
             pacing: PacingSpec::None,
             retry: RetryPolicy::Backoff(Backoff::default()),
+            retry_budget: None,
             background_reserve: 0.0,
         },
     };
@@ -621,6 +736,19 @@ fn strategy(cx: &Cx, s: &Spanned<RawStrategy>) -> Result<StrategySpec, ScenarioE
             RawConcurrency::Unbounded => Concurrency::Unbounded,
             RawConcurrency::Fixed(0) => return Err(cx.err(loc, "concurrency.fixed must be >= 1")),
             RawConcurrency::Fixed(n) => Concurrency::Fixed(n),
+            RawConcurrency::Aimd {
+                initial,
+                min,
+                max,
+                backoff_ratio,
+            } => {
+                let prev = match spec.concurrency {
+                    Concurrency::Aimd(a) => a,
+                    _ => AimdSpec::default(),
+                };
+                let a = prev.merge(initial, min, max, backoff_ratio);
+                Concurrency::Aimd(a.map_err(|e| cx.err(loc, e))?)
+            }
         };
     }
     if let Some(p) = &raw.pacing {
@@ -649,10 +777,19 @@ fn strategy(cx: &Cx, s: &Spanned<RawStrategy>) -> Result<StrategySpec, ScenarioE
                     safety_tokens: safety_tokens.unwrap_or(prev),
                 }
             }
+            RawPacing::AdaptiveThrottle { k, window } => {
+                PacingSpec::adaptive_throttle(spec.pacing, *k, window.map(|d| d.0))
+                    .map_err(|e| cx.err(loc, e))?
+            }
         };
     }
     if let Some(r) = &raw.retry {
         spec.retry = retry(cx, loc, r, spec.retry)?;
+    }
+    if let Some(b) = raw.retry_budget {
+        let prev = spec.retry_budget.unwrap_or_default();
+        let merged = prev.merge(b.ratio, b.min_per_s, b.ttl.map(|d| d.0));
+        spec.retry_budget = Some(merged.map_err(|e| cx.err(loc, e))?);
     }
     if let Some(b) = raw.background_reserve {
         if !(0.0..1.0).contains(&b) {
@@ -727,6 +864,25 @@ fn retry(
                 return Err(cx.err(loc, "retry.backoff needs base > 0 and cap >= base"));
             }
             RetryPolicy::Backoff(b)
+        }
+        RawRetry::SdkDefault {
+            max_retries,
+            version,
+        } => {
+            let (m0, v0) = match prev {
+                RetryPolicy::SdkDefault {
+                    max_retries,
+                    version,
+                } => (max_retries, version),
+                _ => (sdk::DEFAULT_MAX_RETRIES, SdkVersion::Current),
+            };
+            RetryPolicy::SdkDefault {
+                max_retries: max_retries.unwrap_or(m0),
+                version: version.map_or(v0, |v| match v {
+                    RawSdkVersion::Current => SdkVersion::Current,
+                    RawSdkVersion::Legacy => SdkVersion::Legacy,
+                }),
+            }
         }
     })
 }

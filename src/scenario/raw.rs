@@ -79,6 +79,10 @@ pub struct RawScenario {
     pub overload: Option<RawOverload>,
     #[serde(default)]
     pub classes: Option<Vec<String>>,
+    #[serde(default)]
+    pub workspaces: Vec<Spanned<RawWorkspace>>,
+    #[serde(default)]
+    pub acceleration: Option<Spanned<RawAcceleration>>,
     pub streams: Spanned<Vec<RawStream>>,
     #[serde(default)]
     pub strategies: Option<Spanned<Vec<Spanned<RawStrategy>>>>,
@@ -137,6 +141,33 @@ pub struct RawOverload {
     pub probability: Option<Spanned<f64>>,
     #[serde(default)]
     pub windows: Vec<Spanned<RawOverloadWindow>>,
+    #[serde(default)]
+    pub episodes: Option<Spanned<RawEpisodes>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWorkspace {
+    pub name: String,
+    #[serde(default)]
+    pub limits: BTreeMap<String, Spanned<RawLimits>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAcceleration {
+    pub window: Dur,
+    pub baseline: Dur,
+    pub max_ratio: f64,
+    pub floor_rpm: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEpisodes {
+    pub mean_interval: Dur,
+    pub mean_duration: Dur,
+    pub probability: f64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -154,6 +185,8 @@ pub struct RawStream {
     pub model: Spanned<String>,
     #[serde(default)]
     pub class: Option<String>,
+    #[serde(default)]
+    pub workspace: Option<Spanned<String>>,
     #[serde(default)]
     pub arrivals: Option<Spanned<RawArrivals>>,
     #[serde(default)]
@@ -277,6 +310,7 @@ pub struct RawStrategy {
     pub concurrency: Option<RawConcurrency>,
     pub pacing: Option<RawPacing>,
     pub retry: Option<RawRetry>,
+    pub retry_budget: Option<RawRetryBudget>,
     pub background_reserve: Option<f64>,
 }
 
@@ -295,6 +329,8 @@ struct RawStrategyMap {
     pacing: Option<RawPacing>,
     #[serde(default)]
     retry: Option<RawRetry>,
+    #[serde(default)]
+    retry_budget: Option<RawRetryBudget>,
     #[serde(default)]
     background_reserve: Option<f64>,
 }
@@ -324,6 +360,7 @@ impl<'de> Deserialize<'de> for RawStrategy {
                     concurrency: m.concurrency,
                     pacing: m.pacing,
                     retry: m.retry,
+                    retry_budget: m.retry_budget,
                     background_reserve: m.background_reserve,
                 })
             }
@@ -344,6 +381,16 @@ pub enum RawQueue {
 pub enum RawConcurrency {
     Unbounded,
     Fixed(u32),
+    Aimd {
+        #[serde(default)]
+        initial: Option<u32>,
+        #[serde(default)]
+        min: Option<u32>,
+        #[serde(default)]
+        max: Option<u32>,
+        #[serde(default)]
+        backoff_ratio: Option<f64>,
+    },
 }
 
 #[derive(Debug, Deserialize)]
@@ -357,6 +404,12 @@ pub enum RawPacing {
     HeaderDriven {
         #[serde(default)]
         safety_tokens: Option<u64>,
+    },
+    AdaptiveThrottle {
+        #[serde(default)]
+        k: Option<f64>,
+        #[serde(default)]
+        window: Option<Dur>,
     },
 }
 
@@ -388,6 +441,30 @@ pub enum RawRetry {
         #[serde(default)]
         honor_retry_after: Option<bool>,
     },
+    SdkDefault {
+        #[serde(default)]
+        max_retries: Option<u32>,
+        #[serde(default)]
+        version: Option<RawSdkVersion>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawSdkVersion {
+    Current,
+    Legacy,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRetryBudget {
+    #[serde(default)]
+    pub ratio: Option<f64>,
+    #[serde(default)]
+    pub min_per_s: Option<f64>,
+    #[serde(default)]
+    pub ttl: Option<Dur>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]

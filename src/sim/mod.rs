@@ -107,10 +107,12 @@ pub fn run(cfg: &SimConfig, strategy: &StrategySpec) -> Result<RunMetrics, Strin
             dist,
         ));
     }
-    let provider = Provider::new(
-        cfg.provider.clone(),
-        seed::stream(cfg.seed, "provider/overload"),
+    let mut provider_cfg = cfg.provider.clone();
+    provider_cfg.overload = provider_cfg.overload.realise(
+        &mut seed::stream(cfg.seed, "provider/overload-episodes"),
+        cfg.horizon + cfg.drain,
     );
+    let provider = Provider::new(provider_cfg, seed::stream(cfg.seed, "provider/overload"));
     let client = Client::new(
         strategy.clone(),
         &cfg.client_limits,
@@ -226,6 +228,7 @@ impl Run<'_> {
         loop {
             match self.client.poll(now) {
                 Poll::Send { request, cost } => self.send(now, request.id, cost),
+                Poll::Throttled { request } => self.throttled(now, request.id),
                 Poll::Wait(t) => {
                     match self.wake {
                         Some((wt, _)) if wt <= t => {}
@@ -262,6 +265,7 @@ impl Run<'_> {
             max_tokens: r.max_tokens,
             output_tokens: r.output_tokens,
             service_factor: live.service_factor,
+            workspace: r.workspace,
         };
         let class = r.class as usize;
         let response = self.provider.handle(now, &attempt);
@@ -314,6 +318,26 @@ impl Run<'_> {
             live.retries,
             live.previous_delay,
         );
+        let too_large = matches!(response.status, Status::TooLarge(_));
+        self.settle(now, id, decision, too_large);
+    }
+
+    /// A request the client rejected locally (adaptive throttling): no
+    /// attempt reaches the provider and none is counted; the client's retry
+    /// policy decides, as for a 429 without `retry-after`.
+    fn throttled(&mut self, now: SimTime, id: u32) {
+        let live = self.slots[id as usize].live.as_mut().expect("live request");
+        self.metrics.classes[live.req.class as usize].throttled_locally += 1;
+        let decision =
+            self.client
+                .on_throttled(now, &live.client, live.retries, live.previous_delay);
+        self.settle(now, id, decision, false);
+    }
+
+    /// Carries out the client's decision for a request whose attempt was
+    /// answered or rejected locally: close it, or schedule its retry.
+    fn settle(&mut self, now: SimTime, id: u32, decision: Decision, too_large: bool) {
+        let live = self.slots[id as usize].live.as_mut().expect("live request");
         let past_deadline = live.expired || live.req.deadline.is_some_and(|d| now > d);
         match decision {
             Decision::Done if past_deadline => self.close(id, Err(Failure::Deadline)),
@@ -333,10 +357,12 @@ impl Run<'_> {
                 live.retry_event = Some(self.queue.schedule(at, Event::RetryReady(id)));
             }
             Decision::GiveUp => {
-                let why = match response.status {
-                    Status::TooLarge(_) => Failure::TooLarge,
-                    _ if past_deadline => Failure::Deadline,
-                    _ => Failure::GaveUp,
+                let why = if too_large {
+                    Failure::TooLarge
+                } else if past_deadline {
+                    Failure::Deadline
+                } else {
+                    Failure::GaveUp
                 };
                 self.close(id, Err(why))
             }

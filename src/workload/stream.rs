@@ -56,6 +56,8 @@ pub struct StreamSpec {
     pub prompt_cache: Option<PromptCache>,
     /// Give up this long after arrival.
     pub deadline: Option<SimTime>,
+    /// Workspace whose key the stream uses.
+    pub workspace: Option<u16>,
 }
 
 /// One logical request: what the user wants done.
@@ -83,6 +85,8 @@ pub struct LogicalRequest {
     pub output_tokens: u64,
     /// Absolute time after which the client gives up.
     pub deadline: Option<SimTime>,
+    /// Workspace whose key the request uses.
+    pub workspace: Option<u16>,
 }
 
 /// Generates one stream's logical requests in arrival order.
@@ -239,6 +243,7 @@ impl StreamGen {
             max_tokens,
             output_tokens,
             deadline: self.spec.deadline.map(|d| arrival + d),
+            workspace: self.spec.workspace,
         })
     }
 }
