@@ -61,6 +61,9 @@ pub struct ClassMetrics {
     pub attempts: u64,
     /// 429s by dimension, indexed by [`Dimension::index`].
     pub rate_limited: [u64; DIMENSIONS],
+    /// The part of the 429s that a workspace cap (not the organisation's
+    /// limit) caused.
+    pub workspace_limited: u64,
     /// 529s.
     pub overloaded: u64,
     /// Attempts the client rejected itself (adaptive throttling); never sent.
@@ -85,6 +88,7 @@ impl ClassMetrics {
             attempts: 0,
             rate_limited: [0; DIMENSIONS],
             overloaded: 0,
+            workspace_limited: 0,
             throttled_locally: 0,
             // 3 significant digits, auto-resizing: memory grows with the log
             // of the largest latency, never with the count.
@@ -139,6 +143,7 @@ impl ClassMetrics {
         }
         self.attempts += o.attempts;
         self.overloaded += o.overloaded;
+        self.workspace_limited += o.workspace_limited;
         self.throttled_locally += o.throttled_locally;
         self.cache_hits += o.cache_hits;
         self.cache_misses += o.cache_misses;

@@ -93,6 +93,9 @@ pub struct RateLimited {
     pub concurrency: u64,
     /// Acceleration limit (sharp rises in usage).
     pub acceleration: u64,
+    /// How many of `total` a workspace cap caused (the rest hit the
+    /// organisation's limits).
+    pub by_workspace_cap: u64,
 }
 
 /// Failure counts by reason.
@@ -239,6 +242,7 @@ fn outcome(scenario: &Scenario, m: &ClassMetrics) -> Outcome {
             tpm,
             concurrency,
             acceleration,
+            by_workspace_cap: m.workspace_limited,
         },
         overloaded: m.overloaded,
         throttled_locally: m.throttled_locally,

@@ -31,7 +31,7 @@ fn ms(x: f64) -> String {
 /// The metric rows shared by the table and Markdown exporters.
 pub(crate) fn rows(report: &Report) -> Vec<Row> {
     type Cell = fn(&Outcome) -> String;
-    let spec: [(&'static str, Cell); 19] = [
+    let spec: [(&'static str, Cell); 20] = [
         ("requests", |o| int(o.requests)),
         ("succeeded", |o| int(o.succeeded)),
         ("failed", |o| int(o.failed)),
@@ -43,6 +43,9 @@ pub(crate) fn rows(report: &Report) -> Vec<Row> {
         ("429 tpm", |o| int(o.rate_limited.tpm)),
         ("429 concurrency", |o| int(o.rate_limited.concurrency)),
         ("429 acceleration", |o| int(o.rate_limited.acceleration)),
+        ("429 by workspace cap", |o| {
+            int(o.rate_limited.by_workspace_cap)
+        }),
         ("529 overloaded", |o| int(o.overloaded)),
         ("throttled locally", |o| int(o.throttled_locally)),
         ("latency p50", |o| ms(o.latency_ms.p50)),

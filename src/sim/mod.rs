@@ -37,7 +37,7 @@ pub struct SimConfig {
 #[derive(Clone, Copy, Debug)]
 enum Event {
     Arrival(u16),
-    Wake,
+    Wake(u16),
     Response(u32),
     RetryReady(u32),
     Deadline(u32, u32),
@@ -74,14 +74,35 @@ struct Run<'a> {
     cfg: &'a SimConfig,
     queue: EventQueue<Event>,
     provider: Provider,
-    client: Client,
+    /// One client per workspace key (index 0: no workspace): each team runs
+    /// its own client, with its own queue, pacing and timers.
+    clients: Vec<Client>,
     streams: Vec<StreamGen>,
     noise: Vec<(ChaCha8Rng, Option<LogNormal<f64>>)>,
     slots: Vec<Slot>,
     free: Vec<u32>,
-    wake: Option<(SimTime, EventId)>,
+    wakes: Vec<Option<(SimTime, EventId)>>,
     next_seq: u64,
     metrics: RunMetrics,
+}
+
+/// Per dimension, the smaller of two sets of limits.
+fn tighter(a: &PoolLimits, b: &PoolLimits) -> PoolLimits {
+    let min = |x: Option<u64>, y: Option<u64>| match (x, y) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, y) => x.or(y),
+    };
+    PoolLimits {
+        rpm: min(a.rpm, b.rpm),
+        itpm: min(a.itpm, b.itpm),
+        otpm: min(a.otpm, b.otpm),
+        tpm: min(a.tpm, b.tpm),
+        max_concurrent: min(a.max_concurrent, b.max_concurrent),
+    }
+}
+
+fn client_of(workspace: Option<u16>) -> usize {
+    workspace.map_or(0, |w| w as usize + 1)
 }
 
 /// Simulates `strategy` against the scenario in `cfg`.
@@ -113,21 +134,40 @@ pub fn run(cfg: &SimConfig, strategy: &StrategySpec) -> Result<RunMetrics, Strin
         cfg.horizon + cfg.drain,
     );
     let provider = Provider::new(provider_cfg, seed::stream(cfg.seed, "provider/overload"));
-    let client = Client::new(
+    let mut clients = vec![Client::new(
         strategy.clone(),
         &cfg.client_limits,
         seed::stream(cfg.seed, &format!("strategy/{}/jitter", strategy.name)),
-    );
+    )];
+    for w in &cfg.provider.workspaces {
+        // A team's client is configured with its workspace's caps where they
+        // are tighter than the organisation's.
+        let limits: Vec<PoolLimits> = cfg
+            .client_limits
+            .iter()
+            .zip(&w.limits)
+            .map(|(org, ws)| tighter(org, ws))
+            .collect();
+        clients.push(Client::new(
+            strategy.clone(),
+            &limits,
+            seed::stream(
+                cfg.seed,
+                &format!("strategy/{}/jitter/{}", strategy.name, w.name),
+            ),
+        ));
+    }
+    let wakes = vec![None; clients.len()];
     let mut run = Run {
         cfg,
         queue: EventQueue::new(),
         provider,
-        client,
+        clients,
         streams,
         noise,
         slots: Vec::new(),
         free: Vec::new(),
-        wake: None,
+        wakes,
         next_seq: 0,
         metrics: RunMetrics::new(cfg.classes.len(), cfg.provider.models.len()),
     };
@@ -148,14 +188,15 @@ impl Run<'_> {
     fn handle(&mut self, now: SimTime, ev: Event) {
         match ev {
             Event::Arrival(s) => self.arrive(s),
-            Event::Wake => self.wake = None,
+            Event::Wake(c) => self.wakes[c as usize] = None,
             Event::Response(id) => self.respond(now, id),
             Event::RetryReady(id) => {
                 let live = self.live_mut(id);
                 live.retry_event = None;
                 live.phase = Phase::Queued;
                 let c = live.client;
-                self.client.enqueue(c);
+                let k = client_of(live.req.workspace);
+                self.clients[k].enqueue(c);
             }
             Event::Deadline(id, generation) => self.expire(now, id, generation),
         }
@@ -221,23 +262,34 @@ impl Run<'_> {
             deadline_event,
         });
         self.metrics.classes[req.class as usize].requests += 1;
-        self.client.enqueue(client);
+        self.clients[client_of(req.workspace)].enqueue(client);
     }
 
     fn dispatch(&mut self, now: SimTime) {
+        for k in 0..self.clients.len() {
+            self.dispatch_client(now, k);
+        }
+        let (q, f) = self.clients.iter().fold((0, 0), |(q, f), c| {
+            (q + c.queued() as u64, f + c.in_flight() as u64)
+        });
+        self.metrics.peak_queue = self.metrics.peak_queue.max(q);
+        self.metrics.peak_in_flight = self.metrics.peak_in_flight.max(f);
+    }
+
+    fn dispatch_client(&mut self, now: SimTime, k: usize) {
         loop {
-            match self.client.poll(now) {
+            match self.clients[k].poll(now) {
                 Poll::Send { request, cost } => self.send(now, request.id, cost),
                 Poll::Throttled { request } => self.throttled(now, request.id),
                 Poll::Wait(t) => {
-                    match self.wake {
+                    match self.wakes[k] {
                         Some((wt, _)) if wt <= t => {}
                         other => {
                             if let Some((_, id)) = other {
                                 self.queue.cancel(id);
                             }
-                            let id = self.queue.schedule(t, Event::Wake);
-                            self.wake = Some((t, id));
+                            let id = self.queue.schedule(t, Event::Wake(k as u16));
+                            self.wakes[k] = Some((t, id));
                         }
                     }
                     break;
@@ -245,10 +297,6 @@ impl Run<'_> {
                 Poll::Idle => break,
             }
         }
-        let q = self.client.queued() as u64;
-        self.metrics.peak_queue = self.metrics.peak_queue.max(q);
-        let f = self.client.in_flight() as u64;
-        self.metrics.peak_in_flight = self.metrics.peak_in_flight.max(f);
     }
 
     fn send(&mut self, now: SimTime, id: u32, cost: Cost) {
@@ -286,6 +334,7 @@ impl Run<'_> {
         match response.status {
             Status::RateLimited(d) => {
                 m.rate_limited_by(d);
+                m.workspace_limited += response.limited_by_workspace as u64;
                 at_model.rate_limited += 1;
             }
             Status::Overloaded => {
@@ -310,7 +359,7 @@ impl Run<'_> {
                 m.cache_misses += 1;
             }
         }
-        let decision = self.client.on_response(
+        let decision = self.clients[client_of(live.req.workspace)].on_response(
             now,
             &live.client,
             live.cost,
@@ -328,9 +377,12 @@ impl Run<'_> {
     fn throttled(&mut self, now: SimTime, id: u32) {
         let live = self.slots[id as usize].live.as_mut().expect("live request");
         self.metrics.classes[live.req.class as usize].throttled_locally += 1;
-        let decision =
-            self.client
-                .on_throttled(now, &live.client, live.retries, live.previous_delay);
+        let decision = self.clients[client_of(live.req.workspace)].on_throttled(
+            now,
+            &live.client,
+            live.retries,
+            live.previous_delay,
+        );
         self.settle(now, id, decision, false);
     }
 
@@ -382,7 +434,7 @@ impl Run<'_> {
             Phase::InFlight => live.expired = true,
             Phase::Queued => {
                 let (pool, cid) = (live.client.pool, live.client.id);
-                self.client.withdraw(pool, cid);
+                self.clients[client_of(live.req.workspace)].withdraw(pool, cid);
                 self.close(id, Err(Failure::Deadline));
             }
             Phase::Backoff => {
