@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::catalog_report::CatalogReport;
 use crate::report::{Report, StrategyResult, to_markdown, to_table};
 use crate::scenario::Scenario;
 use crate::sim;
@@ -30,6 +31,28 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Show the built-in catalogue: tier limits, spend caps, Batch limits,
+    /// prices and cache minimums, each with its source and date.
+    Tiers(TiersArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct TiersArgs {
+    /// Only this model's pool and prices (dated ids and aliases accepted).
+    #[arg(long, value_name = "MODEL")]
+    model: Option<String>,
+    /// Only this profile (a name a scenario's `tier:` accepts).
+    #[arg(long, value_name = "PROFILE")]
+    profile: Option<String>,
+    /// Output format on stdout.
+    #[arg(long, short, value_enum, default_value_t = TiersFormat::Table)]
+    format: TiersFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum TiersFormat {
+    Table,
+    Json,
 }
 
 #[derive(Debug, clap::Args)]
@@ -89,6 +112,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Simulate(args) => simulate(args),
         Command::Validate { files } => validate(&files),
+        Command::Tiers(args) => tiers(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -127,6 +151,19 @@ fn validate(files: &[PathBuf]) -> Result<(), Failure> {
     } else {
         Ok(())
     }
+}
+
+fn tiers(args: &TiersArgs) -> Result<(), Failure> {
+    let report = CatalogReport::build(args.model.as_deref(), args.profile.as_deref())
+        .map_err(|e| usage(e.to_string()))?;
+    let text = match args.format {
+        TiersFormat::Table => report.to_table(),
+        TiersFormat::Json => report.to_json(),
+    };
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+    Ok(())
 }
 
 fn simulate(args: SimulateArgs) -> Result<(), Failure> {

@@ -31,6 +31,7 @@
 //! generic [`engine`]; the engine and the model know nothing of strategies.
 #![warn(missing_docs)]
 
+pub mod catalog_report;
 pub mod cli;
 pub mod engine;
 pub mod metrics;
