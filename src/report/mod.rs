@@ -419,7 +419,16 @@ impl Report {
                 p.limiter.burst.as_secs_f64()
             ),
             format!("latency: {}", catalog::LATENCY_SOURCE),
-            format!("limits: {}", catalog::LIMITS_SOURCE),
+            match catalog::profile(&scenario.tier) {
+                Some(p) => format!(
+                    "limits: profile `{}`{}: {} (read {}); scenario overrides apply",
+                    p.name,
+                    if p.official { "" } else { " (unofficial)" },
+                    p.source,
+                    p.read
+                ),
+                None => format!("limits: {}", catalog::LIMITS_SOURCE),
+            },
             format!("prices: {}", catalog::PRICES_SOURCE),
         ];
         assumptions.push(
