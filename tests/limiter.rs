@@ -424,6 +424,7 @@ fn provider(counts_cache_reads: bool, pool_limits: PoolLimits, limiter: LimiterC
         overload: Overload::default(),
         workspaces: Vec::new(),
         acceleration: None,
+        batch: None,
     };
     Provider::new(cfg, ratesim::sim::seed::stream(1, "test/overload"))
 }

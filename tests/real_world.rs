@@ -323,3 +323,159 @@ fn report_json_has_cache_and_by_model_sections() {
     assert_eq!(r["by_model"][0]["model"], "claude-sonnet-4-5");
     assert_eq!(r["by_model"][0]["share_of_successes"], 1.0);
 }
+
+fn routing() -> Scenario {
+    Scenario::load(std::path::Path::new("scenarios/routing-fallback.yaml")).unwrap()
+}
+
+#[test]
+fn fallback_on_429_resends_each_rejection_once_to_the_next_model() {
+    let s = routing();
+    let m = run(&s, &s.strategies[1]);
+    let (sonnet, haiku) = (m.by_model[0], m.by_model[1]);
+    // Haiku's pool (50 RPM) absorbs the ~20/min overflow: each Sonnet 429
+    // becomes exactly one Haiku attempt, and every one succeeds.
+    assert!(sonnet.rate_limited > 500);
+    assert_eq!(haiku.attempts, sonnet.rate_limited);
+    assert_eq!(haiku.succeeded, haiku.attempts);
+    let t = m.total();
+    assert_eq!(t.routed_away, haiku.succeeded);
+    assert_eq!(t.failed_total(), 0);
+}
+
+#[test]
+fn spill_over_uses_the_fallback_when_the_client_budget_is_spent() {
+    let s = routing();
+    let r = result(&s, 2);
+    assert_eq!(
+        r.total.rate_limited.total, 0,
+        "pacing keeps both pools clear"
+    );
+    // The client allows itself 80 % of Sonnet's 50 RPM = 40/min out of 70/min
+    // offered, so about 30/70 of the traffic spills to Haiku.
+    let share = r.by_model[1].share_of_successes;
+    assert!((share - 30.0 / 70.0).abs() < 0.05, "{share}");
+    // Haiku is cheaper per token, so spilling costs less than Sonnet only.
+    let sonnet_only = result(&s, 0);
+    assert!(
+        r.total.cost_usd / (r.total.succeeded as f64)
+            < sonnet_only.total.cost_usd / (sonnet_only.total.succeeded as f64)
+    );
+}
+
+#[test]
+fn routing_false_ignores_the_router() {
+    let s = routing();
+    let m = run(&s, &s.strategies[0]);
+    assert_eq!(m.by_model[1].attempts, 0);
+    assert_eq!(m.total().routed_away, 0);
+}
+
+fn evals(extra_batch: &str, offload: &str) -> Scenario {
+    scenario(&format!(
+        r#"
+name: evals
+seed: 31
+duration: 30m
+drain: 30h
+tier: tier2
+batch: {{turnaround: {{median: 40m, sigma: 0.8}}{extra_batch}}}
+classes: [interactive, background]
+streams:
+  - name: chat
+    model: claude-sonnet-4-5
+    class: interactive
+    arrivals: {{poisson: {{rate_per_min: 20}}}}
+    input_tokens: 1000
+    output_tokens: 100
+  - name: evals
+    model: claude-sonnet-4-5
+    class: background
+    spikes: [{{at: 1m, count: 3000, over: 1m}}]
+    input_tokens: 2000
+    output_tokens: 200
+strategies:
+  - name: offload
+    preset: batch_offload
+    batch_offload: {offload}
+"#
+    ))
+}
+
+#[test]
+fn batch_offload_sends_background_work_at_half_price() {
+    let s = evals("", "{max_batch_requests: 1000, flush_every: 1m}");
+    let r = result(&s, 0);
+    let b = &r.batch;
+    assert_eq!((b.requests, b.succeeded, b.expired), (3000, 3000, 0));
+    assert_eq!(b.batches, 3, "3,000 requests in batches of 1,000");
+    // Half of the list price: Sonnet 4.5 at $3 / $15 per MTok.
+    let list = 3000.0 * (2000.0 * 3.0 + 200.0 * 15.0) / 1e6;
+    assert!(
+        (b.cost_usd - list / 2.0).abs() < 1e-6,
+        "{} vs {}",
+        b.cost_usd,
+        list / 2.0
+    );
+    assert!((b.savings_usd - list / 2.0).abs() < 1e-6);
+    // The background class never touched the Messages API's limits.
+    let bg = &r.by_class["background"];
+    assert_eq!(bg.rate_limited.total, 0);
+    assert_eq!(bg.attempts, 3000);
+    // Turnaround stays within the 24 h bound.
+    assert!(b.turnaround_s.max <= 24.0 * 3600.0);
+    assert!(b.turnaround_s.p50 > 0.0);
+}
+
+#[test]
+fn a_full_processing_queue_makes_batches_wait() {
+    // Room for only 1,000 queued batch requests: the second and third batch
+    // are answered 429 until the first one's results are back.
+    let s = evals(
+        ", max_queued_requests: 1000",
+        "{max_batch_requests: 1000, flush_every: 1m}",
+    );
+    let r = result(&s, 0);
+    assert!(r.batch.rate_limited > 0);
+    assert_eq!(r.batch.succeeded, 3000);
+}
+
+#[test]
+fn batches_past_24_hours_expire_unbilled() {
+    // A turnaround median of 30 h: nearly every batch expires.
+    let mut s = evals(
+        ", per_request: 0ms",
+        "{max_batch_requests: 100, flush_every: 1m}",
+    );
+    if let Some(b) = s.sim.provider.batch.as_mut() {
+        b.turnaround_median = ratesim::engine::SimTime::from_secs(30 * 3600);
+        b.turnaround_sigma = 0.1;
+    }
+    let r = result(&s, 0);
+    assert_eq!(r.batch.expired, 3000);
+    assert_eq!(r.by_class["background"].failures.batch_expired, 3000);
+    assert_eq!(r.batch.cost_usd, 0.0);
+}
+
+#[test]
+fn a_stream_can_always_use_the_batch_api() {
+    let s = scenario(
+        r#"
+name: api-batch
+duration: 10m
+drain: 30h
+tier: tier1
+streams:
+  - name: nightly
+    model: claude-haiku-4-5
+    api: batch
+    spikes: [{at: 1m, count: 50}]
+    input_tokens: 100
+    output_tokens: 10
+strategies: [exponential_backoff]
+"#,
+    );
+    let r = result(&s, 0);
+    assert_eq!(r.batch.succeeded, 50);
+    assert_eq!(r.by_model[0].attempts, 0, "no Messages API attempts");
+}

@@ -14,7 +14,7 @@ use ratesim::sim;
 use ratesim::strategy::sdk::{self, SdkVersion};
 use ratesim::strategy::{
     AimdSpec, Client, ClientRequest, Concurrency, Decision, PacingSpec, Poll, Preset,
-    RetryBudgetSpec, RetryPolicy, StrategySpec,
+    RetryBudgetSpec, RetryPolicy, Router, StrategySpec,
 };
 
 fn scenario(yaml: &str) -> Scenario {
@@ -163,6 +163,7 @@ fn sdk_retry_after_is_capped_at_60s_only_in_legacy() {
 fn request(id: u32) -> ClientRequest {
     ClientRequest {
         id,
+        model: 0,
         pool: 0,
         class: 0,
         arrival: SimTime::ZERO,
@@ -192,7 +193,13 @@ fn rejection(
 
 /// Sends request 0 through a fresh client and answers it with `response`.
 fn decide(spec: StrategySpec, response: &Response) -> Decision {
-    let mut client = Client::new(spec, &[PoolLimits::default()], ChaCha8Rng::seed_from_u64(3));
+    let mut client = Client::new(
+        spec,
+        &[PoolLimits::default()],
+        vec![0],
+        Router::default(),
+        ChaCha8Rng::seed_from_u64(3),
+    );
     client.enqueue(request(0));
     let Poll::Send { request, cost } = client.poll(SimTime::ZERO) else {
         panic!("an unpaced client sends at once");
@@ -282,7 +289,7 @@ fn sdk_default_makes_at_most_three_attempts_per_request() {
     // Saturated: many requests use all three attempts and then give up.
     assert!(t.attempts > 2 * t.requests, "{} attempts", t.attempts);
     assert!(t.failed[0] > t.requests / 2, "{:?}", t.failed);
-    assert_eq!(t.failed[1..], [0, 0, 0]);
+    assert_eq!(t.failed[1..], [0, 0, 0, 0]);
 
     let five = run_named(&s, "five");
     assert!(five.attempts <= 6 * five.requests);
@@ -389,7 +396,13 @@ fn aimd_limit_grows_on_used_successes_and_shrinks_on_429s() {
         initial: 4,
         ..AimdSpec::default()
     });
-    let mut client = Client::new(spec, &[PoolLimits::default()], ChaCha8Rng::seed_from_u64(4));
+    let mut client = Client::new(
+        spec,
+        &[PoolLimits::default()],
+        vec![0],
+        Router::default(),
+        ChaCha8Rng::seed_from_u64(4),
+    );
     for id in 0..8 {
         client.enqueue(request(id));
     }
@@ -686,7 +699,13 @@ fn new_presets_are_listed_after_the_first_six_and_are_deterministic() {
     let names: Vec<&str> = Preset::ALL.iter().map(|p| p.name()).collect();
     assert_eq!(
         names[6..],
-        ["sdk_default", "aimd", "adaptive_throttle", "retry_budget"]
+        [
+            "sdk_default",
+            "aimd",
+            "adaptive_throttle",
+            "retry_budget",
+            "batch_offload"
+        ]
     );
     for n in &names[6..] {
         assert_eq!(Preset::from_name(n).map(|p| p.name()), Some(*n));

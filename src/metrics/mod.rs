@@ -6,6 +6,16 @@ use hdrhistogram::Histogram;
 use crate::engine::SimTime;
 use crate::model::Dimension;
 
+/// Records a duration in microseconds (at least 1).
+pub fn record_us(h: &mut Histogram<u64>, d: SimTime) {
+    let us = (d.as_nanos() / 1_000).max(1);
+    // `record` grows the auto-resizing histogram; `saturating_record` would
+    // clamp to its current range instead.
+    if h.record(us).is_err() {
+        h.saturating_record(us);
+    }
+}
+
 /// Number of rate-limit dimensions counted.
 pub const DIMENSIONS: usize = Dimension::ALL.len();
 
@@ -20,7 +30,12 @@ pub enum Failure {
     TooLarge,
     /// Still queued or in flight when the drain period ended.
     Unfinished,
+    /// Sent through the Batch API in a batch that expired after 24 h.
+    BatchExpired,
 }
+
+/// Number of failure reasons.
+pub const FAILURES: usize = 5;
 
 /// Tokens by kind, as billed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -56,11 +71,13 @@ pub struct ClassMetrics {
     /// Logical requests that succeeded within their deadline.
     pub succeeded: u64,
     /// Failures by reason: gave up, deadline, too large, unfinished.
-    pub failed: [u64; 4],
+    pub failed: [u64; FAILURES],
     /// Attempts sent.
     pub attempts: u64,
     /// 429s by dimension, indexed by [`Dimension::index`].
     pub rate_limited: [u64; DIMENSIONS],
+    /// Successes served by a fallback model rather than the primary.
+    pub routed_away: u64,
     /// The part of the 429s that a workspace cap (not the organisation's
     /// limit) caused.
     pub workspace_limited: u64,
@@ -70,8 +87,14 @@ pub struct ClassMetrics {
     pub throttled_locally: u64,
     /// Arrival-to-completion latency of successes, in microseconds.
     pub latency_us: Histogram<u64>,
-    /// Billed tokens per model index.
+    /// Billed tokens per model index (Messages API, list price).
     pub tokens_by_model: Vec<Tokens>,
+    /// Billed tokens per model index through the Batch API (half price).
+    pub batch_tokens_by_model: Vec<Tokens>,
+    /// Logical requests sent through the Batch API.
+    pub batch_requests: u64,
+    /// Of those, how many succeeded.
+    pub batch_succeeded: u64,
     /// Billed responses that read their prefix from the prompt cache.
     pub cache_hits: u64,
     /// Billed responses that wrote their prefix to the cache.
@@ -84,16 +107,20 @@ impl ClassMetrics {
         ClassMetrics {
             requests: 0,
             succeeded: 0,
-            failed: [0; 4],
+            failed: [0; FAILURES],
             attempts: 0,
             rate_limited: [0; DIMENSIONS],
             overloaded: 0,
             workspace_limited: 0,
+            routed_away: 0,
             throttled_locally: 0,
             // 3 significant digits, auto-resizing: memory grows with the log
             // of the largest latency, never with the count.
             latency_us: Histogram::new(3).expect("3 significant figures is valid"),
             tokens_by_model: vec![Tokens::default(); models],
+            batch_tokens_by_model: vec![Tokens::default(); models],
+            batch_requests: 0,
+            batch_succeeded: 0,
             cache_hits: 0,
             cache_misses: 0,
         }
@@ -116,6 +143,7 @@ impl ClassMetrics {
             Failure::Deadline => 1,
             Failure::TooLarge => 2,
             Failure::Unfinished => 3,
+            Failure::BatchExpired => 4,
         };
         self.failed[i] += 1;
     }
@@ -123,19 +151,14 @@ impl ClassMetrics {
     /// Records a success's latency.
     pub fn succeed(&mut self, latency: SimTime) {
         self.succeeded += 1;
-        let us = (latency.as_nanos() / 1_000).max(1);
-        // `record` grows the auto-resizing histogram; `saturating_record`
-        // would clamp to its current range instead.
-        if self.latency_us.record(us).is_err() {
-            self.latency_us.saturating_record(us);
-        }
+        record_us(&mut self.latency_us, latency);
     }
 
     /// Merges another class's metrics into this one (for totals).
     pub fn merge(&mut self, o: &ClassMetrics) {
         self.requests += o.requests;
         self.succeeded += o.succeeded;
-        for i in 0..4 {
+        for i in 0..FAILURES {
             self.failed[i] += o.failed[i];
         }
         for i in 0..DIMENSIONS {
@@ -144,6 +167,7 @@ impl ClassMetrics {
         self.attempts += o.attempts;
         self.overloaded += o.overloaded;
         self.workspace_limited += o.workspace_limited;
+        self.routed_away += o.routed_away;
         self.throttled_locally += o.throttled_locally;
         self.cache_hits += o.cache_hits;
         self.cache_misses += o.cache_misses;
@@ -153,6 +177,15 @@ impl ClassMetrics {
         for (a, b) in self.tokens_by_model.iter_mut().zip(&o.tokens_by_model) {
             a.add(b);
         }
+        for (a, b) in self
+            .batch_tokens_by_model
+            .iter_mut()
+            .zip(&o.batch_tokens_by_model)
+        {
+            a.add(b);
+        }
+        self.batch_requests += o.batch_requests;
+        self.batch_succeeded += o.batch_succeeded;
     }
 }
 
@@ -182,6 +215,12 @@ pub struct RunMetrics {
     pub peak_in_flight: u64,
     /// Per model index.
     pub by_model: Vec<ModelCounts>,
+    /// Batches submitted and accepted.
+    pub batches: u64,
+    /// Batch submissions answered 429 (queue full or endpoint rate).
+    pub batch_rate_limited: u64,
+    /// Submission-to-results time of accepted batches, in microseconds.
+    pub batch_turnaround_us: Histogram<u64>,
 }
 
 impl RunMetrics {
@@ -193,6 +232,9 @@ impl RunMetrics {
             peak_queue: 0,
             peak_in_flight: 0,
             by_model: vec![ModelCounts::default(); models],
+            batches: 0,
+            batch_rate_limited: 0,
+            batch_turnaround_us: Histogram::new(3).expect("3 significant figures is valid"),
         }
     }
 

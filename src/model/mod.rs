@@ -6,6 +6,7 @@
 //! argument; nothing here reads a clock or knows about client strategies.
 
 pub mod acceleration;
+pub mod batch;
 pub mod bucket;
 pub mod cache;
 pub mod catalog;
@@ -16,6 +17,7 @@ pub mod provider;
 pub mod window;
 
 pub use acceleration::{AccelerationGuard, AccelerationLimit};
+pub use batch::{BatchApi, BatchConfig, BatchSubmit};
 pub use cache::{CachePrefix, CacheTtl, PromptCacheStore};
 pub use headers::{LimitHeader, RateLimitHeaders};
 pub use limiter::{Algorithm, Limiter, Need};

@@ -6,6 +6,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 use super::acceleration::{AccelerationGuard, AccelerationLimit};
+use super::batch::BatchConfig;
 use super::cache::{CachePrefix, CacheTtl, PromptCacheStore};
 use super::catalog::Prices;
 use super::headers::RateLimitHeaders;
@@ -133,6 +134,8 @@ pub struct ProviderConfig {
     pub workspaces: Vec<WorkspaceSpec>,
     /// Optional acceleration limit, per pool.
     pub acceleration: Option<AccelerationLimit>,
+    /// The Message Batches API, where the profile publishes its limits.
+    pub batch: Option<BatchConfig>,
 }
 
 /// A workspace: its own caps per pool, enforced on top of the organisation's.

@@ -109,6 +109,8 @@ pub struct Failures {
     pub too_large: u64,
     /// Still pending when the drain ended.
     pub unfinished: u64,
+    /// In a batch that expired after 24 h (not billed).
+    pub batch_expired: u64,
 }
 
 /// Latency percentiles in milliseconds (successes only).
@@ -164,6 +166,8 @@ pub struct Outcome {
     pub throttled_locally: u64,
     /// Latency of successes.
     pub latency_ms: LatencyMs,
+    /// Successes served by a fallback model instead of the primary.
+    pub routed_away: u64,
     /// Successes per simulated minute of the arrival window.
     pub goodput_per_min: f64,
     /// List-price cost of every billed response.
@@ -188,6 +192,8 @@ pub struct StrategyResult {
     pub by_model: Vec<ModelReport>,
     /// Prompt-cache effect.
     pub cache: CacheReport,
+    /// Message Batches API use.
+    pub batch: BatchReport,
     /// Events the engine processed (deterministic).
     pub events: u64,
     /// Largest client queue.
@@ -220,9 +226,13 @@ fn outcome(scenario: &Scenario, m: &ClassMetrics) -> Outcome {
         tokens.add(t);
         cost += cost_usd(t, &scenario.sim.provider.models[i].prices);
     }
+    for (i, t) in m.batch_tokens_by_model.iter().enumerate() {
+        tokens.add(t);
+        cost += cost_usd(t, &scenario.sim.provider.models[i].prices.batch());
+    }
     let minutes = scenario.sim.horizon.as_secs_f64() / 60.0;
     let [rpm, itpm, otpm, tpm, concurrency, acceleration] = m.rate_limited;
-    let [gave_up, deadline, too_large, unfinished] = m.failed;
+    let [gave_up, deadline, too_large, unfinished, batch_expired] = m.failed;
     Outcome {
         requests: m.requests,
         succeeded: m.succeeded,
@@ -232,6 +242,7 @@ fn outcome(scenario: &Scenario, m: &ClassMetrics) -> Outcome {
             deadline,
             too_large,
             unfinished,
+            batch_expired,
         },
         attempts: m.attempts,
         rate_limited: RateLimited {
@@ -257,6 +268,7 @@ fn outcome(scenario: &Scenario, m: &ClassMetrics) -> Outcome {
                 round(h.max() as f64 / 1000.0, 3)
             },
         },
+        routed_away: m.routed_away,
         goodput_per_min: round(m.succeeded as f64 / minutes, 3),
         cost_usd: round(cost, 6),
         tokens: TokenReport {
@@ -332,6 +344,77 @@ fn cache_report(scenario: &Scenario, m: &ClassMetrics) -> CacheReport {
     }
 }
 
+/// What the Message Batches API did for one strategy.
+#[derive(Clone, Debug, Serialize)]
+pub struct BatchReport {
+    /// Logical requests sent by batch.
+    pub requests: u64,
+    /// Of those, succeeded.
+    pub succeeded: u64,
+    /// Of those, lost to expired batches (unbilled).
+    pub expired: u64,
+    /// Batches accepted.
+    pub batches: u64,
+    /// Submissions answered 429 (processing queue full or endpoint rate).
+    pub rate_limited: u64,
+    /// Submission-to-results time of accepted batches, seconds.
+    pub turnaround_s: LatencyS,
+    /// Cost of batched requests at the batch discount.
+    pub cost_usd: f64,
+    /// What the same tokens would have cost through the Messages API, minus
+    /// `cost_usd`.
+    pub savings_usd: f64,
+}
+
+/// Percentiles in seconds.
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct LatencyS {
+    /// Median.
+    pub p50: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// Largest.
+    pub max: f64,
+}
+
+fn batch_report(scenario: &Scenario, m: &RunMetrics, total: &ClassMetrics) -> BatchReport {
+    let h = &m.batch_turnaround_us;
+    let q = |p: f64| {
+        if h.is_empty() {
+            0.0
+        } else {
+            round(h.value_at_quantile(p) as f64 / 1e6, 1)
+        }
+    };
+    let (mut cost, mut list) = (0.0, 0.0);
+    for (i, t) in total.batch_tokens_by_model.iter().enumerate() {
+        let p = &scenario.sim.provider.models[i].prices;
+        cost += cost_usd(t, &p.batch());
+        list += cost_usd(t, p);
+    }
+    BatchReport {
+        requests: total.batch_requests,
+        succeeded: total.batch_succeeded,
+        expired: total.failed[4],
+        batches: m.batches,
+        rate_limited: m.batch_rate_limited,
+        turnaround_s: LatencyS {
+            p50: q(0.5),
+            p90: q(0.9),
+            p99: q(0.99),
+            max: if h.is_empty() {
+                0.0
+            } else {
+                round(h.max() as f64 / 1e6, 1)
+            },
+        },
+        cost_usd: round(cost, 6),
+        savings_usd: round(list - cost, 6),
+    }
+}
+
 /// Traffic and cost at one model.
 #[derive(Clone, Debug, Serialize)]
 pub struct ModelReport {
@@ -360,7 +443,10 @@ fn model_reports(scenario: &Scenario, m: &RunMetrics, total: &ClassMetrics) -> V
         .enumerate()
         .map(|(i, c)| {
             let spec = &scenario.sim.provider.models[i];
-            let t = &total.tokens_by_model[i];
+            let mut t = total.tokens_by_model[i];
+            t.add(&total.batch_tokens_by_model[i]);
+            let cost = cost_usd(&total.tokens_by_model[i], &spec.prices)
+                + cost_usd(&total.batch_tokens_by_model[i], &spec.prices.batch());
             ModelReport {
                 model: spec.id.clone(),
                 attempts: c.attempts,
@@ -379,7 +465,7 @@ fn model_reports(scenario: &Scenario, m: &RunMetrics, total: &ClassMetrics) -> V
                     cache_write: t.cache_write,
                     cache_write_1h: t.cache_write_1h,
                 },
-                cost_usd: round(cost_usd(t, &spec.prices), 6),
+                cost_usd: round(cost, 6),
             }
         })
         .collect()
@@ -395,6 +481,7 @@ impl StrategyResult {
             total: outcome(scenario, &total),
             by_model: model_reports(scenario, m, &total),
             cache: cache_report(scenario, &total),
+            batch: batch_report(scenario, m, &total),
             by_class: scenario
                 .sim
                 .classes

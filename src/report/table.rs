@@ -31,7 +31,7 @@ fn ms(x: f64) -> String {
 /// The metric rows shared by the table and Markdown exporters.
 pub(crate) fn rows(report: &Report) -> Vec<Row> {
     type Cell = fn(&Outcome) -> String;
-    let spec: [(&'static str, Cell); 20] = [
+    let spec: [(&'static str, Cell); 21] = [
         ("requests", |o| int(o.requests)),
         ("succeeded", |o| int(o.succeeded)),
         ("failed", |o| int(o.failed)),
@@ -52,12 +52,19 @@ pub(crate) fn rows(report: &Report) -> Vec<Row> {
         ("latency p90", |o| ms(o.latency_ms.p90)),
         ("latency p99", |o| ms(o.latency_ms.p99)),
         ("latency p99.9", |o| ms(o.latency_ms.p999)),
+        ("routed to fallback", |o| int(o.routed_away)),
         ("goodput /min", |o| format!("{:.2}", o.goodput_per_min)),
         ("cost USD", |o| format!("{:.4}", o.cost_usd)),
     ];
     // Dimensions most scenarios never configure, and client-side throttling,
     // show only when they fire.
-    let optional = ["429 tpm", "429 acceleration", "throttled locally"];
+    let optional = [
+        "429 tpm",
+        "429 acceleration",
+        "429 by workspace cap",
+        "throttled locally",
+        "routed to fallback",
+    ];
     spec.iter()
         .map(|(label, f)| Row {
             label,

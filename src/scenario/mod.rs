@@ -19,13 +19,13 @@ use raw::*;
 use crate::engine::SimTime;
 use crate::model::catalog::{self, find_model};
 use crate::model::{
-    AccelerationLimit, CacheTtl, Latency, LimiterConfig, ModelSpec, Overload, OverloadEpisodes,
-    OverloadWindow, PoolLimits, ProviderConfig, WorkspaceSpec,
+    AccelerationLimit, BatchConfig, CacheTtl, Latency, LimiterConfig, ModelSpec, Overload,
+    OverloadEpisodes, OverloadWindow, PoolLimits, ProviderConfig, WorkspaceSpec,
 };
 use crate::sim::SimConfig;
 use crate::strategy::{
-    AimdSpec, Backoff, Concurrency, Jitter, PacingSpec, Preset, QueueDiscipline, RetryPolicy,
-    SdkVersion, StrategySpec, sdk,
+    AimdSpec, Backoff, BatchOffload, Concurrency, Jitter, PacingSpec, Preset, QueueDiscipline,
+    RetryPolicy, Route, Router, SdkVersion, StrategySpec, sdk,
 };
 use crate::workload::{ArrivalProcess, Popularity, PromptCache, Spike, StreamSpec, TokenDist};
 
@@ -140,6 +140,27 @@ impl Scenario {
                 pool_names.push(m.pool.to_string());
             }
         }
+        // Models the router may send to join the list (and bring their pools).
+        for route in raw.router.values() {
+            for name in std::iter::once(&route.value.primary).chain(&route.value.fallbacks) {
+                let Some(m) = find_model(&name.value) else {
+                    return Err(cx.err(
+                        &name.referenced,
+                        format!(
+                            "router: unknown model `{}`, expected one of {}",
+                            name.value,
+                            catalog::model_ids().join(", ")
+                        ),
+                    ));
+                };
+                if !models.iter().any(|x| x.id == m.id) {
+                    models.push(m);
+                }
+                if !pool_names.iter().any(|p| p == m.pool) {
+                    pool_names.push(m.pool.to_string());
+                }
+            }
+        }
 
         // Limits from the tier's profile; a pool it publishes nothing for (the
         // unofficial profiles quote Sonnet only) must be set under `pools:`.
@@ -208,6 +229,9 @@ impl Scenario {
                 })
             }
         };
+
+        // The Batch API: the profile's limits, overridable.
+        let batch = batch_config(cx, &tier, raw.batch.as_ref())?;
 
         // Latency.
         let mut network_rtt = SimTime::from_millis(50);
@@ -389,10 +413,47 @@ impl Scenario {
                 prompt_cache,
                 deadline: s.deadline.map(|d| d.0),
                 workspace,
+                batch: matches!(s.api, Some(RawApi::Batch)),
             });
         }
         if classes.len() > u8::MAX as usize {
             return Err(cx.err(&streams_loc, "too many classes (at most 255)"));
+        }
+        let mut router = Router {
+            routes: vec![None; classes.len()],
+        };
+        for (class, route) in &raw.router {
+            let Some(i) = classes.iter().position(|c| c == class) else {
+                return Err(cx.err(
+                    &route.referenced,
+                    format!(
+                        "router: no stream has class `{class}` (classes: {})",
+                        classes.join(", ")
+                    ),
+                ));
+            };
+            let index = |name: &Spanned<String>| {
+                let m = find_model(&name.value).expect("checked above");
+                model_specs.iter().position(|s| s.id == m.id).unwrap_or(0) as u16
+            };
+            let r = &route.value;
+            let mut models = vec![index(&r.primary)];
+            for f in &r.fallbacks {
+                let m = index(f);
+                if models.contains(&m) {
+                    return Err(cx.err(
+                        &f.referenced,
+                        format!("router: `{}` is listed twice for class `{class}`", f.value),
+                    ));
+                }
+                models.push(m);
+            }
+            router.routes[i] = Some(Route {
+                models,
+                on_429: r.on_429.unwrap_or(true),
+                on_529: r.on_529.unwrap_or(true),
+                spill_over: r.spill_over.unwrap_or(false),
+            });
         }
 
         let strategies = match &raw.strategies {
@@ -422,6 +483,25 @@ impl Scenario {
             }
         };
 
+        if batch.is_none() {
+            let needs = raw
+                .streams
+                .value
+                .iter()
+                .find(|s| matches!(s.api, Some(RawApi::Batch)));
+            if let Some(s) = needs {
+                return Err(cx.err(
+                    &s.name.referenced,
+                    format!("stream `{}` uses the Batch API, but profile `{tier}` publishes no Batch limits; add a `batch:` block with rpm, max_queued_requests and max_batch_requests", s.name.value),
+                ));
+            }
+            if let Some(s) = strategies.iter().find(|s| s.batch_offload.is_some()) {
+                return Err(cx.err(
+                    &streams_loc,
+                    format!("strategy `{}` offloads to the Batch API, but profile `{tier}` publishes no Batch limits; add a `batch:` block", s.name),
+                ));
+            }
+        }
         let provider = ProviderConfig {
             models: model_specs,
             pools: pool_names
@@ -434,6 +514,7 @@ impl Scenario {
             overload,
             workspaces,
             acceleration,
+            batch,
         };
         Ok(Scenario {
             name: raw.name,
@@ -449,6 +530,7 @@ impl Scenario {
                 classes,
                 client_limits: pool_limits,
                 latency_noise_sigma: noise_sigma,
+                router,
             },
             strategies,
         })
@@ -465,6 +547,71 @@ impl Cx<'_> {
         ScenarioError::at(self.file, self.text, *loc, msg)
     }
 }
+
+fn batch_config(
+    cx: &Cx,
+    tier: &str,
+    raw: Option<&Spanned<RawBatch>>,
+) -> Result<Option<BatchConfig>, ScenarioError> {
+    let published = catalog::batch_limits(tier);
+    let Some(raw) = raw else {
+        return Ok(published.map(|limits| BatchConfig {
+            limits,
+            ..DEFAULT_BATCH
+        }));
+    };
+    let b = &raw.value;
+    let base = published.unwrap_or(catalog::BatchLimits {
+        rpm: 0,
+        max_queued_requests: 0,
+        max_batch_requests: catalog::BATCH_MAX_REQUESTS,
+    });
+    let limits = catalog::BatchLimits {
+        rpm: b.rpm.unwrap_or(base.rpm),
+        max_queued_requests: b.max_queued_requests.unwrap_or(base.max_queued_requests),
+        max_batch_requests: b.max_batch_requests.unwrap_or(base.max_batch_requests),
+    };
+    if limits.rpm == 0 || limits.max_queued_requests == 0 || limits.max_batch_requests == 0 {
+        return Err(cx.err(
+            &raw.referenced,
+            format!("batch: profile `{tier}` publishes no Batch API limits; set rpm, max_queued_requests and max_batch_requests (all > 0)"),
+        ));
+    }
+    let mut c = BatchConfig {
+        limits,
+        ..DEFAULT_BATCH
+    };
+    if let Some(t) = &b.turnaround {
+        let sigma = t.sigma.unwrap_or(DEFAULT_BATCH.turnaround_sigma);
+        if t.median.0 == SimTime::ZERO || !(sigma.is_finite() && sigma >= 0.0) {
+            return Err(cx.err(
+                &raw.referenced,
+                "batch.turnaround needs median > 0 and sigma >= 0",
+            ));
+        }
+        c.turnaround_median = t.median.0;
+        c.turnaround_sigma = sigma;
+    }
+    if let Some(p) = b.per_request {
+        c.per_request = p.0;
+    }
+    Ok(Some(c))
+}
+
+/// Batch turnaround when the scenario does not say: a median of 30 minutes
+/// with sigma 0.7 puts ~84 % of batches under an hour, matching "most batches
+/// complete within 1 hour"; batches expire after 24 h.
+const DEFAULT_BATCH: BatchConfig = BatchConfig {
+    limits: catalog::BatchLimits {
+        rpm: 0,
+        max_queued_requests: 0,
+        max_batch_requests: 0,
+    },
+    turnaround_median: SimTime(30 * SimTime::NANOS_PER_MIN),
+    turnaround_sigma: 0.7,
+    per_request: SimTime::ZERO,
+    expiry: SimTime(24 * 3600 * SimTime::NANOS_PER_SEC),
+};
 
 /// Applies one `pools:`-style override (keyed by pool name or model id).
 fn override_limits(
@@ -712,6 +859,8 @@ fn strategy(cx: &Cx, s: &Spanned<RawStrategy>) -> Result<StrategySpec, ScenarioE
             retry: RetryPolicy::Backoff(Backoff::default()),
             retry_budget: None,
             background_reserve: 0.0,
+            routing: true,
+            batch_offload: None,
         },
     };
     let name = match (&raw.name, &raw.preset) {
@@ -790,6 +939,30 @@ fn strategy(cx: &Cx, s: &Spanned<RawStrategy>) -> Result<StrategySpec, ScenarioE
         let prev = spec.retry_budget.unwrap_or_default();
         let merged = prev.merge(b.ratio, b.min_per_s, b.ttl.map(|d| d.0));
         spec.retry_budget = Some(merged.map_err(|e| cx.err(loc, e))?);
+    }
+    if let Some(r) = raw.routing {
+        spec.routing = r;
+    }
+    if let Some(b) = raw.batch_offload {
+        let d = spec.batch_offload.unwrap_or_default();
+        let o = BatchOffload {
+            from_class: b.from_class.unwrap_or(d.from_class),
+            max_batch_requests: b.max_batch_requests.unwrap_or(d.max_batch_requests),
+            flush_every: b.flush_every.map_or(d.flush_every, |f| f.0),
+        };
+        if o.max_batch_requests == 0
+            || o.max_batch_requests > catalog::BATCH_MAX_REQUESTS
+            || o.flush_every == SimTime::ZERO
+        {
+            return Err(cx.err(
+                loc,
+                format!(
+                    "batch_offload needs 1..={} max_batch_requests and flush_every > 0",
+                    catalog::BATCH_MAX_REQUESTS
+                ),
+            ));
+        }
+        spec.batch_offload = Some(o);
     }
     if let Some(b) = raw.background_reserve {
         if !(0.0..1.0).contains(&b) {

@@ -82,6 +82,10 @@ pub struct RawScenario {
     #[serde(default)]
     pub workspaces: Vec<Spanned<RawWorkspace>>,
     #[serde(default)]
+    pub router: BTreeMap<String, Spanned<RawRoute>>,
+    #[serde(default)]
+    pub batch: Option<Spanned<RawBatch>>,
+    #[serde(default)]
     pub acceleration: Option<Spanned<RawAcceleration>>,
     pub streams: Spanned<Vec<RawStream>>,
     #[serde(default)]
@@ -155,6 +159,61 @@ pub struct RawWorkspace {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct RawRoute {
+    pub primary: Spanned<String>,
+    #[serde(default)]
+    pub fallbacks: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub on_429: Option<bool>,
+    #[serde(default)]
+    pub on_529: Option<bool>,
+    #[serde(default)]
+    pub spill_over: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawApi {
+    Messages,
+    Batch,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBatch {
+    #[serde(default)]
+    pub turnaround: Option<RawTurnaround>,
+    #[serde(default)]
+    pub per_request: Option<Dur>,
+    #[serde(default)]
+    pub rpm: Option<u64>,
+    #[serde(default)]
+    pub max_queued_requests: Option<u64>,
+    #[serde(default)]
+    pub max_batch_requests: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTurnaround {
+    pub median: Dur,
+    #[serde(default)]
+    pub sigma: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBatchOffload {
+    #[serde(default)]
+    pub from_class: Option<u8>,
+    #[serde(default)]
+    pub max_batch_requests: Option<u64>,
+    #[serde(default)]
+    pub flush_every: Option<Dur>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RawAcceleration {
     pub window: Dur,
     pub baseline: Dur,
@@ -187,6 +246,8 @@ pub struct RawStream {
     pub class: Option<String>,
     #[serde(default)]
     pub workspace: Option<Spanned<String>>,
+    #[serde(default)]
+    pub api: Option<RawApi>,
     #[serde(default)]
     pub arrivals: Option<Spanned<RawArrivals>>,
     #[serde(default)]
@@ -312,6 +373,8 @@ pub struct RawStrategy {
     pub retry: Option<RawRetry>,
     pub retry_budget: Option<RawRetryBudget>,
     pub background_reserve: Option<f64>,
+    pub routing: Option<bool>,
+    pub batch_offload: Option<RawBatchOffload>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -333,6 +396,10 @@ struct RawStrategyMap {
     retry_budget: Option<RawRetryBudget>,
     #[serde(default)]
     background_reserve: Option<f64>,
+    #[serde(default)]
+    routing: Option<bool>,
+    #[serde(default)]
+    batch_offload: Option<RawBatchOffload>,
 }
 
 impl<'de> Deserialize<'de> for RawStrategy {
@@ -362,6 +429,8 @@ impl<'de> Deserialize<'de> for RawStrategy {
                     retry: m.retry,
                     retry_budget: m.retry_budget,
                     background_reserve: m.background_reserve,
+                    routing: m.routing,
+                    batch_offload: m.batch_offload,
                 })
             }
         }

@@ -8,9 +8,13 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::LogNormal;
 
 use crate::engine::{EventId, EventQueue, SimTime};
-use crate::metrics::{Failure, RunMetrics, Tokens};
-use crate::model::{Attempt, PoolLimits, Provider, ProviderConfig, Response, Status};
-use crate::strategy::{Client, ClientRequest, Cost, Decision, Poll, StrategySpec};
+use crate::metrics::{Failure, RunMetrics, Tokens, record_us};
+use crate::model::{
+    Attempt, BatchApi, BatchSubmit, PoolLimits, Provider, ProviderConfig, Response, Status,
+};
+use crate::strategy::{
+    BatchOffload, Client, ClientRequest, Cost, Decision, Poll, Router, StrategySpec,
+};
 use crate::workload::{LogicalRequest, StreamGen, StreamSpec};
 
 /// Everything a run needs besides the strategy.
@@ -32,6 +36,8 @@ pub struct SimConfig {
     pub client_limits: Vec<PoolLimits>,
     /// Sigma of the lognormal noise on service time (0: none).
     pub latency_noise_sigma: f64,
+    /// Model routing by class (used by strategies with routing enabled).
+    pub router: Router,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -41,6 +47,8 @@ enum Event {
     Response(u32),
     RetryReady(u32),
     Deadline(u32, u32),
+    BatchFlush(u16),
+    BatchDone(u32),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,11 +56,15 @@ enum Phase {
     Queued,
     InFlight,
     Backoff,
+    /// Waiting in a batch (gathering or processing).
+    Batched,
 }
 
 struct Live {
     req: LogicalRequest,
     client: ClientRequest,
+    /// The model routing chose first (the stream's, without a route).
+    primary: u16,
     phase: Phase,
     retries: u32,
     previous_delay: SimTime,
@@ -70,8 +82,7 @@ struct Slot {
 }
 
 /// The state of one run.
-struct Run<'a> {
-    cfg: &'a SimConfig,
+struct Run {
     queue: EventQueue<Event>,
     provider: Provider,
     /// One client per workspace key (index 0: no workspace): each team runs
@@ -82,6 +93,16 @@ struct Run<'a> {
     slots: Vec<Slot>,
     free: Vec<u32>,
     wakes: Vec<Option<(SimTime, EventId)>>,
+    /// The Message Batches API (provider side), if the profile has one.
+    batch_api: Option<BatchApi>,
+    /// The strategy's batch offload, if any.
+    offload: Option<BatchOffload>,
+    /// Requests gathering into the next batch, per model.
+    gathering: Vec<Vec<u32>>,
+    flush_events: Vec<Option<(SimTime, EventId)>>,
+    /// Submitted batches: their requests and whether they expire.
+    batches: Vec<Option<(Vec<u32>, bool)>>,
+    free_batches: Vec<u32>,
     next_seq: u64,
     metrics: RunMetrics,
 }
@@ -134,9 +155,12 @@ pub fn run(cfg: &SimConfig, strategy: &StrategySpec) -> Result<RunMetrics, Strin
         cfg.horizon + cfg.drain,
     );
     let provider = Provider::new(provider_cfg, seed::stream(cfg.seed, "provider/overload"));
+    let model_pools: Vec<u16> = cfg.provider.models.iter().map(|m| m.pool as u16).collect();
     let mut clients = vec![Client::new(
         strategy.clone(),
         &cfg.client_limits,
+        model_pools.clone(),
+        cfg.router.clone(),
         seed::stream(cfg.seed, &format!("strategy/{}/jitter", strategy.name)),
     )];
     for w in &cfg.provider.workspaces {
@@ -151,6 +175,8 @@ pub fn run(cfg: &SimConfig, strategy: &StrategySpec) -> Result<RunMetrics, Strin
         clients.push(Client::new(
             strategy.clone(),
             &limits,
+            model_pools.clone(),
+            cfg.router.clone(),
             seed::stream(
                 cfg.seed,
                 &format!("strategy/{}/jitter/{}", strategy.name, w.name),
@@ -159,7 +185,6 @@ pub fn run(cfg: &SimConfig, strategy: &StrategySpec) -> Result<RunMetrics, Strin
     }
     let wakes = vec![None; clients.len()];
     let mut run = Run {
-        cfg,
         queue: EventQueue::new(),
         provider,
         clients,
@@ -168,6 +193,15 @@ pub fn run(cfg: &SimConfig, strategy: &StrategySpec) -> Result<RunMetrics, Strin
         slots: Vec::new(),
         free: Vec::new(),
         wakes,
+        batch_api: cfg
+            .provider
+            .batch
+            .map(|b| BatchApi::new(b, seed::stream(cfg.seed, "provider/batch"))),
+        offload: strategy.batch_offload,
+        gathering: vec![Vec::new(); cfg.provider.models.len()],
+        flush_events: vec![None; cfg.provider.models.len()],
+        batches: Vec::new(),
+        free_batches: Vec::new(),
         next_seq: 0,
         metrics: RunMetrics::new(cfg.classes.len(), cfg.provider.models.len()),
     };
@@ -184,30 +218,31 @@ pub fn run(cfg: &SimConfig, strategy: &StrategySpec) -> Result<RunMetrics, Strin
     Ok(run.metrics)
 }
 
-impl Run<'_> {
+impl Run {
     fn handle(&mut self, now: SimTime, ev: Event) {
         match ev {
-            Event::Arrival(s) => self.arrive(s),
+            Event::Arrival(s) => self.arrive(now, s),
             Event::Wake(c) => self.wakes[c as usize] = None,
             Event::Response(id) => self.respond(now, id),
             Event::RetryReady(id) => {
-                let live = self.live_mut(id);
+                let live = self.slots[id as usize].live.as_mut().expect("live request");
                 live.retry_event = None;
                 live.phase = Phase::Queued;
-                let c = live.client;
                 let k = client_of(live.req.workspace);
+                // A retry starts again from the primary model.
+                live.client.model = live.primary;
+                live.client.pool = self.clients[k].pool_of(live.primary);
+                let c = live.client;
                 self.clients[k].enqueue(c);
             }
             Event::Deadline(id, generation) => self.expire(now, id, generation),
+            Event::BatchFlush(model) => self.flush(now, model as usize),
+            Event::BatchDone(b) => self.batch_done(now, b),
         }
         self.dispatch(now);
     }
 
-    fn live_mut(&mut self, id: u32) -> &mut Live {
-        self.slots[id as usize].live.as_mut().expect("live request")
-    }
-
-    fn arrive(&mut self, s: u16) {
+    fn arrive(&mut self, now: SimTime, s: u16) {
         let stream = &mut self.streams[s as usize];
         let Some(req) = stream.next_request() else {
             return;
@@ -217,7 +252,8 @@ impl Run<'_> {
         }
         let (rng, dist) = &mut self.noise[s as usize];
         let service_factor = dist.as_ref().map_or(1.0, |d| d.sample(rng));
-        let model = &self.cfg.provider.models[req.model as usize];
+        let k = client_of(req.workspace);
+        let primary = self.clients[k].primary_model(req.class, req.model);
         let id = match self.free.pop() {
             Some(id) => id,
             None => {
@@ -232,7 +268,8 @@ impl Run<'_> {
         self.next_seq += 1;
         let client = ClientRequest {
             id,
-            pool: model.pool as u16,
+            model: primary,
+            pool: self.clients[k].pool_of(primary),
             class: req.class,
             arrival: req.arrival,
             seq,
@@ -245,12 +282,22 @@ impl Run<'_> {
         let slot = &mut self.slots[id as usize];
         slot.generation = slot.generation.wrapping_add(1);
         let generation = slot.generation;
+        let stream_batch = self.streams[req.stream as usize].spec().batch;
+        let offload = match (stream_batch, self.offload) {
+            (true, o) => Some(o.unwrap_or_default()),
+            (false, Some(o)) if req.class >= o.from_class => Some(o),
+            _ => None,
+        }
+        .filter(|_| self.batch_api.is_some());
+        // Batched work is background work: it has no client deadline.
         let deadline_event = req
             .deadline
+            .filter(|_| offload.is_none())
             .map(|d| self.queue.schedule(d, Event::Deadline(id, generation)));
         self.slots[id as usize].live = Some(Live {
             req,
             client,
+            primary,
             phase: Phase::Queued,
             retries: 0,
             previous_delay: SimTime::ZERO,
@@ -262,7 +309,117 @@ impl Run<'_> {
             deadline_event,
         });
         self.metrics.classes[req.class as usize].requests += 1;
-        self.clients[client_of(req.workspace)].enqueue(client);
+        match offload {
+            Some(o) => self.gather(now, id, o),
+            None => self.clients[client_of(req.workspace)].enqueue(client),
+        }
+    }
+
+    /// Adds a request to its model's gathering batch, submitting when full
+    /// or after `flush_every`.
+    fn gather(&mut self, now: SimTime, id: u32, o: BatchOffload) {
+        let live = self.slots[id as usize].live.as_mut().expect("live request");
+        live.phase = Phase::Batched;
+        let model = live.client.model as usize;
+        self.metrics.classes[live.req.class as usize].batch_requests += 1;
+        let c = &mut self.gathering[model];
+        c.push(id);
+        let due = if c.len() as u64 >= o.max_batch_requests {
+            now
+        } else if c.len() == 1 {
+            now + o.flush_every
+        } else {
+            return;
+        };
+        self.schedule_flush(model, due);
+    }
+
+    fn schedule_flush(&mut self, model: usize, at: SimTime) {
+        match self.flush_events[model] {
+            Some((t, _)) if t <= at => {}
+            other => {
+                if let Some((_, e)) = other {
+                    self.queue.cancel(e);
+                }
+                let e = self.queue.schedule(at, Event::BatchFlush(model as u16));
+                self.flush_events[model] = Some((at, e));
+            }
+        }
+    }
+
+    /// Submits the gathered requests of `model` as one batch.
+    fn flush(&mut self, now: SimTime, model: usize) {
+        self.flush_events[model] = None;
+        let max = self.offload.unwrap_or_default().max_batch_requests;
+        let Some(api) = self.batch_api.as_mut() else {
+            return;
+        };
+        let gathered = &mut self.gathering[model];
+        if gathered.is_empty() {
+            return;
+        }
+        let n = gathered
+            .len()
+            .min(max.min(api.config().limits.max_batch_requests) as usize);
+        match api.submit(now, n as u64) {
+            BatchSubmit::Accepted { done_at, expired } => {
+                let ids: Vec<u32> = gathered.drain(..n).collect();
+                for &id in &ids {
+                    // Each batched request is one attempt, made when the
+                    // batch is accepted.
+                    let class = self.slots[id as usize]
+                        .live
+                        .as_ref()
+                        .expect("live")
+                        .req
+                        .class;
+                    self.metrics.classes[class as usize].attempts += 1;
+                }
+                self.metrics.batches += 1;
+                record_us(&mut self.metrics.batch_turnaround_us, done_at - now);
+                let b = match self.free_batches.pop() {
+                    Some(b) => b,
+                    None => {
+                        self.batches.push(None);
+                        (self.batches.len() - 1) as u32
+                    }
+                };
+                self.batches[b as usize] = Some((ids, expired));
+                self.queue.schedule(done_at, Event::BatchDone(b));
+                if !self.gathering[model].is_empty() {
+                    self.schedule_flush(model, now);
+                }
+            }
+            BatchSubmit::RateLimited { retry_at } => {
+                self.metrics.batch_rate_limited += 1;
+                self.schedule_flush(model, retry_at);
+            }
+        }
+    }
+
+    /// Results (or the expiry) of a batch.
+    fn batch_done(&mut self, now: SimTime, b: u32) {
+        let (ids, expired) = self.batches[b as usize].take().expect("live batch");
+        self.free_batches.push(b);
+        for id in ids {
+            if expired {
+                self.close(id, Err(Failure::BatchExpired));
+                continue;
+            }
+            let live = self.slots[id as usize].live.as_ref().expect("live request");
+            let r = live.req;
+            let m = &mut self.metrics.classes[r.class as usize];
+            // Batch prompt-cache hits are best-effort: bill the prefix as input.
+            m.batch_tokens_by_model[live.client.model as usize].add(&Tokens {
+                input: r.input_tokens + r.prefix.map_or(0, |p| p.tokens),
+                output: r.output_tokens.min(r.max_tokens),
+                cache_read: r.cache_read_tokens,
+                cache_write: r.cache_write_tokens,
+                cache_write_1h: 0,
+            });
+            m.batch_succeeded += 1;
+            self.close(id, Ok(now - r.arrival));
+        }
     }
 
     fn dispatch(&mut self, now: SimTime) {
@@ -279,7 +436,7 @@ impl Run<'_> {
     fn dispatch_client(&mut self, now: SimTime, k: usize) {
         loop {
             match self.clients[k].poll(now) {
-                Poll::Send { request, cost } => self.send(now, request.id, cost),
+                Poll::Send { request, cost } => self.send(now, request, cost),
                 Poll::Throttled { request } => self.throttled(now, request.id),
                 Poll::Wait(t) => {
                     match self.wakes[k] {
@@ -299,13 +456,16 @@ impl Run<'_> {
         }
     }
 
-    fn send(&mut self, now: SimTime, id: u32, cost: Cost) {
+    fn send(&mut self, now: SimTime, request: ClientRequest, cost: Cost) {
+        let id = request.id;
         let live = self.slots[id as usize].live.as_mut().expect("live request");
+        // The client may have routed it to another model (spill-over).
+        live.client = request;
         live.phase = Phase::InFlight;
         live.cost = cost;
         let r = &live.req;
         let attempt = Attempt {
-            model: r.model,
+            model: live.client.model,
             input_tokens: r.input_tokens,
             cache_read_tokens: r.cache_read_tokens,
             cache_write_tokens: r.cache_write_tokens,
@@ -328,7 +488,7 @@ impl Run<'_> {
         let live = self.slots[id as usize].live.as_mut().expect("live request");
         let response = live.response.take().expect("response in flight");
         let class = live.req.class as usize;
-        let model = live.req.model as usize;
+        let model = live.client.model as usize;
         let m = &mut self.metrics.classes[class];
         let at_model = &mut self.metrics.by_model[model];
         match response.status {
@@ -397,7 +557,17 @@ impl Run<'_> {
                 let latency = now - live.req.arrival;
                 self.close(id, Ok(latency))
             }
-            Decision::Retry(_) if past_deadline => self.close(id, Err(Failure::Deadline)),
+            Decision::Retry(_) | Decision::Reroute(_) if past_deadline => {
+                self.close(id, Err(Failure::Deadline))
+            }
+            Decision::Reroute(model) => {
+                let k = client_of(live.req.workspace);
+                live.client.model = model;
+                live.client.pool = self.clients[k].pool_of(model);
+                live.phase = Phase::Queued;
+                let c = live.client;
+                self.clients[k].enqueue(c);
+            }
             Decision::Retry(delay) => {
                 let at = now + delay;
                 if live.req.deadline.is_some_and(|d| at > d) {
@@ -431,7 +601,9 @@ impl Run<'_> {
         };
         live.deadline_event = None;
         match live.phase {
-            Phase::InFlight => live.expired = true,
+            // In flight: fails when its response arrives. Batched work has
+            // no deadline event, so this arm is for completeness.
+            Phase::InFlight | Phase::Batched => live.expired = true,
             Phase::Queued => {
                 let (pool, cid) = (live.client.pool, live.client.id);
                 self.clients[client_of(live.req.workspace)].withdraw(pool, cid);
@@ -454,7 +626,10 @@ impl Run<'_> {
         }
         let m = &mut self.metrics.classes[live.req.class as usize];
         match outcome {
-            Ok(latency) => m.succeed(latency),
+            Ok(latency) => {
+                m.succeed(latency);
+                m.routed_away += (live.client.model != live.primary) as u64;
+            }
             Err(why) => m.fail(why),
         }
         self.free.push(id);

@@ -6,6 +6,7 @@ use rand_chacha::ChaCha8Rng;
 use super::aimd::AimdLimit;
 use super::budget::RetryBudget;
 use super::pacing::{Cost, Pacer};
+use super::routing::Router;
 use super::{Concurrency, QueueDiscipline, StrategySpec};
 use crate::engine::SimTime;
 use crate::model::{PoolLimits, Response, Status};
@@ -15,7 +16,9 @@ use crate::model::{PoolLimits, Response, Status};
 pub struct ClientRequest {
     /// Caller's handle for the request.
     pub id: u32,
-    /// Pool its model belongs to.
+    /// Model the next attempt goes to (routing may change it).
+    pub model: u16,
+    /// Pool that model belongs to.
     pub pool: u16,
     /// Priority class (0 is the most important).
     pub class: u8,
@@ -56,8 +59,10 @@ pub enum Poll {
 pub enum Decision {
     /// It succeeded.
     Done,
-    /// Re-queue it after this delay.
+    /// Re-queue it after this delay (back on its primary model).
     Retry(SimTime),
+    /// Re-queue it at once for this fallback model.
+    Reroute(u16),
     /// Stop trying.
     GiveUp,
 }
@@ -84,12 +89,28 @@ pub struct Client {
     /// In-flight count at each request's send (itself included), by id.
     sent_in_flight: Vec<u32>,
     budget: Option<RetryBudget>,
+    router: Router,
+    model_pools: Vec<u16>,
 }
 
 impl Client {
-    /// A client for pools with the given (configured) limits; `rng` draws jitter.
-    pub fn new(spec: StrategySpec, limits: &[PoolLimits], rng: ChaCha8Rng) -> Client {
+    /// A client for pools with the given (configured) limits; `rng` draws
+    /// jitter. `model_pools` maps model index to pool (the client knows the
+    /// catalogue); `router` applies only if the strategy enables routing.
+    pub fn new(
+        spec: StrategySpec,
+        limits: &[PoolLimits],
+        model_pools: Vec<u16>,
+        router: Router,
+        rng: ChaCha8Rng,
+    ) -> Client {
         Client {
+            router: if spec.routing {
+                router
+            } else {
+                Router::default()
+            },
+            model_pools,
             pacer: Pacer::new(spec.pacing, limits),
             aimd: match spec.concurrency {
                 Concurrency::Aimd(a) => Some(AimdLimit::new(a)),
@@ -186,7 +207,8 @@ impl Client {
 
     /// Decides what to send next at `now`.
     pub fn poll(&mut self, now: SimTime) -> Poll {
-        let mut best: Option<(Key, usize, Cost)> = None;
+        // (key, queue it waits in, pool it goes to, model, cost)
+        let mut best: Option<(Key, usize, usize, u16, Cost)> = None;
         let mut wake = SimTime::MAX;
         for pool in 0..self.queues.len() {
             // Drop withdrawn heads.
@@ -208,22 +230,43 @@ impl Client {
             } else {
                 0.0
             };
-            let cost = [1, r.input_tokens, self.output_estimate(pool, r.max_tokens)];
+            let cost_at =
+                |c: &Client, p: usize| [1, r.input_tokens, c.output_estimate(p, r.max_tokens)];
+            let cost = cost_at(self, pool);
             let t = self.pacer.ready_at(now, pool, cost, reserve);
-            if t <= now {
-                if best.is_none_or(|(k, _, _)| key < k) {
-                    best = Some((key, pool, cost));
+            let mut ready = (t <= now).then_some((pool, r.model, cost));
+            if ready.is_none()
+                && let Some(route) = self.router.route(r.class)
+                && route.spill_over
+                && r.model == route.primary()
+            {
+                // The primary's budget is spent: use a fallback that has one.
+                for &m in route.fallbacks() {
+                    let p = self.model_pools[m as usize] as usize;
+                    let c = cost_at(self, p);
+                    if self.pacer.ready_at(now, p, c, reserve) <= now {
+                        ready = Some((p, m, c));
+                        break;
+                    }
                 }
-            } else {
-                wake = wake.min(t);
+            }
+            match ready {
+                Some((to, model, cost)) => {
+                    if best.is_none_or(|(k, ..)| key < k) {
+                        best = Some((key, pool, to, model, cost));
+                    }
+                }
+                None => wake = wake.min(t),
             }
         }
         match best {
-            Some((_, pool, cost)) => {
+            Some((_, pool, to, model, cost)) => {
                 let Reverse((_, id)) = self.queues[pool].pop().expect("head");
-                let request = self.waiting[pool][id as usize].take().expect("live head");
+                let mut request = self.waiting[pool][id as usize].take().expect("live head");
                 self.queued -= 1;
-                if self.pacer.throttles(now, pool, &mut self.rng) {
+                request.model = model;
+                request.pool = to as u16;
+                if self.pacer.throttles(now, to, &mut self.rng) {
                     return Poll::Throttled { request };
                 }
                 self.in_flight += 1;
@@ -234,12 +277,24 @@ impl Client {
                     }
                     self.sent_in_flight[slot] = self.in_flight;
                 }
-                self.pacer.charge(now, pool, cost);
+                self.pacer.charge(now, to, cost);
                 Poll::Send { request, cost }
             }
             None if wake < SimTime::MAX => Poll::Wait(wake),
             None => Poll::Idle,
         }
+    }
+
+    /// The pool a model belongs to.
+    pub fn pool_of(&self, model: u16) -> u16 {
+        self.model_pools[model as usize]
+    }
+
+    /// The model a request of `class` should try first, given the stream's.
+    pub fn primary_model(&self, class: u8, stream_model: u16) -> u16 {
+        self.router
+            .route(class)
+            .map_or(stream_model, |r| r.primary())
     }
 
     /// Learns from a response and decides the request's fate. `retries` is how
@@ -283,6 +338,15 @@ impl Client {
                 // 529; `false` means the server said not to retry.
                 if !response.should_retry {
                     return Decision::GiveUp;
+                }
+                if let Some(route) = self.router.route(request.class) {
+                    let wanted = match response.status {
+                        Status::Overloaded => route.on_529,
+                        _ => route.on_429,
+                    };
+                    if wanted && let Some(next) = route.next_after(request.model) {
+                        return Decision::Reroute(next);
+                    }
                 }
                 // `retry-after-ms` first, then `retry-after` (the SDK's order).
                 let retry_after = response

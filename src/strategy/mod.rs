@@ -14,6 +14,7 @@ mod client;
 mod pacing;
 mod presets;
 mod retry;
+mod routing;
 pub mod sdk;
 mod throttle;
 
@@ -23,6 +24,7 @@ pub use client::{Client, ClientRequest, Decision, Poll};
 pub use pacing::{Cost, Pacer, PacingSpec};
 pub use presets::Preset;
 pub use retry::{Backoff, Jitter, RetryPolicy};
+pub use routing::{BatchOffload, Route, Router};
 pub use sdk::SdkVersion;
 pub use throttle::ThrottleWindow;
 
@@ -68,6 +70,10 @@ pub struct StrategySpec {
     /// Share of each limit (and of the concurrency permits) kept free for the
     /// most important class: lower classes wait while headroom is below it.
     pub background_reserve: f64,
+    /// Whether the scenario's `router` applies (fallbacks, spill-over).
+    pub routing: bool,
+    /// Send eligible (background) requests through the Batch API.
+    pub batch_offload: Option<BatchOffload>,
 }
 
 impl StrategySpec {

@@ -1,6 +1,6 @@
 use super::{
-    AimdSpec, Backoff, Concurrency, Jitter, PacingSpec, QueueDiscipline, RetryBudgetSpec,
-    RetryPolicy, SdkVersion, StrategySpec, sdk,
+    AimdSpec, Backoff, BatchOffload, Concurrency, Jitter, PacingSpec, QueueDiscipline,
+    RetryBudgetSpec, RetryPolicy, SdkVersion, StrategySpec, sdk,
 };
 use crate::engine::SimTime;
 
@@ -29,11 +29,14 @@ pub enum Preset {
     AdaptiveThrottle,
     /// Exponential backoff whose retries are capped by a tower-style budget.
     RetryBudget,
+    /// Background classes go through the Message Batches API (half price,
+    /// hours of turnaround); the most important class uses backoff.
+    BatchOffload,
 }
 
 impl Preset {
     /// Every preset, in report order.
-    pub const ALL: [Preset; 10] = [
+    pub const ALL: [Preset; 11] = [
         Preset::NaiveRetry,
         Preset::ExponentialBackoff,
         Preset::TokenBucket,
@@ -44,6 +47,7 @@ impl Preset {
         Preset::Aimd,
         Preset::AdaptiveThrottle,
         Preset::RetryBudget,
+        Preset::BatchOffload,
     ];
 
     /// The scenario spelling.
@@ -59,6 +63,7 @@ impl Preset {
             Preset::Aimd => "aimd",
             Preset::AdaptiveThrottle => "adaptive_throttle",
             Preset::RetryBudget => "retry_budget",
+            Preset::BatchOffload => "batch_offload",
         }
     }
 
@@ -85,6 +90,8 @@ impl Preset {
             retry: backoff,
             retry_budget: None,
             background_reserve: 0.0,
+            routing: true,
+            batch_offload: None,
         };
         match self {
             Preset::NaiveRetry => StrategySpec {
@@ -135,6 +142,10 @@ impl Preset {
             },
             Preset::RetryBudget => StrategySpec {
                 retry_budget: Some(RetryBudgetSpec::default()),
+                ..base
+            },
+            Preset::BatchOffload => StrategySpec {
+                batch_offload: Some(BatchOffload::default()),
                 ..base
             },
         }

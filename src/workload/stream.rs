@@ -58,6 +58,8 @@ pub struct StreamSpec {
     pub deadline: Option<SimTime>,
     /// Workspace whose key the stream uses.
     pub workspace: Option<u16>,
+    /// Always sent through the Message Batches API.
+    pub batch: bool,
 }
 
 /// One logical request: what the user wants done.
