@@ -132,10 +132,10 @@ fn validate(files: &[PathBuf]) -> Result<(), Failure> {
     for f in files {
         match Scenario::load(f) {
             Ok(s) => println!(
-                "{}: ok ({} streams, {} strategies)",
+                "{}: ok ({}, {})",
                 f.display(),
-                s.sim.streams.len(),
-                s.strategies.len()
+                plural(s.sim.streams.len(), "stream"),
+                plural(s.strategies.len(), "strategy")
             ),
             Err(e) => {
                 eprintln!("error: {e}");
@@ -238,6 +238,14 @@ fn simulate(args: SimulateArgs) -> Result<(), Failure> {
         );
     }
     Ok(())
+}
+
+fn plural(n: usize, word: &str) -> String {
+    match (n, word.strip_suffix('y')) {
+        (1, _) => format!("1 {word}"),
+        (_, Some(stem)) => format!("{n} {stem}ies"),
+        _ => format!("{n} {word}s"),
+    }
 }
 
 fn check_out_dir(dir: &Path, force: bool) -> Result<(PathBuf, PathBuf), Failure> {

@@ -229,7 +229,7 @@ fn good_fixture_validates() {
     let (code, stdout, stderr) = validate(&["tests/fixtures/good.yaml"]);
     assert_eq!(code, Some(0), "{stderr}");
     assert!(
-        stdout.contains("tests/fixtures/good.yaml: ok (1 streams, 2 strategies)"),
+        stdout.contains("tests/fixtures/good.yaml: ok (1 stream, 2 strategies)"),
         "{stdout}"
     );
 }
