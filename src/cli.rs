@@ -34,6 +34,9 @@ enum Command {
     /// Show the built-in catalogue: tier limits, spend caps, Batch limits,
     /// prices and cache minimums, each with its source and date.
     Tiers(TiersArgs),
+    /// Compare a candidate strategy with a baseline (paired replications,
+    /// 95 % intervals); exit 1 when a gated metric gets significantly worse.
+    Compare(crate::gate::CompareArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -113,6 +116,11 @@ pub fn main() -> ExitCode {
         Command::Simulate(args) => simulate(args),
         Command::Validate { files } => validate(&files),
         Command::Tiers(args) => tiers(&args),
+        Command::Compare(args) => match crate::gate::run_compare(&args) {
+            Ok(0) => Ok(()),
+            Ok(code) => return ExitCode::from(code),
+            Err(message) => Err(usage(message)),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -33,11 +33,15 @@
 
 pub mod catalog_report;
 pub mod cli;
+pub mod compare;
 pub mod engine;
+pub mod gate;
 pub mod metrics;
 pub mod model;
+pub mod replicate;
 pub mod report;
 pub mod scenario;
 pub mod sim;
 pub mod strategy;
+pub mod sweep;
 pub mod workload;

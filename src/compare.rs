@@ -1,0 +1,239 @@
+//! Comparing two strategies (or a strategy against a saved baseline) with
+//! common random numbers: replication `k` of both sides uses the same seed,
+//! so each metric's difference is paired and its confidence interval narrow.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::replicate::{Stat, flatten};
+use crate::report::StrategyResult;
+
+/// Whether a larger value of a metric is good or bad.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Latency, 429s, failures, cost.
+    LowerIsBetter,
+    /// Successes, goodput.
+    HigherIsBetter,
+}
+
+/// The metrics a comparison reports, in order, with their direction.
+pub const METRICS: &[(&str, Direction)] = &[
+    ("succeeded", Direction::HigherIsBetter),
+    ("failed", Direction::LowerIsBetter),
+    ("attempts", Direction::LowerIsBetter),
+    ("rate_limited.total", Direction::LowerIsBetter),
+    ("overloaded", Direction::LowerIsBetter),
+    ("latency_ms.p50", Direction::LowerIsBetter),
+    ("latency_ms.p90", Direction::LowerIsBetter),
+    ("latency_ms.p99", Direction::LowerIsBetter),
+    ("latency_ms.p999", Direction::LowerIsBetter),
+    ("goodput_per_min", Direction::HigherIsBetter),
+    ("cost_usd", Direction::LowerIsBetter),
+];
+
+/// Metrics whose significant worsening fails the gate unless told otherwise.
+pub const DEFAULT_GATE: &[&str] = &["failed", "rate_limited.total", "latency_ms.p99", "cost_usd"];
+
+/// The verdict on one metric.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Significantly better (the interval excludes zero on the good side).
+    Better,
+    /// Significantly worse.
+    Worse,
+    /// The interval includes zero, or the change is below the tolerance.
+    NoSignificantChange,
+}
+
+impl Verdict {
+    /// Words for tables.
+    pub fn words(self) -> &'static str {
+        match self {
+            Verdict::Better => "better",
+            Verdict::Worse => "worse",
+            Verdict::NoSignificantChange => "no significant change",
+        }
+    }
+}
+
+/// One metric compared.
+#[derive(Clone, Debug, Serialize)]
+pub struct MetricDiff {
+    /// Dotted metric path.
+    pub metric: String,
+    /// Direction used for the verdict.
+    pub direction: Direction,
+    /// Baseline mean and interval.
+    pub baseline: Stat,
+    /// Candidate mean and interval.
+    pub candidate: Stat,
+    /// Candidate − baseline, paired by replication where both have the same
+    /// replications (common random numbers), else Welch-style unpaired.
+    pub difference: Stat,
+    /// Verdict.
+    pub verdict: Verdict,
+}
+
+impl MetricDiff {
+    /// The difference relative to the baseline mean (NaN when that is 0).
+    pub fn relative(&self) -> f64 {
+        if self.baseline.mean == 0.0 {
+            f64::NAN
+        } else {
+            self.difference.mean / self.baseline.mean.abs()
+        }
+    }
+}
+
+/// Per-replication metric values of one side of a comparison.
+pub type Runs = Vec<BTreeMap<String, f64>>;
+
+/// Flattens results into per-replication metric maps.
+pub fn runs_of(results: &[StrategyResult]) -> Runs {
+    results
+        .iter()
+        .map(|r| flatten(&serde_json::to_value(r).expect("result serialises")))
+        .collect()
+}
+
+/// Compares `candidate` against `baseline` on [`METRICS`]. A difference
+/// counts only if its 95 % interval excludes zero and its size exceeds
+/// `tolerance` × the baseline mean (so trivial but certain changes pass).
+pub fn compare(baseline: &Runs, candidate: &Runs, tolerance: f64) -> Vec<MetricDiff> {
+    METRICS
+        .iter()
+        .filter_map(|&(metric, direction)| {
+            let b: Vec<f64> = baseline
+                .iter()
+                .filter_map(|r| r.get(metric).copied())
+                .collect();
+            let c: Vec<f64> = candidate
+                .iter()
+                .filter_map(|r| r.get(metric).copied())
+                .collect();
+            if b.is_empty() || c.is_empty() {
+                return None;
+            }
+            let (bs, cs) = (Stat::of(&b), Stat::of(&c));
+            let difference = if b.len() == c.len() {
+                let d: Vec<f64> = c.iter().zip(&b).map(|(x, y)| x - y).collect();
+                Stat::of(&d)
+            } else {
+                // Unpaired: combine the two standard errors.
+                Stat {
+                    mean: cs.mean - bs.mean,
+                    half_width: (bs.half_width.powi(2) + cs.half_width.powi(2)).sqrt(),
+                    n: b.len().min(c.len()),
+                }
+            };
+            let significant = difference.n >= 2
+                && (difference.lo() > 0.0 || difference.hi() < 0.0)
+                && difference.mean.abs() > tolerance * bs.mean.abs();
+            let verdict = match (significant, direction, difference.mean > 0.0) {
+                (false, ..) => Verdict::NoSignificantChange,
+                (true, Direction::LowerIsBetter, true)
+                | (true, Direction::HigherIsBetter, false) => Verdict::Worse,
+                _ => Verdict::Better,
+            };
+            Some(MetricDiff {
+                metric: metric.to_string(),
+                direction,
+                baseline: bs,
+                candidate: cs,
+                difference,
+                verdict,
+            })
+        })
+        .collect()
+}
+
+/// A saved baseline: every replication's metrics per strategy, so a later
+/// run can be compared pairwise with the same seeds.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BaselineFile {
+    /// Layout version.
+    pub schema_version: u32,
+    /// Always `ratesim-baseline`.
+    pub kind: String,
+    /// Scenario name.
+    pub scenario: String,
+    /// Master seed.
+    pub seed: u64,
+    /// Replications per strategy.
+    pub replications: u32,
+    /// Per strategy, per replication, metric path → value.
+    pub strategies: Vec<BaselineStrategy>,
+}
+
+/// One strategy in a baseline file.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BaselineStrategy {
+    /// Strategy name.
+    pub strategy: String,
+    /// Per replication.
+    pub runs: Runs,
+}
+
+/// The `kind` tag of baseline files.
+pub const BASELINE_KIND: &str = "ratesim-baseline";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runs(metric: &str, xs: &[f64]) -> Runs {
+        xs.iter()
+            .map(|&x| BTreeMap::from([(metric.to_string(), x)]))
+            .collect()
+    }
+
+    #[test]
+    fn paired_differences_detect_a_consistent_shift() {
+        // Baseline noisy, candidate = baseline + 10 exactly: the paired
+        // difference has zero variance and is significant.
+        let b = runs("latency_ms.p99", &[100.0, 300.0, 200.0, 250.0]);
+        let c = runs("latency_ms.p99", &[110.0, 310.0, 210.0, 260.0]);
+        let d = &compare(&b, &c, 0.0)[0];
+        assert_eq!(d.verdict, Verdict::Worse);
+        assert_eq!(d.difference.mean, 10.0);
+        assert_eq!(d.difference.half_width, 0.0);
+        // Same data reversed: better.
+        assert_eq!(compare(&c, &b, 0.0)[0].verdict, Verdict::Better);
+    }
+
+    #[test]
+    fn identical_runs_show_no_change_and_tolerance_hides_tiny_ones() {
+        let b = runs("cost_usd", &[1.0, 2.0, 3.0]);
+        assert_eq!(
+            compare(&b, &b, 0.0)[0].verdict,
+            Verdict::NoSignificantChange
+        );
+        let c = runs("cost_usd", &[1.001, 2.001, 3.001]);
+        assert_eq!(compare(&b, &c, 0.0)[0].verdict, Verdict::Worse);
+        assert_eq!(
+            compare(&b, &c, 0.01)[0].verdict,
+            Verdict::NoSignificantChange
+        );
+    }
+
+    #[test]
+    fn higher_is_better_metrics_flip_the_verdict() {
+        let b = runs("goodput_per_min", &[10.0, 11.0, 12.0]);
+        let c = runs("goodput_per_min", &[12.0, 13.0, 14.0]);
+        assert_eq!(compare(&b, &c, 0.0)[0].verdict, Verdict::Better);
+    }
+
+    #[test]
+    fn a_noisy_difference_is_not_significant() {
+        let b = runs("failed", &[10.0, 20.0, 30.0]);
+        let c = runs("failed", &[25.0, 12.0, 29.0]);
+        assert_eq!(
+            compare(&b, &c, 0.0)[0].verdict,
+            Verdict::NoSignificantChange
+        );
+    }
+}

@@ -1,0 +1,295 @@
+//! Replications: the same scenario under independent seeds, in parallel, with
+//! a mean and a 95 % confidence interval for every metric.
+//!
+//! Replication `k` runs with [`replication_seed`]`(seed, k)`; replication 0 is
+//! the scenario's own seed, so one replication is exactly a plain run. The
+//! work is spread over a rayon pool but every result lands in its slot by
+//! index, so the output never depends on the number of threads.
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use serde_json::Value;
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+use crate::report::StrategyResult;
+use crate::scenario::Scenario;
+use crate::sim;
+use crate::strategy::StrategySpec;
+
+/// The seed of replication `k` (0 is the master seed itself).
+pub fn replication_seed(master: u64, k: u32) -> u64 {
+    if k == 0 {
+        return master;
+    }
+    // SplitMix64 of (master, k): independent streams for every k.
+    let mut z = master ^ (k as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// One strategy's result in every replication, in replication order.
+#[derive(Clone, Debug)]
+pub struct Replicated {
+    /// Strategy name.
+    pub strategy: String,
+    /// Per replication.
+    pub runs: Vec<StrategyResult>,
+}
+
+/// Runs every strategy in `strategies` for `n` replications on `threads`
+/// threads (0: one per core). `tick` is called after each run (progress).
+pub fn run(
+    scenario: &Scenario,
+    strategies: &[StrategySpec],
+    n: u32,
+    threads: usize,
+    tick: &(dyn Fn() + Sync),
+) -> Result<Vec<Replicated>, String> {
+    let jobs: Vec<(usize, u32)> = (0..strategies.len())
+        .flat_map(|s| (0..n).map(move |k| (s, k)))
+        .collect();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| format!("cannot start {threads} worker threads: {e}"))?;
+    let results: Vec<Result<StrategyResult, String>> = pool.install(|| {
+        jobs.par_iter()
+            .map(|&(s, k)| {
+                let mut sc = scenario.clone();
+                sc.sim.seed = replication_seed(scenario.sim.seed, k);
+                let spec = &strategies[s];
+                let m = sim::run(&sc.sim, spec)?;
+                tick();
+                Ok(StrategyResult::new(&sc, spec, &m))
+            })
+            .collect()
+    });
+    let mut out: Vec<Replicated> = strategies
+        .iter()
+        .map(|s| Replicated {
+            strategy: s.name.clone(),
+            runs: Vec::with_capacity(n as usize),
+        })
+        .collect();
+    for ((s, _), r) in jobs.iter().zip(results) {
+        out[*s].runs.push(r?);
+    }
+    Ok(out)
+}
+
+/// Every numeric leaf of a JSON value by dotted path. Arrays of objects with
+/// a `model` key are keyed by it (`by_model.claude-haiku-4-5.cost_usd`).
+pub fn flatten(v: &Value) -> BTreeMap<String, f64> {
+    let mut out = BTreeMap::new();
+    walk(v, String::new(), &mut out);
+    out
+}
+
+fn walk(v: &Value, path: String, out: &mut BTreeMap<String, f64>) {
+    let join = |k: &str| {
+        if path.is_empty() {
+            k.to_string()
+        } else {
+            format!("{path}.{k}")
+        }
+    };
+    match v {
+        Value::Number(n) => {
+            if let Some(x) = n.as_f64() {
+                out.insert(path, x);
+            }
+        }
+        Value::Object(m) => {
+            for (k, x) in m {
+                walk(x, join(k), out);
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                let key = x
+                    .get("model")
+                    .and_then(Value::as_str)
+                    .map_or(i.to_string(), str::to_string);
+                walk(x, join(&key), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Mean and 95 % confidence interval of a sample.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Stat {
+    /// Sample mean.
+    pub mean: f64,
+    /// Half-width of the 95 % Student-t interval (0 for one value).
+    pub half_width: f64,
+    /// Sample size.
+    pub n: usize,
+}
+
+impl Stat {
+    /// Summarises `xs`.
+    pub fn of(xs: &[f64]) -> Stat {
+        let n = xs.len();
+        if n == 0 {
+            return Stat {
+                mean: f64::NAN,
+                half_width: f64::NAN,
+                n,
+            };
+        }
+        let mean = xs.iter().sum::<f64>() / n as f64;
+        if n < 2 {
+            return Stat {
+                mean,
+                half_width: 0.0,
+                n,
+            };
+        }
+        let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+        Stat {
+            mean,
+            half_width: t975(n - 1) * (var / n as f64).sqrt(),
+            n,
+        }
+    }
+
+    /// Lower end of the interval.
+    pub fn lo(&self) -> f64 {
+        self.mean - self.half_width
+    }
+
+    /// Upper end of the interval.
+    pub fn hi(&self) -> f64 {
+        self.mean + self.half_width
+    }
+}
+
+/// The 97.5 % quantile of Student's t with `df` degrees of freedom.
+pub fn t975(df: usize) -> f64 {
+    StudentsT::new(0.0, 1.0, df as f64)
+        .map(|t| t.inverse_cdf(0.975))
+        .unwrap_or(f64::NAN)
+}
+
+fn round(x: f64, digits: i32) -> f64 {
+    let m = 10f64.powi(digits);
+    (x * m).round() / m
+}
+
+/// Per-metric statistics over replications.
+pub fn stats(runs: &[StrategyResult]) -> BTreeMap<String, Stat> {
+    let flat: Vec<BTreeMap<String, f64>> = runs
+        .iter()
+        .map(|r| flatten(&serde_json::to_value(r).expect("result serialises")))
+        .collect();
+    let mut out = BTreeMap::new();
+    if let Some(first) = flat.first() {
+        for path in first.keys() {
+            let xs: Vec<f64> = flat.iter().filter_map(|f| f.get(path).copied()).collect();
+            out.insert(path.clone(), Stat::of(&xs));
+        }
+    }
+    out
+}
+
+/// A result object of the usual shape whose numbers are replication means,
+/// plus `replications` and `ci95` (`path → [lo, hi]`), so assertions and
+/// tools that read a single run read the means.
+pub fn summary_value(r: &Replicated) -> Value {
+    let st = stats(&r.runs);
+    let mut v = serde_json::to_value(&r.runs[0]).expect("result serialises");
+    replace_numbers(&mut v, String::new(), &st);
+    let ci: serde_json::Map<String, Value> = st
+        .iter()
+        .filter(|(_, s)| s.n > 1)
+        .map(|(k, s)| {
+            (
+                k.clone(),
+                serde_json::json!([round(s.lo(), 6), round(s.hi(), 6)]),
+            )
+        })
+        .collect();
+    if let Value::Object(m) = &mut v {
+        m.insert("replications".into(), Value::from(r.runs.len()));
+        m.insert("ci95".into(), Value::Object(ci));
+    }
+    v
+}
+
+fn replace_numbers(v: &mut Value, path: String, st: &BTreeMap<String, Stat>) {
+    let join = |k: &str| {
+        if path.is_empty() {
+            k.to_string()
+        } else {
+            format!("{path}.{k}")
+        }
+    };
+    match v {
+        Value::Number(_) => {
+            if let Some(s) = st.get(&path)
+                && let Some(n) = serde_json::Number::from_f64(round(s.mean, 6))
+            {
+                *v = Value::Number(n);
+            }
+        }
+        Value::Object(m) => {
+            for (k, x) in m.iter_mut() {
+                replace_numbers(x, join(k), st);
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter_mut().enumerate() {
+                let key = x
+                    .get("model")
+                    .and_then(Value::as_str)
+                    .map_or(i.to_string(), str::to_string);
+                replace_numbers(x, join(&key), st);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn t_quantiles_match_tables() {
+        // Standard two-sided 95 % critical values.
+        assert!((t975(1) - 12.706).abs() < 1e-3);
+        assert!((t975(9) - 2.262).abs() < 1e-3);
+        assert!((t975(29) - 2.045).abs() < 1e-3);
+    }
+
+    #[test]
+    fn stat_of_a_small_sample() {
+        // mean 3, sample sd sqrt(2.5), n = 5: half-width 2.776 × sqrt(2.5/5).
+        let s = Stat::of(&[1.0, 2.0, 3.0, 4.0, 5.0]);
+        assert_eq!(s.mean, 3.0);
+        assert!((s.half_width - 2.776_445 * (0.5f64).sqrt()).abs() < 1e-5);
+        assert_eq!(Stat::of(&[7.0]).half_width, 0.0);
+    }
+
+    #[test]
+    fn replication_zero_is_the_master_seed_and_others_differ() {
+        assert_eq!(replication_seed(42, 0), 42);
+        let seeds: std::collections::BTreeSet<u64> =
+            (0..1000).map(|k| replication_seed(42, k)).collect();
+        assert_eq!(seeds.len(), 1000);
+    }
+
+    #[test]
+    fn flatten_keys_model_arrays_by_model() {
+        let v = serde_json::json!({"a": 1, "b": {"c": 2.5}, "by_model": [{"model": "m1", "x": 3}], "s": "t"});
+        let f = flatten(&v);
+        assert_eq!(f["a"], 1.0);
+        assert_eq!(f["b.c"], 2.5);
+        assert_eq!(f["by_model.m1.x"], 3.0);
+        assert_eq!(f.len(), 3);
+    }
+}
