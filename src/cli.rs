@@ -9,7 +9,10 @@ use std::time::Instant;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::catalog_report::CatalogReport;
-use crate::report::{Report, StrategyResult, to_markdown, to_table};
+use crate::charts::{self, ChartRun};
+use crate::report::{
+    Report, StrategyResult, timeseries_csv, to_csv, to_markdown, to_markdown_with_charts, to_table,
+};
 use crate::scenario::Scenario;
 use crate::sim;
 
@@ -37,6 +40,11 @@ enum Command {
     /// Compare a candidate strategy with a baseline (paired replications,
     /// 95 % intervals); exit 1 when a gated metric gets significantly worse.
     Compare(crate::gate::CompareArgs),
+    /// Evaluate a grid of parameters with replications, in parallel; name
+    /// the best setting that passes the assertions.
+    Sweep(crate::gate::SweepArgs),
+    /// Join the outputs of `sweep --shard I/N` into the whole sweep.
+    Merge(crate::gate::MergeArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -65,10 +73,14 @@ struct SimulateArgs {
     /// Output format on stdout.
     #[arg(long, short, value_enum, default_value_t = Format::Table)]
     format: Format,
-    /// Also write report.json and report.md into this directory.
+    /// Also write report.json, report.md and PNG charts into this directory.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Replace existing report files in --out.
+    /// Write the per-bucket time series (one row per strategy, pool and
+    /// bucket) to this CSV file.
+    #[arg(long, value_name = "FILE.csv")]
+    timeseries: Option<PathBuf>,
+    /// Replace existing files (in --out, --timeseries).
     #[arg(long)]
     force: bool,
     /// Run only the named strategy (repeatable).
@@ -80,13 +92,37 @@ struct SimulateArgs {
     /// Print wall time, events/s, requests/s and peak memory to stderr.
     #[arg(long)]
     stats: bool,
+    /// Independent replications (seeds derived from the scenario's); every
+    /// metric then gets a mean and a 95 % confidence interval.
+    #[arg(long, short = 'n', default_value_t = 1)]
+    replications: u32,
+    /// Worker threads for replications (0: one per core); results do not
+    /// depend on it.
+    #[arg(long, short = 'j', default_value_t = 0)]
+    jobs: usize,
+    /// An assertion on every strategy's result (repeatable), e.g.
+    /// 'latency_ms.p99 < 2500' or 'token_bucket: rate_limited.total == 0';
+    /// exit 1 if any fails. The scenario's `assert:` block applies too.
+    #[arg(long = "assert", value_name = "EXPR")]
+    asserts: Vec<String>,
+    /// Save every replication's metrics here, for `compare --against`.
+    #[arg(long, value_name = "FILE")]
+    save_baseline: Option<PathBuf>,
+    /// A baseline saved earlier: `baseline` in assertions reads it.
+    #[arg(long, value_name = "FILE")]
+    against: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum Format {
+    /// A comparison table for the terminal.
     Table,
+    /// The full report (`schema_version` 1).
     Json,
+    /// A report to paste into a pull request or a document.
     Markdown,
+    /// One row per strategy and class (`all` for the totals).
+    Csv,
 }
 
 /// An error with the exit code it maps to.
@@ -116,11 +152,9 @@ pub fn main() -> ExitCode {
         Command::Simulate(args) => simulate(args),
         Command::Validate { files } => validate(&files),
         Command::Tiers(args) => tiers(&args),
-        Command::Compare(args) => match crate::gate::run_compare(&args) {
-            Ok(0) => Ok(()),
-            Ok(code) => return ExitCode::from(code),
-            Err(message) => Err(usage(message)),
-        },
+        Command::Compare(args) => gated(crate::gate::run_compare(&args)),
+        Command::Sweep(args) => gated(crate::gate::run_sweep(&args)),
+        Command::Merge(args) => gated(crate::gate::run_merge(&args)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -128,6 +162,19 @@ pub fn main() -> ExitCode {
             eprintln!("error: {}", f.message);
             ExitCode::from(f.code)
         }
+    }
+}
+
+/// Maps a gate command's outcome: `Ok(code)` is its exit code (1: the gate
+/// failed), `Err` a usage error (exit 2).
+fn gated(r: Result<u8, String>) -> Result<(), Failure> {
+    match r {
+        Ok(0) => Ok(()),
+        Ok(code) => Err(Failure {
+            code,
+            message: "the gate failed (see above)".into(),
+        }),
+        Err(message) => Err(usage(message)),
     }
 }
 
@@ -198,13 +245,61 @@ fn simulate(args: SimulateArgs) -> Result<(), Failure> {
             .strategies
             .retain(|s| args.strategies.contains(&s.name));
     }
-    let targets = match &args.out {
-        Some(dir) => Some(check_out_dir(dir, args.force)?),
+    let checks = crate::gate::assertions(&scenario, &args.asserts).map_err(usage)?;
+    let against = match &args.against {
+        Some(p) => Some(crate::gate::read_baseline(p).map_err(usage)?),
         None => None,
     };
+    if let Some(p) = &args.save_baseline
+        && p.exists()
+        && !args.force
+    {
+        return Err(usage(format!(
+            "{} already exists; pass --force to replace it",
+            p.display()
+        )));
+    }
+    if args.replications == 0 {
+        return Err(usage("--replications must be at least 1"));
+    }
+    if args.replications > 1 && (matches!(args.format, Format::Csv) || args.timeseries.is_some()) {
+        return Err(usage(
+            "--format csv and --timeseries describe a single run; drop --replications",
+        ));
+    }
+    if args.replications > 1 {
+        let opts = crate::gate::ReplicatedOutput {
+            json: matches!(args.format, Format::Json),
+            markdown: matches!(args.format, Format::Markdown),
+            out: args.out.clone(),
+            force: args.force,
+            save_baseline: args.save_baseline.clone(),
+            stats: args.stats,
+        };
+        return gated(crate::gate::simulate_replicated(
+            &scenario,
+            args.replications,
+            args.jobs,
+            &checks,
+            against.as_ref(),
+            &opts,
+        ));
+    }
+    // The charts depend only on the scenario's pools: name every file
+    // before simulating, so nothing is overwritten without --force.
+    let planned = charts::planned(&Report::new(&scenario, Vec::new()));
+    let chart_files: Vec<&str> = planned.iter().map(|c| c.file.as_str()).collect();
+    let targets = match &args.out {
+        Some(dir) => Some(check_out_dir(dir, &chart_files, args.force)?),
+        None => None,
+    };
+    if let Some(p) = &args.timeseries {
+        refuse_overwrite(p, args.force)?;
+    }
 
     let started = Instant::now();
     let mut results = Vec::new();
+    let mut runs = Vec::new();
     let (mut events, mut requests) = (0u64, 0u64);
     for spec in &scenario.strategies {
         let m = sim::run(&scenario.sim, spec).map_err(usage)?;
@@ -212,23 +307,64 @@ fn simulate(args: SimulateArgs) -> Result<(), Failure> {
         let r = StrategyResult::new(&scenario, spec, &m);
         requests += r.total.requests;
         results.push(r);
+        runs.push(m);
     }
     let wall = started.elapsed();
     let report = Report::new(&scenario, results);
 
-    let text = match args.format {
+    let verdicts =
+        crate::gate::check_results(&report.results, &checks, against.as_ref()).map_err(usage)?;
+    let mut text = match args.format {
         Format::Table => to_table(&report),
-        Format::Json => report.to_json(),
+        Format::Json => crate::gate::json_with_assertions(report.to_json(), &verdicts),
         Format::Markdown => to_markdown(&report),
+        Format::Csv => to_csv(&report),
     };
+    if matches!(args.format, Format::Csv) {
+        // Keep stdout a clean CSV.
+        eprint!("{}", crate::gate::assertion_text(&verdicts, false));
+    } else if !matches!(args.format, Format::Json) {
+        text.push_str(&crate::gate::assertion_text(
+            &verdicts,
+            matches!(args.format, Format::Markdown),
+        ));
+    }
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(text.as_bytes());
     let _ = stdout.flush();
+    if let Some(p) = &args.save_baseline {
+        crate::gate::save_baseline(p, &scenario, 1, &report.results).map_err(usage)?;
+    }
 
     if let Some((json, md)) = targets {
+        let dir = args.out.as_deref().expect("targets come from --out");
         write_file(&json, &report.to_json())?;
-        write_file(&md, &to_markdown(&report))?;
-        eprintln!("wrote {} and {}", json.display(), md.display());
+        let totals: Vec<_> = runs.iter().map(|m| m.total().latency_us).collect();
+        let chart_runs: Vec<ChartRun<'_>> = runs
+            .iter()
+            .zip(&totals)
+            .map(|(m, latency_us)| ChartRun {
+                series: &m.series,
+                latency_us,
+            })
+            .collect();
+        let drawn = charts::render(dir, &report, &chart_runs)
+            .map_err(|message| Failure { code: 2, message })?;
+        let embedded: Vec<(String, String)> =
+            drawn.into_iter().map(|c| (c.title, c.file)).collect();
+        write_file(&md, &to_markdown_with_charts(&report, &embedded))?;
+        eprintln!(
+            "wrote {}, {} and {} charts in {}",
+            json.display(),
+            md.display(),
+            embedded.len(),
+            dir.display()
+        );
+    }
+    if let Some(p) = &args.timeseries {
+        let series: Vec<_> = runs.iter().map(|m| &m.series).collect();
+        write_file(p, &timeseries_csv(&report, &series))?;
+        eprintln!("wrote {}", p.display());
     }
     if args.stats {
         let secs = wall.as_secs_f64().max(1e-9);
@@ -245,6 +381,12 @@ fn simulate(args: SimulateArgs) -> Result<(), Failure> {
             )),
         );
     }
+    if verdicts.iter().any(|v| !v.passed) {
+        return Err(Failure {
+            code: 1,
+            message: "assertions failed (see above)".into(),
+        });
+    }
     Ok(())
 }
 
@@ -256,18 +398,25 @@ fn plural(n: usize, word: &str) -> String {
     }
 }
 
-fn check_out_dir(dir: &Path, force: bool) -> Result<(PathBuf, PathBuf), Failure> {
+/// Fails if `path` exists and `force` is not set.
+fn refuse_overwrite(path: &Path, force: bool) -> Result<(), Failure> {
+    if !force && path.exists() {
+        return Err(usage(format!(
+            "{} already exists; pass --force to replace it",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+fn check_out_dir(dir: &Path, charts: &[&str], force: bool) -> Result<(PathBuf, PathBuf), Failure> {
     let json = dir.join("report.json");
     let md = dir.join("report.md");
-    if !force {
-        for f in [&json, &md] {
-            if f.exists() {
-                return Err(usage(format!(
-                    "{} already exists; pass --force to replace it",
-                    f.display()
-                )));
-            }
-        }
+    for f in [json.clone(), md.clone()]
+        .into_iter()
+        .chain(charts.iter().map(|c| dir.join(c)))
+    {
+        refuse_overwrite(&f, force)?;
     }
     std::fs::create_dir_all(dir)
         .map_err(|e| usage(format!("cannot create {}: {e}", dir.display())))?;

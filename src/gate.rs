@@ -8,6 +8,8 @@ use std::path::PathBuf;
 use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::assertions::Assertion;
+use crate::compare::Direction;
 use crate::compare::{
     BASELINE_KIND, BaselineFile, DEFAULT_GATE, MetricDiff, Runs, Verdict, compare, runs_of,
 };
@@ -62,6 +64,10 @@ pub struct CompareArgs {
     /// Override the scenario's seed.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// An assertion on the candidate, repeatable; `baseline` in it means the
+    /// baseline's value (the scenario's `assert:` block applies too).
+    #[arg(long = "assert", value_name = "EXPR")]
+    pub asserts: Vec<String>,
 }
 
 /// Parses `5%` or `0.05`.
@@ -102,6 +108,8 @@ pub struct Comparison {
     pub metrics: Vec<MetricDiff>,
     /// Gated metrics that got significantly worse.
     pub regressions: Vec<String>,
+    /// Assertions on the candidate that failed, with by how much.
+    pub failed_assertions: Vec<String>,
 }
 
 /// The whole `compare` answer.
@@ -223,33 +231,39 @@ pub fn run_compare(args: &CompareArgs) -> Result<u8, String> {
     let results = replicate::run(&scenario, &specs, replications, args.jobs, &|| bar.inc(1))?;
     bar.finish_and_clear();
 
-    let comparisons = if saved.is_empty() {
+    let checks = assertions(&scenario, &args.asserts)?;
+    let mut comparisons = Vec::new();
+    if saved.is_empty() {
         let base = runs_of(&results[0].runs);
         let cand = runs_of(&results[1].runs);
-        vec![build(
+        let mut c = build(
             results[0].strategy.clone(),
             results[1].strategy.clone(),
             &base,
             &cand,
             args.tolerance,
             &gate,
-        )]
+        );
+        let bv = replicate::summary_value(&results[0]);
+        let cv = replicate::summary_value(&results[1]);
+        c.failed_assertions = judge(&checks, &c.candidate, &cv, Some(&bv))?;
+        comparisons.push(c);
     } else {
-        saved
-            .iter()
-            .zip(&results)
-            .map(|((label, base), r)| {
-                build(
-                    label.clone(),
-                    r.strategy.clone(),
-                    base,
-                    &runs_of(&r.runs),
-                    args.tolerance,
-                    &gate,
-                )
-            })
-            .collect()
-    };
+        for ((label, base), r) in saved.iter().zip(&results) {
+            let cand = runs_of(&r.runs);
+            let mut c = build(
+                label.clone(),
+                r.strategy.clone(),
+                base,
+                &cand,
+                args.tolerance,
+                &gate,
+            );
+            let cv = replicate::summary_value(r);
+            c.failed_assertions = judge(&checks, &c.candidate, &cv, Some(&mean_value(base)))?;
+            comparisons.push(c);
+        }
+    }
     let report = CompareReport {
         schema_version: 1,
         scenario: scenario.name.clone(),
@@ -270,7 +284,10 @@ pub fn run_compare(args: &CompareArgs) -> Result<u8, String> {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes());
     let _ = out.flush();
-    let failed = report.comparisons.iter().any(|c| !c.regressions.is_empty());
+    let failed = report
+        .comparisons
+        .iter()
+        .any(|c| !c.regressions.is_empty() || !c.failed_assertions.is_empty());
     Ok(if failed { 1 } else { 0 })
 }
 
@@ -293,7 +310,24 @@ fn build(
         candidate,
         metrics,
         regressions,
+        failed_assertions: Vec::new(),
     }
+}
+
+/// The per-metric means of saved runs, as a nested JSON result (so
+/// assertions can read `baseline` values from a baseline file).
+fn mean_value(runs: &Runs) -> serde_json::Value {
+    let mut root = serde_json::Value::Object(Default::default());
+    let Some(first) = runs.first() else {
+        return root;
+    };
+    for path in first.keys() {
+        let xs: Vec<f64> = runs.iter().filter_map(|r| r.get(path).copied()).collect();
+        let mean = xs.iter().sum::<f64>() / xs.len() as f64;
+        let parts: Vec<&str> = path.split('.').collect();
+        crate::sweep::set_path_public(&mut root, &parts, serde_json::json!(mean));
+    }
+    root
 }
 
 fn num(x: f64) -> String {
@@ -386,16 +420,28 @@ fn compare_table(r: &CompareReport) -> String {
 }
 
 fn gate_line(c: &Comparison) -> String {
-    if c.regressions.is_empty() {
-        format!("gate: PASS ({} vs {})\n", c.candidate, c.baseline)
+    let mut s = String::new();
+    for f in &c.failed_assertions {
+        s.push_str(&format!("assertion failed: {f}\n"));
+    }
+    if c.regressions.is_empty() && c.failed_assertions.is_empty() {
+        s.push_str(&format!("gate: PASS ({} vs {})\n", c.candidate, c.baseline));
     } else {
-        format!(
-            "gate: FAIL ({} vs {}): significantly worse {}\n",
+        let mut why = Vec::new();
+        if !c.regressions.is_empty() {
+            why.push(format!("significantly worse {}", c.regressions.join(", ")));
+        }
+        if !c.failed_assertions.is_empty() {
+            why.push(format!("{} assertion(s) failed", c.failed_assertions.len()));
+        }
+        s.push_str(&format!(
+            "gate: FAIL ({} vs {}): {}\n",
             c.candidate,
             c.baseline,
-            c.regressions.join(", ")
-        )
+            why.join("; ")
+        ));
     }
+    s
 }
 
 fn compare_markdown(r: &CompareReport) -> String {
@@ -428,6 +474,12 @@ fn compare_markdown(r: &CompareReport) -> String {
             s.push_str(&format!("| `{a}` | {b} | {cc} | {d} | {e} |\n"));
         }
         s.push('\n');
+        for f in &c.failed_assertions {
+            s.push_str(&format!("- assertion failed: `{f}`\n"));
+        }
+        if !c.failed_assertions.is_empty() {
+            s.push('\n');
+        }
         if !c.regressions.is_empty() {
             s.push_str(&format!(
                 "Significantly worse: {}.\n\n",
@@ -438,6 +490,694 @@ fn compare_markdown(r: &CompareReport) -> String {
                     .join(", ")
             ));
         }
+    }
+    s
+}
+
+/// Arguments of `ratesim sweep`.
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// Scenario file (YAML).
+    pub scenario: PathBuf,
+    /// A swept parameter, repeatable: `PATH=a..b:step` or `PATH=v1,v2,...`
+    /// (e.g. `strategy.token_bucket.fraction=0.5..1.0:0.1`,
+    /// `streams.chat.rate_per_min=20,40,80`, `pools.sonnet-4.rpm=50,100`).
+    #[arg(long = "param", value_name = "PATH=VALUES", required = true)]
+    pub params: Vec<String>,
+    /// Strategy evaluated at every point (default: the one a `strategy.`
+    /// parameter names, else the scenario's first).
+    #[arg(long)]
+    pub strategy: Option<String>,
+    /// Replications per point (the same seeds at every point).
+    #[arg(long, short = 'n', default_value_t = 5)]
+    pub replications: u32,
+    /// Worker threads (0: one per core). Results do not depend on it.
+    #[arg(long, short = 'j', default_value_t = 0)]
+    pub jobs: usize,
+    /// Metric that ranks the points (a dotted path of a result).
+    #[arg(long, default_value = "latency_ms.p99")]
+    pub metric: String,
+    /// Whether lower or higher is better (default: by metric).
+    #[arg(long, value_enum)]
+    pub goal: Option<Goal>,
+    /// An assertion every eligible point must pass (repeatable; the
+    /// scenario's `assert:` block applies too).
+    #[arg(long = "assert", value_name = "EXPR")]
+    pub asserts: Vec<String>,
+    /// Run only slice I of N (1-based): every N-th point from the I-th.
+    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+    pub shard: Option<[usize; 2]>,
+    /// Write sweep.json and sweep.csv (and a chart) into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Replace existing files in --out.
+    #[arg(long)]
+    pub force: bool,
+    /// Output format on stdout.
+    #[arg(long, short, value_enum, default_value_t = SweepFormat::Table)]
+    pub format: SweepFormat,
+}
+
+/// Ranking direction.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Goal {
+    /// Lower is better.
+    Min,
+    /// Higher is better.
+    Max,
+}
+
+/// Output format of `sweep` and `merge`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SweepFormat {
+    /// Aligned text.
+    Table,
+    /// The sweep report as JSON.
+    Json,
+    /// One row per point.
+    Csv,
+}
+
+/// Arguments of `ratesim merge`.
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// Shard files written by `sweep --shard I/N --out DIR` (DIR/sweep.json).
+    #[arg(required = true)]
+    pub shards: Vec<PathBuf>,
+    /// Write the merged sweep.json and sweep.csv (and a chart) here.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Replace existing files in --out.
+    #[arg(long)]
+    pub force: bool,
+    /// Output format on stdout.
+    #[arg(long, short, value_enum, default_value_t = SweepFormat::Table)]
+    pub format: SweepFormat,
+}
+
+/// Parses `I/N` with 1 ≤ I ≤ N.
+pub fn parse_shard(s: &str) -> Result<[usize; 2], String> {
+    let (i, n) = s
+        .split_once('/')
+        .ok_or_else(|| format!("`{s}`: expected I/N, e.g. 2/8"))?;
+    let (i, n): (usize, usize) = (
+        i.trim()
+            .parse()
+            .map_err(|_| format!("`{s}`: I is not a whole number"))?,
+        n.trim()
+            .parse()
+            .map_err(|_| format!("`{s}`: N is not a whole number"))?,
+    );
+    if n == 0 || i == 0 || i > n {
+        return Err(format!("`{s}`: need 1 <= I <= N"));
+    }
+    Ok([i, n])
+}
+
+/// Runs `sweep`; exit 0, or a usage error (exit 2).
+pub fn run_sweep(args: &SweepArgs) -> Result<u8, String> {
+    use crate::sweep::{self, Definition, Param, SweepReport};
+    let file = args.scenario.display().to_string();
+    let text = std::fs::read_to_string(&args.scenario)
+        .map_err(|e| format!("{file}: cannot read scenario: {e}"))?;
+    let base = Scenario::from_yaml_str(&file, &text).map_err(|e| e.to_string())?;
+    let doc: serde_json::Value =
+        serde_saphyr::from_str(&text).map_err(|e| format!("{file}: {e}"))?;
+    let params = args
+        .params
+        .iter()
+        .map(|p| Param::parse(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    if args.replications == 0 {
+        return Err("--replications must be at least 1".into());
+    }
+    let strategy = match &args.strategy {
+        Some(s) => s.clone(),
+        None => params
+            .iter()
+            .find_map(|p| {
+                let mut it = p.path.split('.');
+                matches!(it.next(), Some("strategy" | "strategies"))
+                    .then(|| it.next().map(str::to_string))
+                    .flatten()
+            })
+            .unwrap_or_else(|| base.strategies[0].name.clone()),
+    };
+    if !base.strategies.iter().any(|s| s.name == strategy) {
+        let have: Vec<&str> = base.strategies.iter().map(|s| s.name.as_str()).collect();
+        return Err(format!(
+            "no strategy `{strategy}` in {file} (have: {})",
+            have.join(", ")
+        ));
+    }
+    let goal = match args.goal {
+        Some(Goal::Min) => Direction::LowerIsBetter,
+        Some(Goal::Max) => Direction::HigherIsBetter,
+        None => crate::compare::METRICS
+            .iter()
+            .find(|(m, _)| *m == args.metric)
+            .map_or(Direction::LowerIsBetter, |(_, d)| *d),
+    };
+    let checks = crate::gate::assertions(&base, &args.asserts)?;
+    let def = Definition {
+        scenario: base.name.clone(),
+        seed: base.sim.seed,
+        strategy,
+        params,
+        replications: args.replications,
+        metric: args.metric.clone(),
+        goal,
+        assertions: checks.iter().map(|a| a.source().to_string()).collect(),
+    };
+    if def.points() > 1_000_000 {
+        return Err(format!("{} grid points is too many", def.points()));
+    }
+    let indices = sweep::shard_indices(def.points(), args.shard);
+    let scenarios = sweep::variants(&doc, &file, &def, &indices)?;
+    let bar = progress(indices.len() as u64 * args.replications as u64, "sweep");
+    let judge = |v: &serde_json::Value| judge_point(&checks, &def.strategy, v);
+    let points = sweep::evaluate(
+        &def,
+        &scenarios,
+        &indices,
+        args.jobs,
+        &|| bar.inc(1),
+        &judge,
+    )?;
+    bar.finish_and_clear();
+    let mut report = SweepReport {
+        schema_version: 1,
+        definition: def,
+        shard: args.shard,
+        points,
+        best: None,
+    };
+    report.rank();
+    emit_sweep(&report, args.out.as_deref(), args.force, args.format)?;
+    Ok(0)
+}
+
+/// Runs `merge`.
+pub fn run_merge(args: &MergeArgs) -> Result<u8, String> {
+    let shards = args
+        .shards
+        .iter()
+        .map(|p| crate::sweep::read(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let report = crate::sweep::merge(shards)?;
+    emit_sweep(&report, args.out.as_deref(), args.force, args.format)?;
+    Ok(0)
+}
+
+fn emit_sweep(
+    report: &crate::sweep::SweepReport,
+    out: Option<&std::path::Path>,
+    force: bool,
+    format: SweepFormat,
+) -> Result<(), String> {
+    if let Some(dir) = out {
+        let (json, csv) = crate::sweep::out_files(dir);
+        if !force {
+            for f in [&json, &csv] {
+                if f.exists() {
+                    return Err(format!(
+                        "{} already exists; pass --force to replace it",
+                        f.display()
+                    ));
+                }
+            }
+        }
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::write(&json, report.to_json())
+            .map_err(|e| format!("cannot write {}: {e}", json.display()))?;
+        std::fs::write(&csv, report.to_csv())
+            .map_err(|e| format!("cannot write {}: {e}", csv.display()))?;
+        eprintln!("wrote {} and {}", json.display(), csv.display());
+    }
+    let text = match format {
+        SweepFormat::Json => report.to_json(),
+        SweepFormat::Csv => report.to_csv(),
+        SweepFormat::Table => sweep_table(report),
+    };
+    let mut o = std::io::stdout().lock();
+    let _ = o.write_all(text.as_bytes());
+    let _ = o.flush();
+    Ok(())
+}
+
+fn sweep_table(r: &crate::sweep::SweepReport) -> String {
+    let d = &r.definition;
+    let mut s = format!(
+        "sweep of {} for strategy {}: {} points × {} replications{}, ranked by {} ({})\n\n",
+        d.scenario,
+        d.strategy,
+        d.points(),
+        d.replications,
+        r.shard.map_or(String::new(), |[i, n]| format!(
+            " (shard {i}/{n}: {} points)",
+            r.points.len()
+        )),
+        d.metric,
+        match d.goal {
+            Direction::LowerIsBetter => "lower is better",
+            Direction::HigherIsBetter => "higher is better",
+        }
+    );
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut head: Vec<String> = d.params.iter().map(|p| p.path.clone()).collect();
+    head.push(format!("{} (95% CI)", d.metric));
+    head.push("assertions".into());
+    rows.push(head);
+    for p in &r.points {
+        let mut row: Vec<String> = d
+            .params
+            .iter()
+            .map(|q| match &p.params[&q.path] {
+                serde_json::Value::String(x) => x.clone(),
+                v => v.to_string(),
+            })
+            .collect();
+        row.push(format!(
+            "{} ± {}",
+            num(p.metric.mean),
+            num(p.metric.half_width)
+        ));
+        row.push(if p.passed {
+            if r.best == Some(p.index) {
+                "pass  ← best".into()
+            } else {
+                "pass".into()
+            }
+        } else {
+            format!("fail: {}", p.failures.join("; "))
+        });
+        rows.push(row);
+    }
+    let cols = rows[0].len();
+    let widths: Vec<usize> = (0..cols)
+        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+        .collect();
+    for row in &rows {
+        let mut l = String::new();
+        for (i, c) in row.iter().enumerate() {
+            let pad = widths[i] - c.chars().count();
+            if i + 1 == cols {
+                l.push_str(c);
+            } else {
+                l.push_str(&" ".repeat(pad));
+                l.push_str(c);
+                l.push_str("  ");
+            }
+        }
+        s.push_str(l.trim_end());
+        s.push('\n');
+    }
+    s.push('\n');
+    match r.best.and_then(|b| r.points.iter().find(|p| p.index == b)) {
+        Some(p) => {
+            let vals: Vec<String> = p.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            s.push_str(&format!(
+                "best: {} ({} = {} ± {})\n",
+                vals.join(" "),
+                d.metric,
+                num(p.metric.mean),
+                num(p.metric.half_width)
+            ));
+        }
+        None if r.shard.is_some() => s.push_str("best: decided after `ratesim merge`\n"),
+        None => s.push_str("best: no point satisfies the assertions\n"),
+    }
+    s
+}
+
+/// The scenario's `assert:` block plus `--assert` flags, parsed. A malformed
+/// flag is a usage error naming its column.
+pub fn assertions(scenario: &Scenario, flags: &[String]) -> Result<Vec<Assertion>, String> {
+    let mut out = scenario.assertions.clone();
+    for f in flags {
+        let a = Assertion::parse(f).map_err(|e| format!("--assert '{f}': {e}\n{}", e.render(f)))?;
+        if let Some(st) = &a.strategy
+            && !scenario.strategies.iter().any(|s| &s.name == st)
+        {
+            return Err(format!(
+                "--assert '{f}': no strategy `{st}` in the scenario"
+            ));
+        }
+        out.push(a);
+    }
+    Ok(out)
+}
+
+/// Evaluates assertions on one strategy's result; returns the failures as
+/// messages. An assertion that cannot be evaluated (unknown metric) is an
+/// error.
+pub fn judge_point(
+    checks: &[Assertion],
+    strategy: &str,
+    result: &serde_json::Value,
+) -> Result<Vec<String>, String> {
+    judge(checks, strategy, result, None)
+}
+
+/// Like [`judge_point`], with an optional baseline result.
+pub fn judge(
+    checks: &[Assertion],
+    strategy: &str,
+    result: &serde_json::Value,
+    baseline: Option<&serde_json::Value>,
+) -> Result<Vec<String>, String> {
+    let mut failed = Vec::new();
+    for a in checks.iter().filter(|a| a.applies_to(strategy)) {
+        let c = a.evaluate(result, baseline).map_err(|e| e.to_string())?;
+        if !c.passed {
+            failed.push(c.message);
+        }
+    }
+    Ok(failed)
+}
+
+/// One assertion's verdict on one strategy.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct AssertionVerdict {
+    /// Strategy.
+    pub strategy: String,
+    /// The assertion as written.
+    pub assertion: String,
+    /// Whether it held.
+    pub passed: bool,
+    /// What was compared, and by how much it missed or held.
+    pub message: String,
+}
+
+/// Reads a baseline saved with `simulate --save-baseline`.
+pub fn read_baseline(path: &std::path::Path) -> Result<BaselineFile, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let b: BaselineFile = serde_json::from_str(&text)
+        .map_err(|e| format!("{}: not a ratesim baseline ({e})", path.display()))?;
+    if b.kind != BASELINE_KIND {
+        return Err(format!("{}: not a ratesim baseline file", path.display()));
+    }
+    Ok(b)
+}
+
+/// Writes every replication's metrics for a later `compare --against`.
+pub fn save_baseline(
+    path: &std::path::Path,
+    scenario: &Scenario,
+    replications: u32,
+    per_strategy: &[crate::report::StrategyResult],
+) -> Result<(), String> {
+    let mut strategies: Vec<crate::compare::BaselineStrategy> = Vec::new();
+    for chunk in per_strategy.chunks(replications as usize) {
+        strategies.push(crate::compare::BaselineStrategy {
+            strategy: chunk[0].strategy.clone(),
+            runs: runs_of(chunk),
+        });
+    }
+    let file = BaselineFile {
+        schema_version: 1,
+        kind: BASELINE_KIND.to_string(),
+        scenario: scenario.name.clone(),
+        seed: scenario.sim.seed,
+        replications,
+        strategies,
+    };
+    let mut text = serde_json::to_string_pretty(&file).expect("serialises");
+    text.push('\n');
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    eprintln!("wrote baseline {}", path.display());
+    Ok(())
+}
+
+fn check_values(
+    results: &[(String, serde_json::Value)],
+    checks: &[Assertion],
+    against: Option<&BaselineFile>,
+) -> Result<Vec<AssertionVerdict>, String> {
+    let mut out = Vec::new();
+    for (name, v) in results {
+        let base = against
+            .and_then(|b| b.strategies.iter().find(|s| &s.strategy == name))
+            .map(|s| mean_value(&s.runs));
+        for a in checks.iter().filter(|a| a.applies_to(name)) {
+            if a.uses_baseline() && base.is_none() {
+                return Err(format!(
+                    "assertion `{}` uses `baseline`: pass --against FILE holding strategy `{name}`",
+                    a.source()
+                ));
+            }
+            let c = a.evaluate(v, base.as_ref()).map_err(|e| e.to_string())?;
+            out.push(AssertionVerdict {
+                strategy: name.clone(),
+                assertion: a.source().to_string(),
+                passed: c.passed,
+                message: c.message,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Evaluates assertions on single-run results.
+pub fn check_results(
+    results: &[crate::report::StrategyResult],
+    checks: &[Assertion],
+    against: Option<&BaselineFile>,
+) -> Result<Vec<AssertionVerdict>, String> {
+    let values: Vec<(String, serde_json::Value)> = results
+        .iter()
+        .map(|r| {
+            (
+                r.strategy.clone(),
+                serde_json::to_value(r).expect("serialises"),
+            )
+        })
+        .collect();
+    check_values(&values, checks, against)
+}
+
+/// Adds an `assertions` array to a JSON report (only when there are any).
+pub fn json_with_assertions(json: String, verdicts: &[AssertionVerdict]) -> String {
+    if verdicts.is_empty() {
+        return json;
+    }
+    let mut v: serde_json::Value = serde_json::from_str(&json).expect("our own JSON");
+    if let serde_json::Value::Object(m) = &mut v {
+        m.insert(
+            "assertions".into(),
+            serde_json::to_value(verdicts).expect("serialises"),
+        );
+    }
+    let mut s = serde_json::to_string_pretty(&v).expect("serialises");
+    s.push('\n');
+    s
+}
+
+/// The verdicts as text (or Markdown), empty when there are none.
+pub fn assertion_text(verdicts: &[AssertionVerdict], markdown: bool) -> String {
+    if verdicts.is_empty() {
+        return String::new();
+    }
+    let failed = verdicts.iter().filter(|v| !v.passed).count();
+    let mut s = if markdown {
+        format!(
+            "\n## Assertions: {}\n\n",
+            if failed == 0 {
+                "all passed".to_string()
+            } else {
+                format!("{failed} failed")
+            }
+        )
+    } else {
+        format!(
+            "\nassertions: {} passed, {failed} failed\n",
+            verdicts.len() - failed
+        )
+    };
+    for v in verdicts {
+        let mark = if v.passed { "pass" } else { "FAIL" };
+        if markdown {
+            s.push_str(&format!("- **{mark}** `{}` — {}\n", v.strategy, v.message));
+        } else {
+            s.push_str(&format!("  {mark}  {}: {}\n", v.strategy, v.message));
+        }
+    }
+    s
+}
+
+/// How `simulate --replications N` writes its output.
+#[derive(Debug, Clone)]
+pub struct ReplicatedOutput {
+    /// JSON on stdout.
+    pub json: bool,
+    /// Markdown on stdout.
+    pub markdown: bool,
+    /// Also write report.json and report.md here.
+    pub out: Option<PathBuf>,
+    /// Replace existing files.
+    pub force: bool,
+    /// Save every replication for `compare --against`.
+    pub save_baseline: Option<PathBuf>,
+    /// Print timing to stderr.
+    pub stats: bool,
+}
+
+/// `simulate --replications N`: every strategy N times in parallel; the
+/// report's numbers are means, with `ci95` intervals per metric.
+pub fn simulate_replicated(
+    scenario: &Scenario,
+    n: u32,
+    jobs: usize,
+    checks: &[Assertion],
+    against: Option<&BaselineFile>,
+    opts: &ReplicatedOutput,
+) -> Result<u8, String> {
+    let started = std::time::Instant::now();
+    let bar = progress(scenario.strategies.len() as u64 * n as u64, "replications");
+    let reps = replicate::run(scenario, &scenario.strategies, n, jobs, &|| bar.inc(1))?;
+    bar.finish_and_clear();
+    let firsts: Vec<_> = reps.iter().map(|r| r.runs[0].clone()).collect();
+    let report = crate::report::Report::new(scenario, firsts);
+    let mut v = serde_json::to_value(&report).expect("serialises");
+    let summaries: Vec<(String, serde_json::Value)> = reps
+        .iter()
+        .map(|r| (r.strategy.clone(), replicate::summary_value(r)))
+        .collect();
+    if let serde_json::Value::Object(m) = &mut v {
+        m.insert("replications".into(), serde_json::Value::from(n));
+        m.insert(
+            "results".into(),
+            serde_json::Value::Array(summaries.iter().map(|(_, s)| s.clone()).collect()),
+        );
+    }
+    let verdicts = check_values(&summaries, checks, against)?;
+    let mut json = serde_json::to_string_pretty(&v).expect("serialises");
+    json.push('\n');
+    let json = json_with_assertions(json, &verdicts);
+    let table = replicated_table(&report, &reps, n);
+    let md = format!(
+        "# ratesim: {} ({n} replications)\n\n```text\n{table}```\n",
+        report.scenario
+    );
+    if let Some(dir) = &opts.out {
+        let (j, m) = (dir.join("report.json"), dir.join("report.md"));
+        if !opts.force {
+            for f in [&j, &m] {
+                if f.exists() {
+                    return Err(format!(
+                        "{} already exists; pass --force to replace it",
+                        f.display()
+                    ));
+                }
+            }
+        }
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::write(&j, &json).map_err(|e| format!("cannot write {}: {e}", j.display()))?;
+        std::fs::write(&m, &md).map_err(|e| format!("cannot write {}: {e}", m.display()))?;
+        eprintln!("wrote {} and {}", j.display(), m.display());
+    }
+    let mut text = if opts.json {
+        json
+    } else if opts.markdown {
+        md
+    } else {
+        table
+    };
+    if !opts.json {
+        text.push_str(&assertion_text(&verdicts, opts.markdown));
+    }
+    let mut o = std::io::stdout().lock();
+    let _ = o.write_all(text.as_bytes());
+    let _ = o.flush();
+    if let Some(p) = &opts.save_baseline {
+        let all: Vec<_> = reps.iter().flat_map(|r| r.runs.iter().cloned()).collect();
+        save_baseline(p, scenario, n, &all)?;
+    }
+    if opts.stats {
+        let secs = started.elapsed().as_secs_f64().max(1e-9);
+        let events: u64 = reps.iter().flat_map(|r| &r.runs).map(|r| r.events).sum();
+        let requests: u64 = reps
+            .iter()
+            .flat_map(|r| &r.runs)
+            .map(|r| r.total.requests)
+            .sum();
+        eprintln!(
+            "stats: wall {secs:.3} s, {n} replications, {events} events ({:.0}/s), {requests} logical requests ({:.0}/s)",
+            events as f64 / secs,
+            requests as f64 / secs
+        );
+    }
+    Ok(if verdicts.iter().any(|v| !v.passed) {
+        1
+    } else {
+        0
+    })
+}
+
+/// Rows of the replicated table: label and metric path.
+const REPLICATED_ROWS: &[(&str, &str)] = &[
+    ("requests", "requests"),
+    ("succeeded", "succeeded"),
+    ("failed", "failed"),
+    ("attempts", "attempts"),
+    ("429 total", "rate_limited.total"),
+    ("429 rpm", "rate_limited.rpm"),
+    ("429 itpm", "rate_limited.itpm"),
+    ("429 otpm", "rate_limited.otpm"),
+    ("529 overloaded", "overloaded"),
+    ("latency p50 ms", "latency_ms.p50"),
+    ("latency p90 ms", "latency_ms.p90"),
+    ("latency p99 ms", "latency_ms.p99"),
+    ("latency p99.9 ms", "latency_ms.p999"),
+    ("goodput /min", "goodput_per_min"),
+    ("cost USD", "cost_usd"),
+];
+
+fn replicated_table(
+    report: &crate::report::Report,
+    reps: &[replicate::Replicated],
+    n: u32,
+) -> String {
+    let stats: Vec<_> = reps.iter().map(|r| replicate::stats(&r.runs)).collect();
+    let mut rows: Vec<Vec<String>> = vec![
+        std::iter::once(String::new())
+            .chain(reps.iter().map(|r| r.strategy.clone()))
+            .collect(),
+    ];
+    for (label, path) in REPLICATED_ROWS {
+        let mut row = vec![label.to_string()];
+        for st in &stats {
+            row.push(st.get(*path).map_or("-".into(), |s| {
+                format!("{} ± {}", num(s.mean), num(s.half_width))
+            }));
+        }
+        rows.push(row);
+    }
+    let widths: Vec<usize> = (0..rows[0].len())
+        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut s = format!(
+        "{} — {} limiter, {}, {} s simulated, {n} replications from seed {} (mean ± 95% CI)\n\n",
+        report.scenario, report.limiter.algorithm, report.tier, report.duration_s, report.seed
+    );
+    for row in &rows {
+        let mut l = String::new();
+        for (i, c) in row.iter().enumerate() {
+            let pad = widths[i] - c.chars().count();
+            if i == 0 {
+                l.push_str(c);
+                l.push_str(&" ".repeat(pad));
+            } else {
+                l.push_str("  ");
+                l.push_str(&" ".repeat(pad));
+                l.push_str(c);
+            }
+        }
+        s.push_str(l.trim_end());
+        s.push('\n');
     }
     s
 }

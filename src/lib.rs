@@ -31,7 +31,9 @@
 //! generic [`engine`]; the engine and the model know nothing of strategies.
 #![warn(missing_docs)]
 
+pub mod assertions;
 pub mod catalog_report;
+pub mod charts;
 pub mod cli;
 pub mod compare;
 pub mod engine;

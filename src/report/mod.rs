@@ -1,5 +1,6 @@
 //! The report: what a run measured, as serde data, plus one exporter per format.
 
+mod csv;
 mod markdown;
 mod table;
 
@@ -14,7 +15,8 @@ use crate::model::catalog::Prices;
 use crate::scenario::Scenario;
 use crate::strategy::StrategySpec;
 
-pub use markdown::to_markdown;
+pub use csv::{REPORT_COLUMNS, TIMESERIES_COLUMNS, timeseries_csv, to_csv};
+pub use markdown::{to_markdown, to_markdown_with_charts};
 pub use table::to_table;
 
 /// Version of the JSON layout; bumped on any incompatible change.

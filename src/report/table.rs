@@ -1,6 +1,6 @@
 //! The terminal table: one column per strategy, one row per metric.
 
-use super::{Outcome, Report};
+use super::{Outcome, Report, StrategyResult};
 
 /// A labelled row of formatted cells, one per strategy.
 pub(crate) struct Row {
@@ -8,7 +8,7 @@ pub(crate) struct Row {
     pub cells: Vec<String>,
 }
 
-fn int(n: u64) -> String {
+pub(crate) fn int(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
@@ -30,6 +30,12 @@ fn ms(x: f64) -> String {
 
 /// The metric rows shared by the table and Markdown exporters.
 pub(crate) fn rows(report: &Report) -> Vec<Row> {
+    rows_of(report, |r| &r.total)
+}
+
+/// The metric rows of the outcome `pick` chooses from each strategy (its
+/// totals, or one class).
+pub(crate) fn rows_of(report: &Report, pick: impl Fn(&StrategyResult) -> &Outcome) -> Vec<Row> {
     type Cell = fn(&Outcome) -> String;
     let spec: [(&'static str, Cell); 21] = [
         ("requests", |o| int(o.requests)),
@@ -68,7 +74,7 @@ pub(crate) fn rows(report: &Report) -> Vec<Row> {
     spec.iter()
         .map(|(label, f)| Row {
             label,
-            cells: report.results.iter().map(|r| f(&r.total)).collect(),
+            cells: report.results.iter().map(|r| f(pick(r))).collect(),
         })
         .filter(|r| !optional.contains(&r.label) || r.cells.iter().any(|c| c != "0"))
         .collect()

@@ -35,7 +35,18 @@ impl ScenarioError {
         loc: Location,
         message: impl Into<String>,
     ) -> ScenarioError {
-        let (line, col) = (loc.line().max(1), loc.column().max(1));
+        ScenarioError::at_position(file, source, loc.line(), loc.column(), message)
+    }
+
+    /// An error at 1-based `line` and `col` in `source`.
+    pub fn at_position(
+        file: &str,
+        source: &str,
+        line: u64,
+        col: u64,
+        message: impl Into<String>,
+    ) -> ScenarioError {
+        let (line, col) = (line.max(1), col.max(1));
         ScenarioError {
             file: file.to_string(),
             position: Some((line, col)),

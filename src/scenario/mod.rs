@@ -16,6 +16,7 @@ use serde_saphyr::{Location, Spanned};
 pub use error::ScenarioError;
 use raw::*;
 
+use crate::assertions::Assertion;
 use crate::engine::SimTime;
 use crate::model::catalog::{self, find_model};
 use crate::model::{
@@ -44,6 +45,8 @@ pub struct Scenario {
     pub sim: SimConfig,
     /// Strategies to compare, in file order.
     pub strategies: Vec<StrategySpec>,
+    /// Checks from the `assert:` block, for gating.
+    pub assertions: Vec<Assertion>,
 }
 
 /// Default random seed when the scenario gives none.
@@ -516,7 +519,39 @@ impl Scenario {
             acceleration,
             batch,
         };
+        let mut assertions = Vec::new();
+        for a in &raw.asserts {
+            let parsed = Assertion::parse(&a.value).map_err(|e| {
+                // Point into the file: the value's column plus the column in
+                // the expression (one more when the value is quoted).
+                let loc = a.referenced;
+                let quoted = cx
+                    .text
+                    .lines()
+                    .nth(loc.line().saturating_sub(1) as usize)
+                    .and_then(|l| l.chars().nth(loc.column().saturating_sub(1) as usize))
+                    .is_some_and(|c| c == '"' || c == '\'');
+                let col = loc.column() + e.column as u64 - 1 + quoted as u64;
+                ScenarioError::at_position(
+                    cx.file,
+                    cx.text,
+                    loc.line(),
+                    col,
+                    format!("assert: {}", e.message),
+                )
+            })?;
+            if let Some(st) = &parsed.strategy
+                && !strategies.iter().any(|s| &s.name == st)
+            {
+                return Err(cx.err(
+                    &a.referenced,
+                    format!("assert: no strategy `{st}` in this scenario"),
+                ));
+            }
+            assertions.push(parsed);
+        }
         Ok(Scenario {
+            assertions,
             name: raw.name,
             description: raw.description,
             tier,

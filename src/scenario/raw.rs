@@ -85,6 +85,8 @@ pub struct RawScenario {
     pub router: BTreeMap<String, Spanned<RawRoute>>,
     #[serde(default)]
     pub batch: Option<Spanned<RawBatch>>,
+    #[serde(default, rename = "assert")]
+    pub asserts: Vec<Spanned<String>>,
     #[serde(default)]
     pub acceleration: Option<Spanned<RawAcceleration>>,
     pub streams: Spanned<Vec<RawStream>>,

@@ -8,7 +8,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::LogNormal;
 
 use crate::engine::{EventId, EventQueue, SimTime};
-use crate::metrics::{Failure, RunMetrics, Tokens, record_us};
+use crate::metrics::{Failure, RunMetrics, Series, Tokens, record_us};
 use crate::model::{
     Attempt, BatchApi, BatchSubmit, PoolLimits, Provider, ProviderConfig, Response, Status,
 };
@@ -161,7 +161,10 @@ pub fn run(cfg: &SimConfig, strategy: &StrategySpec) -> Result<RunMetrics, Strin
         &cfg.client_limits,
         model_pools.clone(),
         cfg.router.clone(),
-        seed::stream(cfg.seed, &format!("strategy/{}/jitter", strategy.name)),
+        // Every strategy draws its jitter from the same stream (common random
+        // numbers): two strategies that differ in one setting differ in
+        // outcome because of that setting, not because of their names.
+        seed::stream(cfg.seed, "client/jitter"),
     )];
     for w in &cfg.provider.workspaces {
         // A team's client is configured with its workspace's caps where they
@@ -177,10 +180,7 @@ pub fn run(cfg: &SimConfig, strategy: &StrategySpec) -> Result<RunMetrics, Strin
             &limits,
             model_pools.clone(),
             cfg.router.clone(),
-            seed::stream(
-                cfg.seed,
-                &format!("strategy/{}/jitter/{}", strategy.name, w.name),
-            ),
+            seed::stream(cfg.seed, &format!("client/jitter/{}", w.name)),
         ));
     }
     let wakes = vec![None; clients.len()];
@@ -211,6 +211,7 @@ pub fn run(cfg: &SimConfig, strategy: &StrategySpec) -> Result<RunMetrics, Strin
         }
     }
     let end = cfg.horizon + cfg.drain;
+    run.metrics.series = Series::new(end, cfg.provider.pools.len());
     while let Some((now, ev)) = run.queue.pop_until(end) {
         run.handle(now, ev);
     }
@@ -431,6 +432,10 @@ impl Run {
         });
         self.metrics.peak_queue = self.metrics.peak_queue.max(q);
         self.metrics.peak_in_flight = self.metrics.peak_in_flight.max(f);
+        let provider = &mut self.provider;
+        self.metrics
+            .series
+            .sample(now, q, |p| provider.pool_mut(p).in_flight(now));
     }
 
     fn dispatch_client(&mut self, now: SimTime, k: usize) {
@@ -480,6 +485,17 @@ impl Run {
         live.response = Some(response);
         self.metrics.classes[class].attempts += 1;
         self.metrics.by_model[attempt.model as usize].attempts += 1;
+        let spec = &self.provider.config().models[attempt.model as usize];
+        let admitted = response.usage.map(|u| {
+            let reads = if spec.itpm_counts_cache_reads {
+                u.cache_read_input_tokens
+            } else {
+                0
+            };
+            let itpm = u.input_tokens + u.cache_creation_input_tokens + reads;
+            (itpm, u.output_tokens)
+        });
+        self.metrics.series.sent(now, spec.pool, admitted);
         self.queue
             .schedule(response.received_at, Event::Response(id));
     }
@@ -489,15 +505,18 @@ impl Run {
         let response = live.response.take().expect("response in flight");
         let class = live.req.class as usize;
         let model = live.client.model as usize;
+        let pool = self.provider.config().models[model].pool;
         let m = &mut self.metrics.classes[class];
         let at_model = &mut self.metrics.by_model[model];
         match response.status {
             Status::RateLimited(d) => {
+                self.metrics.series.rate_limited(now, pool, d);
                 m.rate_limited_by(d);
                 m.workspace_limited += response.limited_by_workspace as u64;
                 at_model.rate_limited += 1;
             }
             Status::Overloaded => {
+                self.metrics.series.overloaded(now, pool);
                 m.overloaded += 1;
                 at_model.overloaded += 1;
             }

@@ -1,0 +1,199 @@
+//! CSV: the report as one row per strategy and class (plus an `all` row per
+//! strategy), and the per-bucket time series. Stable column order, a header
+//! row, unformatted numbers (the JSON report's values).
+
+use std::fmt::Write;
+
+use super::{Outcome, Report};
+use crate::metrics::Series;
+use crate::model::Dimension;
+
+/// Columns of [`to_csv`], in order.
+pub const REPORT_COLUMNS: [&str; 34] = [
+    "strategy",
+    "class",
+    "requests",
+    "succeeded",
+    "failed",
+    "failed_gave_up",
+    "failed_deadline",
+    "failed_too_large",
+    "failed_unfinished",
+    "failed_batch_expired",
+    "attempts",
+    "rate_limited_total",
+    "rate_limited_rpm",
+    "rate_limited_itpm",
+    "rate_limited_otpm",
+    "rate_limited_tpm",
+    "rate_limited_concurrency",
+    "rate_limited_acceleration",
+    "rate_limited_by_workspace_cap",
+    "overloaded",
+    "throttled_locally",
+    "latency_p50_ms",
+    "latency_p90_ms",
+    "latency_p99_ms",
+    "latency_p999_ms",
+    "latency_max_ms",
+    "routed_away",
+    "goodput_per_min",
+    "cost_usd",
+    "tokens_input",
+    "tokens_output",
+    "tokens_cache_read",
+    "tokens_cache_write",
+    "tokens_cache_write_1h",
+];
+
+/// Columns of [`timeseries_csv`], in order.
+pub const TIMESERIES_COLUMNS: [&str; 17] = [
+    "strategy",
+    "pool",
+    "t_start_s",
+    "bucket_s",
+    "attempts",
+    "requests",
+    "input_tokens",
+    "output_tokens",
+    "in_flight_peak",
+    "rate_limited_rpm",
+    "rate_limited_itpm",
+    "rate_limited_otpm",
+    "rate_limited_tpm",
+    "rate_limited_concurrency",
+    "rate_limited_acceleration",
+    "overloaded",
+    "queue_peak",
+];
+
+/// A field, quoted when it holds a comma, a quote or a line break.
+fn field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn outcome_row(out: &mut String, strategy: &str, class: &str, o: &Outcome) {
+    let l = &o.latency_ms;
+    let f = &o.failures;
+    let r = &o.rate_limited;
+    let t = &o.tokens;
+    let ints = [
+        o.requests,
+        o.succeeded,
+        o.failed,
+        f.gave_up,
+        f.deadline,
+        f.too_large,
+        f.unfinished,
+        f.batch_expired,
+        o.attempts,
+        r.total,
+        r.rpm,
+        r.itpm,
+        r.otpm,
+        r.tpm,
+        r.concurrency,
+        r.acceleration,
+        r.by_workspace_cap,
+        o.overloaded,
+        o.throttled_locally,
+    ];
+    let _ = write!(out, "{},{}", field(strategy), field(class));
+    for v in ints {
+        let _ = write!(out, ",{v}");
+    }
+    for v in [l.p50, l.p90, l.p99, l.p999, l.max] {
+        let _ = write!(out, ",{v}");
+    }
+    let _ = write!(out, ",{}", o.routed_away);
+    let _ = write!(out, ",{},{}", o.goodput_per_min, o.cost_usd);
+    for v in [
+        t.input,
+        t.output,
+        t.cache_read,
+        t.cache_write,
+        t.cache_write_1h,
+    ] {
+        let _ = write!(out, ",{v}");
+    }
+    out.push('\n');
+}
+
+/// The report as CSV: per strategy, an `all` row (its totals) and then one
+/// row per class in name order (the JSON report's `by_class`).
+pub fn to_csv(report: &Report) -> String {
+    let mut out = REPORT_COLUMNS.join(",");
+    out.push('\n');
+    for r in &report.results {
+        outcome_row(&mut out, &r.strategy, "all", &r.total);
+        for (class, o) in &r.by_class {
+            outcome_row(&mut out, &r.strategy, class, o);
+        }
+    }
+    out
+}
+
+/// The per-bucket series as CSV: per strategy, per pool that serves a model
+/// of the scenario, one row per bucket. `series` follows `report.results`.
+/// Counts are per bucket; `in_flight_peak` and `queue_peak` are peaks within
+/// it; `queue_peak` is the client's whole queue (all pools), so it repeats
+/// on every pool's row.
+pub fn timeseries_csv(report: &Report, series: &[&Series]) -> String {
+    let mut out = TIMESERIES_COLUMNS.join(",");
+    out.push('\n');
+    for (r, s) in report.results.iter().zip(series) {
+        let w = s.width().as_secs_f64();
+        for (p, pool) in report.pools.iter().enumerate() {
+            if pool.models.is_empty() || p >= s.pools() {
+                continue;
+            }
+            for i in 0..s.len() {
+                let b = s.pool(i, p);
+                let _ = write!(
+                    out,
+                    "{},{},{},{},{},{},{},{},{}",
+                    field(&r.strategy),
+                    field(&pool.name),
+                    s.start(i).as_secs_f64(),
+                    w,
+                    b.attempts,
+                    b.requests,
+                    b.input_tokens,
+                    b.output_tokens,
+                    b.in_flight_peak
+                );
+                for d in Dimension::ALL {
+                    let _ = write!(out, ",{}", b.rate_limited[d.index()]);
+                }
+                let _ = writeln!(out, ",{},{}", b.overloaded, s.queue_peak(i));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_are_quoted_only_when_needed() {
+        assert_eq!(field("bucket-70"), "bucket-70");
+        assert_eq!(field("a,b"), "\"a,b\"");
+        assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+
+    #[test]
+    fn timeseries_columns_follow_the_dimensions() {
+        for (i, d) in Dimension::ALL.iter().enumerate() {
+            assert_eq!(
+                TIMESERIES_COLUMNS[9 + i],
+                format!("rate_limited_{}", d.name())
+            );
+        }
+    }
+}
