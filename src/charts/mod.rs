@@ -134,24 +134,21 @@ pub fn legend<'a>(area: &Area<'a>, entries: &[(String, Key)]) -> DrawResult<Area
             Ok(LEGEND_SYMBOL + 8 + tw as i32)
         })
         .collect::<DrawResult<_>>()?;
-    // Greedy rows.
-    let mut rows: Vec<Vec<usize>> = vec![Vec::new()];
-    let mut used = 0;
-    for (i, &ew) in widths.iter().enumerate() {
-        let row = rows.last_mut().expect("one row");
-        let need = if row.is_empty() {
-            ew
-        } else {
-            used + LEGEND_GAP + ew
-        };
-        if !row.is_empty() && need > usable {
-            rows.push(vec![i]);
-            used = ew;
-        } else {
-            row.push(i);
-            used = need;
+    let rows = rows_within(&widths, usable);
+    // Balance the rows: the narrowest width that needs no more rows.
+    let rows = if rows.len() > 1 {
+        let total = widths.iter().sum::<i32>() + LEGEND_GAP * (widths.len() as i32 - 1);
+        let mut limit = total / rows.len() as i32;
+        loop {
+            let r = rows_within(&widths, limit);
+            if r.len() <= rows.len() {
+                break r;
+            }
+            limit += 8;
         }
-    }
+    } else {
+        rows
+    };
     let height = rows.len() as i32 * LEGEND_ROW + 10;
     let (top, rest) = area.split_vertically(height);
     for (r, row) in rows.iter().enumerate() {
@@ -171,6 +168,28 @@ pub fn legend<'a>(area: &Area<'a>, entries: &[(String, Key)]) -> DrawResult<Area
         }
     }
     Ok(rest)
+}
+
+/// Greedy rows of entries (by index) no wider than `limit`.
+fn rows_within(widths: &[i32], limit: i32) -> Vec<Vec<usize>> {
+    let mut rows: Vec<Vec<usize>> = vec![Vec::new()];
+    let mut used = 0;
+    for (i, &ew) in widths.iter().enumerate() {
+        let row = rows.last_mut().expect("one row");
+        let need = if row.is_empty() {
+            ew
+        } else {
+            used + LEGEND_GAP + ew
+        };
+        if !row.is_empty() && need > limit {
+            rows.push(vec![i]);
+            used = ew;
+        } else {
+            row.push(i);
+            used = need;
+        }
+    }
+    rows
 }
 
 fn draw_key(area: &Area<'_>, key: Key, x: i32, y: i32) -> DrawResult {

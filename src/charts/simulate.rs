@@ -6,6 +6,7 @@
 use std::path::Path;
 
 use hdrhistogram::Histogram;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -461,7 +462,7 @@ impl<'a> Ctx<'a> {
         self.grid(&area, y_max, util.unit(), &captions, |k, chart| {
             chart.draw_series(LineSeries::new(
                 lines[k].iter().copied(),
-                USE.stroke_width(2),
+                USE.stroke_width(1),
             ))?;
             if let Some(l) = limit {
                 chart.draw_series(DashedLineSeries::new(
@@ -600,12 +601,8 @@ impl<'a> Ctx<'a> {
                 (lo.min(p.0), hi.max(p.0))
             });
         let (lo, hi) = if lo.is_finite() && hi > 0.0 {
-            (
-                10f64.powf(lo.max(0.001).log10().floor()),
-                10f64
-                    .powf(hi.log10().ceil())
-                    .max(10f64.powf(lo.max(0.001).log10().floor() + 1.0)),
-            )
+            let lo = step_125(lo.max(0.001), false);
+            (lo, step_125(hi, true).max(lo * 10.0))
         } else {
             (1.0, 1000.0)
         };
@@ -619,16 +616,18 @@ impl<'a> Ctx<'a> {
             .margin_top(8)
             .x_label_area_size(X_LABELS)
             .y_label_area_size(Y_LABELS)
+            .margin_right(48)
             .build_cartesian_2d((lo..hi).log_scale(), 0.0..1.0)?;
         let x_fmt = |v: &f64| number(*v, 1);
         let y_fmt = |v: &f64| format!("{} %", number(v * 100.0, 0));
         chart
             .configure_mesh()
-            .light_line_style(LIGHT)
-            .bold_line_style(LIGHT.mix(0.0))
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(LIGHT)
             .axis_desc_style(font(18))
             .label_style(font(15))
             .x_desc("latency from arrival to success (ms, log scale)")
+            .x_labels(10)
             .y_desc("successful requests at or below (%)")
             .y_labels(11)
             .x_label_formatter(&x_fmt)
@@ -696,7 +695,14 @@ impl<'a> Ctx<'a> {
             .map(|r| r.total.goodput_per_min)
             .collect();
         self.bars(root, &left, "cost (USD)", &cost, cost_color, |v| {
-            format!("${}", number(v, 4))
+            let decimals = if v >= 100.0 {
+                0
+            } else if v >= 1.0 {
+                2
+            } else {
+                4
+            };
+            format!("${v:.decimals$}")
         })?;
         self.bars(
             root,
@@ -704,7 +710,7 @@ impl<'a> Ctx<'a> {
             "goodput (successes per minute)",
             &goodput,
             goodput_color,
-            |v| number(v, 2),
+            |v| format!("{v:.2}"),
         )?;
         Ok(())
     }
@@ -741,8 +747,8 @@ impl<'a> Ctx<'a> {
         chart
             .configure_mesh()
             .disable_y_mesh()
-            .light_line_style(LIGHT)
-            .bold_line_style(LIGHT.mix(0.0))
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(LIGHT)
             .axis_desc_style(font(18))
             .label_style(font(15))
             .x_desc(x_desc)
@@ -813,6 +819,27 @@ fn cdf(h: &Histogram<u64>) -> Vec<(f64, f64)> {
     out
 }
 
+/// The nearest 1, 2 or 5 times a power of ten below (or, with `up`, above)
+/// `v`: round ends for a log axis.
+fn step_125(v: f64, up: bool) -> f64 {
+    let p = 10f64.powf(v.log10().floor());
+    let steps = [1.0, 2.0, 5.0, 10.0];
+    if up {
+        steps
+            .iter()
+            .map(|m| m * p)
+            .find(|x| *x >= v * (1.0 - 1e-12))
+            .unwrap_or(10.0 * p)
+    } else {
+        steps
+            .iter()
+            .rev()
+            .map(|m| m * p)
+            .find(|x| *x <= v * (1.0 + 1e-12))
+            .unwrap_or(p)
+    }
+}
+
 /// A round axis maximum at or above `v`: 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8
 /// times a power of ten.
 fn nice_max(v: f64) -> f64 {
@@ -839,6 +866,15 @@ mod tests {
         assert_eq!(nice_max(30_000.0), 30_000.0);
         assert_eq!(nice_max(32_400.0), 40_000.0);
         assert_eq!(nice_max(0.11), 0.12);
+    }
+
+    #[test]
+    fn log_axis_ends() {
+        assert_eq!(step_125(640.0, false), 500.0);
+        assert_eq!(step_125(150_000.0, true), 200_000.0);
+        assert_eq!(step_125(1_000.0, false), 1_000.0);
+        assert_eq!(step_125(1_000.0, true), 1_000.0);
+        assert_eq!(step_125(1_900.0, false), 1_000.0);
     }
 
     #[test]
