@@ -224,14 +224,6 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn strategy_keys(&self) -> Vec<(String, Key)> {
-        self.names
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (n.to_string(), Key::Line(color(i))))
-            .collect()
-    }
-
     /// `(x, y)` points of a per-bucket value as a per-minute rate: over the
     /// trailing 60 s when buckets divide a minute, else the bucket's average.
     fn per_minute(&self, series: &Series, value: impl Fn(usize) -> u64) -> Vec<(f64, f64)> {
@@ -387,7 +379,7 @@ impl<'a> Ctx<'a> {
                 .x_desc(self.axis.desc())
                 .y_desc(y_desc)
                 .x_labels(8)
-                .y_labels(5)
+                .y_labels(8)
                 .x_label_formatter(&x_fmt)
                 .y_label_formatter(&y_fmt)
                 .draw()?;
@@ -435,7 +427,17 @@ impl<'a> Ctx<'a> {
         let mut keys = vec![(what, Key::Line(USE))];
         if let Some(l) = limit {
             keys.push((
-                format!("limit: {} {}", number(l, 0), util.unit()),
+                match (util, self.report.limiter.algorithm) {
+                    (Util::Concurrency, _) => format!("limit: {} {}", number(l, 0), util.unit()),
+                    (_, "token_bucket") => format!(
+                        "limit: {} {} (a full bucket of {} s lets up to {}× through in 60 s)",
+                        number(l, 0),
+                        util.unit(),
+                        number(self.report.limiter.burst_s, 1),
+                        number(1.0 + self.report.limiter.burst_s / 60.0, 2)
+                    ),
+                    _ => format!("limit: {} {}", number(l, 0), util.unit()),
+                },
                 Key::Dashed(BLACK),
             ));
         }
@@ -583,10 +585,18 @@ impl<'a> Ctx<'a> {
         self.grid(&area, y_max, &y_desc, &captions, |k, chart| {
             // 529s first, so the 429 lines stay visible where both are zero.
             for (j, &w) in shown.iter().enumerate().rev() {
+                let c = error_color(w);
                 chart.draw_series(LineSeries::new(
                     lines[k][j].iter().copied(),
-                    error_color(w).stroke_width(2),
+                    c.stroke_width(2),
                 ))?;
+                // Counts too small to see as a line get a dot.
+                chart.draw_series(
+                    lines[k][j]
+                        .chunks(2)
+                        .filter(|p| p[0].1 > 0.0 && p[0].1 < y_max * 0.015)
+                        .map(|p| Circle::new(((p[0].0 + p[p.len() - 1].0) / 2.0, p[0].1), 4, c.filled())),
+                )?;
             }
             Ok(())
         })
@@ -606,7 +616,21 @@ impl<'a> Ctx<'a> {
         } else {
             (1.0, 1000.0)
         };
-        let mut keys = self.strategy_keys();
+        let mut keys: Vec<(String, Key)> = self
+            .report
+            .results
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let l = &r.total.latency_ms;
+                let label = if r.total.succeeded == 0 {
+                    format!("{}: no successes", r.strategy)
+                } else {
+                    format!("{}: p50 {}, p99 {}", r.strategy, ms(l.p50), ms(l.p99))
+                };
+                (label, Key::Line(color(i)))
+            })
+            .collect();
         keys.push(("median (p50)".to_string(), Key::Circle(BLACK)));
         keys.push(("p99".to_string(), Key::Triangle(BLACK)));
         let area = header(root, title, &self.subtitle)?;
@@ -793,6 +817,17 @@ fn error_color(w: Option<Dimension>) -> RGBColor {
         Some(Dimension::Concurrency) => RGBColor(140, 86, 75),
         Some(Dimension::Acceleration) => RGBColor(227, 119, 194),
         None => RGBColor(214, 39, 40),
+    }
+}
+
+/// Milliseconds in words: "850 ms", "3.8 s", "1.9 min".
+fn ms(x: f64) -> String {
+    if x < 1_000.0 {
+        format!("{x:.0} ms")
+    } else if x < 120_000.0 {
+        format!("{:.1} s", x / 1_000.0)
+    } else {
+        format!("{:.1} min", x / 60_000.0)
     }
 }
 
