@@ -714,6 +714,19 @@ fn emit_sweep(
         std::fs::write(&csv, report.to_csv())
             .map_err(|e| format!("cannot write {}: {e}", csv.display()))?;
         eprintln!("wrote {} and {}", json.display(), csv.display());
+        // A shard's chart would show a slice; draw it after `merge`.
+        if report.shard.is_none() {
+            let png = dir.join("sweep.png");
+            if !force && png.exists() {
+                return Err(format!(
+                    "{} already exists; pass --force to replace it",
+                    png.display()
+                ));
+            }
+            if crate::charts::sweep::render(&png, report)? {
+                eprintln!("wrote {}", png.display());
+            }
+        }
     }
     let text = match format {
         SweepFormat::Json => report.to_json(),

@@ -7,6 +7,7 @@
 //! report.
 
 pub mod simulate;
+pub mod sweep;
 
 use std::error::Error;
 use std::path::Path;

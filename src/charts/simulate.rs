@@ -200,11 +200,21 @@ const Y_LABELS: u32 = 96;
 
 impl<'a> Ctx<'a> {
     fn new(report: &'a Report, runs: &'a [ChartRun<'a>]) -> Ctx<'a> {
-        let span_s = report.duration_s + report.drain_s;
         let width_s = runs
             .first()
             .map_or(1, |r| r.series.width().as_nanos() / SimTime::NANOS_PER_SEC)
             .max(1);
+        // Time axes end when the last run goes quiet (a long drain for
+        // batches would otherwise squeeze the traffic into a corner), but
+        // never before the arrival window ends.
+        let last_active = runs
+            .iter()
+            .filter_map(|r| (0..r.series.len()).rev().find(|&i| active(r.series, i)))
+            .max();
+        let span_s = last_active.map_or(report.duration_s, |i| ((i as u64 + 2) * width_s) as f64);
+        let span_s = span_s
+            .max(report.duration_s)
+            .min(report.duration_s + report.drain_s);
         Ctx {
             report,
             runs,
@@ -306,10 +316,18 @@ impl<'a> Ctx<'a> {
         keys: &[(String, Key)],
         y_desc: &str,
         lines: &[Vec<(f64, f64)>],
+        empty_note: &str,
     ) -> DrawResult {
         let area = header(root, title, &self.subtitle)?;
         let area = legend(&area, keys)?;
-        let y_max = nice_max(max_y(lines.iter().flatten()) * 1.08);
+        // Counts: whole-number ticks, and a visible scale when all are zero.
+        let data_max = max_y(lines.iter().flatten());
+        let y_max = nice_max((data_max * 1.08).max(5.0));
+        let y_labels = if y_max <= 10.0 {
+            y_max as usize + 1
+        } else {
+            10
+        };
         let mut chart = ChartBuilder::on(&area)
             .margin(MARGIN)
             .margin_top(8)
@@ -327,7 +345,7 @@ impl<'a> Ctx<'a> {
             .x_desc(self.axis.desc())
             .y_desc(y_desc)
             .x_labels(14)
-            .y_labels(10)
+            .y_labels(y_labels)
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&y_fmt)
             .draw()?;
@@ -336,6 +354,15 @@ impl<'a> Ctx<'a> {
                 points.iter().copied(),
                 color(i).stroke_width(2),
             ))?;
+        }
+        if data_max == 0.0 {
+            chart.draw_series([Text::new(
+                empty_note.to_string(),
+                (self.x_max() / 2.0, y_max / 2.0),
+                font(20)
+                    .color(&GREY)
+                    .pos(Pos::new(HPos::Center, VPos::Center)),
+            )])?;
         }
         Ok(())
     }
@@ -501,7 +528,14 @@ impl<'a> Ctx<'a> {
             "requests waiting in the client (peak per {})",
             duration_words(self.width_s)
         );
-        self.time_chart(root, title, &keys, &y_desc, &lines)
+        self.time_chart(
+            root,
+            title,
+            &keys,
+            &y_desc,
+            &lines,
+            "no request waited in a client queue",
+        )
     }
 
     fn errors(&self, root: &Area<'_>, title: &str) -> DrawResult {
@@ -595,7 +629,9 @@ impl<'a> Ctx<'a> {
                     lines[k][j]
                         .chunks(2)
                         .filter(|p| p[0].1 > 0.0 && p[0].1 < y_max * 0.015)
-                        .map(|p| Circle::new(((p[0].0 + p[p.len() - 1].0) / 2.0, p[0].1), 4, c.filled())),
+                        .map(|p| {
+                            Circle::new(((p[0].0 + p[p.len() - 1].0) / 2.0, p[0].1), 4, c.filled())
+                        }),
                 )?;
             }
             Ok(())
@@ -798,6 +834,18 @@ impl<'a> Ctx<'a> {
         }
         Ok(())
     }
+}
+
+/// Whether anything happened in bucket `i`.
+fn active(s: &Series, i: usize) -> bool {
+    s.queue_peak(i) > 0
+        || (0..s.pools()).any(|p| {
+            let b = s.pool(i, p);
+            b.attempts > 0
+                || b.in_flight_peak > 0
+                || b.overloaded > 0
+                || b.rate_limited.iter().any(|&n| n > 0)
+        })
 }
 
 /// A 2-D chart with linear axes.

@@ -1,0 +1,295 @@
+//! The chart of a sweep: a line with 95 % intervals for one parameter, a
+//! heatmap for two. Points that fail an assertion are drawn hollow (line) or
+//! hatched grey (heatmap); the best passing point is ringed.
+
+use std::path::Path;
+
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use serde_json::Value;
+
+use super::{GREY, Key, LIGHT, bold, color, font, header, legend, number, save};
+use crate::compare::Direction;
+use crate::sweep::SweepReport;
+
+fn label(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.as_f64().map_or(n.to_string(), |x| number(x, 4)),
+        other => other.to_string(),
+    }
+}
+
+/// The last two segments of a parameter path, for titles.
+fn short(path: &str) -> String {
+    let parts: Vec<&str> = path.split('.').collect();
+    parts[parts.len().saturating_sub(2)..].join(".")
+}
+
+fn goal_words(d: Direction) -> &'static str {
+    match d {
+        Direction::LowerIsBetter => "lower is better",
+        Direction::HigherIsBetter => "higher is better",
+    }
+}
+
+/// Draws the sweep chart to `path`; `Ok(false)` when the sweep has more than
+/// two parameters (no chart is drawn then).
+pub fn render(path: &Path, r: &SweepReport) -> Result<bool, String> {
+    match r.definition.params.len() {
+        1 => save(path, |root| line(root, r)).map(|_| true),
+        2 => save(path, |root| heatmap(root, r)).map(|_| true),
+        _ => Ok(false),
+    }
+}
+
+fn subtitle(r: &SweepReport) -> String {
+    let d = &r.definition;
+    format!(
+        "{}, strategy {}: mean of {} replications per point with 95% CI; {}; hollow/grey = fails an assertion",
+        d.scenario,
+        d.strategy,
+        d.replications,
+        goal_words(d.goal)
+    )
+}
+
+fn line(root: &super::Area<'_>, r: &SweepReport) -> super::DrawResult {
+    let d = &r.definition;
+    let title = format!("{} by {}", d.metric, d.params[0].path);
+    let area = header(root, &title, &subtitle(r))?;
+    let area = legend(
+        &area,
+        &[
+            ("passes the assertions".to_string(), Key::Circle(color(0))),
+            ("best".to_string(), Key::Circle(color(3))),
+        ],
+    )?;
+    let values = &d.params[0].values;
+    let numeric: Option<Vec<f64>> = values.iter().map(Value::as_f64).collect();
+    let xs: Vec<f64> = match &numeric {
+        Some(v) => v.clone(),
+        None => (0..values.len()).map(|i| i as f64).collect(),
+    };
+    let pts: Vec<(f64, &crate::sweep::Point)> = r
+        .points
+        .iter()
+        .map(|p| (xs[p.index % values.len()], p))
+        .collect();
+    let (x0, x1) = xs
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), &x| (a.min(x), b.max(x)));
+    let pad = if x1 > x0 { (x1 - x0) * 0.05 } else { 0.5 };
+    let y1 = pts
+        .iter()
+        .map(|(_, p)| p.metric.hi())
+        .fold(0.0_f64, f64::max)
+        * 1.08;
+    let y0 = pts
+        .iter()
+        .map(|(_, p)| p.metric.lo())
+        .fold(f64::MAX, f64::min)
+        .min(0.0);
+    let mut chart = ChartBuilder::on(&area)
+        .margin(24)
+        .x_label_area_size(56)
+        .y_label_area_size(96)
+        .build_cartesian_2d((x0 - pad)..(x1 + pad), y0..y1.max(1e-9))?;
+    let labels = values.clone();
+    chart
+        .configure_mesh()
+        .light_line_style(LIGHT)
+        .x_desc(d.params[0].path.clone())
+        .y_desc(d.metric.clone())
+        .axis_desc_style(font(18))
+        .label_style(font(15))
+        .x_label_formatter(&|x| match &numeric {
+            Some(_) => number(*x, 3),
+            None => labels
+                .get(x.round() as usize)
+                .filter(|_| (x - x.round()).abs() < 1e-6)
+                .map(label)
+                .unwrap_or_default(),
+        })
+        .y_label_formatter(&|y| number(*y, 2))
+        .draw()?;
+    chart.draw_series(LineSeries::new(
+        pts.iter().map(|(x, p)| (*x, p.metric.mean)),
+        color(0).stroke_width(2),
+    ))?;
+    for (x, p) in &pts {
+        let c = if r.best == Some(p.index) {
+            color(3)
+        } else {
+            color(0)
+        };
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(*x, p.metric.lo()), (*x, p.metric.hi())],
+            c.stroke_width(2),
+        )))?;
+        let style = if p.passed {
+            c.filled()
+        } else {
+            c.stroke_width(2)
+        };
+        chart.draw_series(std::iter::once(Circle::new((*x, p.metric.mean), 6, style)))?;
+    }
+    Ok(())
+}
+
+/// A blue-to-yellow ramp (viridis endpoints and middle).
+fn ramp(t: f64) -> RGBColor {
+    let stops = [
+        (68.0, 1.0, 84.0),
+        (33.0, 145.0, 140.0),
+        (253.0, 231.0, 37.0),
+    ];
+    let t = t.clamp(0.0, 1.0) * 2.0;
+    let (i, f) = if t >= 2.0 {
+        (1, 1.0)
+    } else {
+        (t.floor() as usize, t.fract())
+    };
+    let (a, b) = (stops[i], stops[i + 1]);
+    let mix = |x: f64, y: f64| (x + (y - x) * f).round() as u8;
+    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+fn heatmap(root: &super::Area<'_>, r: &SweepReport) -> super::DrawResult {
+    let d = &r.definition;
+    let (px, py) = (&d.params[0], &d.params[1]);
+    let title = format!(
+        "{} by {} and {}",
+        d.metric,
+        short(&px.path),
+        short(&py.path)
+    );
+    let area = header(root, &title, &subtitle(r))?;
+    let (lo, hi) = r
+        .points
+        .iter()
+        .map(|p| p.metric.mean)
+        .fold((f64::MAX, f64::MIN), |(a, b), x| (a.min(x), b.max(x)));
+    // Good is bright: map so the better end of the metric is yellow.
+    let shade = |x: f64| {
+        let t = if hi > lo { (x - lo) / (hi - lo) } else { 0.5 };
+        ramp(match d.goal {
+            Direction::LowerIsBetter => 1.0 - t,
+            Direction::HigherIsBetter => t,
+        })
+    };
+    let area = legend(
+        &area,
+        &[
+            (
+                format!(
+                    "better ({})",
+                    number(
+                        if d.goal == Direction::LowerIsBetter {
+                            lo
+                        } else {
+                            hi
+                        },
+                        2
+                    )
+                ),
+                Key::Box(ramp(1.0)),
+            ),
+            (
+                format!(
+                    "worse ({})",
+                    number(
+                        if d.goal == Direction::LowerIsBetter {
+                            hi
+                        } else {
+                            lo
+                        },
+                        2
+                    )
+                ),
+                Key::Box(ramp(0.0)),
+            ),
+            (
+                "fails an assertion".to_string(),
+                Key::Box(RGBColor(200, 200, 200)),
+            ),
+            ("best".to_string(), Key::Line(color(3))),
+        ],
+    )?;
+    let (nx, ny) = (px.values.len(), py.values.len());
+    let mut chart = ChartBuilder::on(&area)
+        .margin(24)
+        .x_label_area_size(56)
+        .y_label_area_size(110)
+        .build_cartesian_2d(0.0..nx as f64, 0.0..ny as f64)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_labels(0)
+        .y_labels(0)
+        .x_desc(px.path.clone())
+        .y_desc(py.path.clone())
+        .axis_desc_style(font(18))
+        .draw()?;
+    // One tick label per cell, centred (plotters would put them at round
+    // numbers of the underlying continuous axis).
+    let every_x = nx.div_ceil(20).max(1);
+    for (i, v) in px.values.iter().enumerate().step_by(every_x) {
+        let (cx, cy) = chart.backend_coord(&(i as f64 + 0.5, 0.0));
+        root.draw(&Text::new(
+            label(v),
+            (cx, cy + 8),
+            font(15).pos(Pos::new(HPos::Center, VPos::Top)),
+        ))?;
+    }
+    let every_y = ny.div_ceil(20).max(1);
+    for (i, v) in py.values.iter().enumerate().step_by(every_y) {
+        let (cx, cy) = chart.backend_coord(&(0.0, i as f64 + 0.5));
+        root.draw(&Text::new(
+            label(v),
+            (cx - 8, cy),
+            font(15).pos(Pos::new(HPos::Right, VPos::Center)),
+        ))?;
+    }
+    let show_values = nx * ny <= 150;
+    for p in &r.points {
+        let (ix, iy) = (p.index / ny, p.index % ny);
+        let (x, y) = (ix as f64, iy as f64);
+        let fill = if p.passed {
+            shade(p.metric.mean)
+        } else {
+            RGBColor(200, 200, 200)
+        };
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(x, y), (x + 1.0, y + 1.0)],
+            fill.filled(),
+        )))?;
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(x, y), (x + 1.0, y + 1.0)],
+            WHITE.stroke_width(1),
+        )))?;
+        if r.best == Some(p.index) {
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(x + 0.04, y + 0.04), (x + 0.96, y + 0.96)],
+                color(3).stroke_width(4),
+            )))?;
+        }
+        if show_values {
+            let text_color = if p.passed && shade(p.metric.mean).1 > 150 {
+                BLACK
+            } else if p.passed {
+                WHITE
+            } else {
+                GREY
+            };
+            chart.draw_series(std::iter::once(Text::new(
+                number(p.metric.mean, 1),
+                (x + 0.5, y + 0.5),
+                bold(14)
+                    .color(&text_color)
+                    .pos(Pos::new(HPos::Center, VPos::Center)),
+            )))?;
+        }
+    }
+    Ok(())
+}
