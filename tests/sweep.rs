@@ -78,13 +78,20 @@ fn sharded_then_merged_equals_unsharded_byte_for_byte() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    for f in ["sweep.json", "sweep.csv"] {
+    for f in ["sweep.json", "sweep.csv", "sweep.png"] {
         // (Compared without printing: the files are long.)
         assert!(read(&whole.join(f)) == read(&merged.join(f)), "{f} differs");
     }
     let v: serde_json::Value = serde_json::from_slice(&read(&whole.join("sweep.json"))).unwrap();
     assert_eq!(v["points"].as_array().unwrap().len(), 6);
     assert!(v.get("shard").is_none());
+    // Two parameters: a heat map, drawn for whole sweeps only.
+    for d in [&whole, &merged] {
+        let decoder = png::Decoder::new(std::fs::File::open(d.join("sweep.png")).unwrap());
+        let info = decoder.read_info().unwrap().info().clone();
+        assert_eq!((info.width, info.height), (1200, 700));
+    }
+    assert!(!shard_files[0].with_file_name("sweep.png").exists());
 }
 
 #[test]
