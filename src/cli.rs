@@ -45,6 +45,9 @@ enum Command {
     Sweep(crate::gate::SweepArgs),
     /// Join the outputs of `sweep --shard I/N` into the whole sweep.
     Merge(crate::gate::MergeArgs),
+    /// Project demand growth month by month and find the limits that keep
+    /// the SLO; `--out` writes a limit-increase request pack.
+    Plan(crate::plan::PlanArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -155,6 +158,7 @@ pub fn main() -> ExitCode {
         Command::Compare(args) => gated(crate::gate::run_compare(&args)),
         Command::Sweep(args) => gated(crate::gate::run_sweep(&args)),
         Command::Merge(args) => gated(crate::gate::run_merge(&args)),
+        Command::Plan(args) => gated(crate::plan::run_plan(&args)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

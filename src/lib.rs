@@ -40,6 +40,7 @@ pub mod engine;
 pub mod gate;
 pub mod metrics;
 pub mod model;
+pub mod plan;
 pub mod replicate;
 pub mod report;
 pub mod scenario;

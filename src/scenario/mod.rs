@@ -728,6 +728,12 @@ fn arrivals(cx: &Cx, a: &Spanned<RawArrivals>) -> Result<ArrivalProcess, Scenari
                 rate_per_min: *rate_per_min,
             }
         }
+        RawArrivals::Constant { rate_per_min } => {
+            check_rate(cx, *rate_per_min, loc, "constant.rate_per_min")?;
+            ArrivalProcess::Constant {
+                rate_per_min: *rate_per_min,
+            }
+        }
         RawArrivals::Bursts {
             base_per_min,
             burst_per_min,

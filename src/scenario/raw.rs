@@ -254,8 +254,14 @@ pub struct RawStream {
     pub arrivals: Option<Spanned<RawArrivals>>,
     #[serde(default)]
     pub spikes: Vec<Spanned<RawSpike>>,
-    pub input_tokens: Spanned<RawTokens>,
-    pub output_tokens: Spanned<RawTokens>,
+    #[serde(default)]
+    pub trace: Option<Spanned<String>>,
+    #[serde(default)]
+    pub trace_options: Option<Spanned<RawTraceOptions>>,
+    #[serde(default)]
+    pub input_tokens: Option<Spanned<RawTokens>>,
+    #[serde(default)]
+    pub output_tokens: Option<Spanned<RawTokens>>,
     #[serde(default)]
     pub max_tokens: Option<Spanned<RawTokens>>,
     #[serde(default)]
@@ -268,6 +274,9 @@ pub struct RawStream {
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
 pub enum RawArrivals {
     Poisson {
+        rate_per_min: f64,
+    },
+    Constant {
         rate_per_min: f64,
     },
     Bursts {
@@ -288,6 +297,15 @@ pub enum RawArrivals {
         peak_to_trough: Option<f64>,
     },
     None,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTraceOptions {
+    #[serde(default)]
+    pub time_scale: Option<f64>,
+    #[serde(default)]
+    pub volume: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]

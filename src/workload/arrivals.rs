@@ -13,6 +13,12 @@ pub enum ArrivalProcess {
         /// Mean arrivals per minute.
         rate_per_min: f64,
     },
+    /// Evenly spaced arrivals, exactly `rate_per_min` a minute (no
+    /// randomness): for hand-checkable capacity plans.
+    Constant {
+        /// Arrivals per minute.
+        rate_per_min: f64,
+    },
     /// On/off bursts: `burst_per_min` for `burst_length` at the start of every
     /// `period`, `base_per_min` otherwise.
     Bursts {
@@ -51,6 +57,27 @@ pub struct Spike {
 }
 
 impl ArrivalProcess {
+    /// The same process with every rate multiplied by `factor` (demand
+    /// growth in capacity plans).
+    pub fn scaled(&self, factor: f64) -> ArrivalProcess {
+        let mut p = self.clone();
+        match &mut p {
+            ArrivalProcess::Poisson { rate_per_min }
+            | ArrivalProcess::Constant { rate_per_min }
+            | ArrivalProcess::Diurnal { rate_per_min, .. } => *rate_per_min *= factor,
+            ArrivalProcess::Bursts {
+                base_per_min,
+                burst_per_min,
+                ..
+            } => {
+                *base_per_min *= factor;
+                *burst_per_min *= factor;
+            }
+            ArrivalProcess::None => {}
+        }
+        p
+    }
+
     /// Multipliers for a smooth day peaking at `peak_hour`, with the peak
     /// `peak_to_trough` times the trough and the peak multiplier equal to 1.
     pub fn diurnal_profile(peak_hour: f64, peak_to_trough: f64) -> [f64; 24] {
@@ -67,7 +94,8 @@ impl ArrivalProcess {
     /// Instantaneous rate per nanosecond at `t`.
     fn rate_at(&self, t: SimTime) -> f64 {
         let per_min = match self {
-            ArrivalProcess::Poisson { rate_per_min } => *rate_per_min,
+            ArrivalProcess::Poisson { rate_per_min }
+            | ArrivalProcess::Constant { rate_per_min } => *rate_per_min,
             ArrivalProcess::Bursts {
                 base_per_min,
                 burst_per_min,
@@ -100,7 +128,8 @@ impl ArrivalProcess {
     /// The largest rate per nanosecond, the envelope for thinning.
     fn max_rate(&self) -> f64 {
         let per_min = match self {
-            ArrivalProcess::Poisson { rate_per_min } => *rate_per_min,
+            ArrivalProcess::Poisson { rate_per_min }
+            | ArrivalProcess::Constant { rate_per_min } => *rate_per_min,
             ArrivalProcess::Bursts {
                 base_per_min,
                 burst_per_min,
@@ -118,7 +147,8 @@ impl ArrivalProcess {
     /// Mean rate per minute over `horizon` (for validation and reports).
     pub fn mean_rate_per_min(&self, horizon: SimTime) -> f64 {
         match self {
-            ArrivalProcess::Poisson { rate_per_min } => *rate_per_min,
+            ArrivalProcess::Poisson { rate_per_min }
+            | ArrivalProcess::Constant { rate_per_min } => *rate_per_min,
             _ => {
                 let steps = 1440u64;
                 let h = horizon.as_nanos().max(1);
@@ -158,6 +188,16 @@ impl ArrivalClock {
         if self.envelope <= 0.0 {
             return None;
         }
+        if let ArrivalProcess::Constant { rate_per_min } = self.process {
+            let gap = SimTime::NANOS_PER_MIN as f64 / rate_per_min;
+            let k = (self.last.as_nanos() as f64 / gap).round() + 1.0;
+            let at = SimTime((k * gap).round() as u64);
+            if at >= until {
+                return None;
+            }
+            self.last = at;
+            return Some(at);
+        }
         let mut t = self.last.as_nanos() as f64;
         loop {
             let u: f64 = rng.random();
@@ -184,6 +224,19 @@ mod tests {
         let mut c = ArrivalClock::new(p);
         let mut rng = ChaCha8Rng::seed_from_u64(7);
         std::iter::from_fn(|| c.next(&mut rng, horizon)).count() as u64
+    }
+
+    #[test]
+    fn constant_arrivals_are_evenly_spaced() {
+        let mut c = ArrivalClock::new(ArrivalProcess::Constant { rate_per_min: 30.0 });
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let ts: Vec<u64> = std::iter::from_fn(|| c.next(&mut rng, SimTime::from_secs(10)))
+            .map(|t| t.as_nanos())
+            .collect();
+        assert_eq!(
+            ts,
+            vec![2_000_000_000, 4_000_000_000, 6_000_000_000, 8_000_000_000]
+        );
     }
 
     #[test]

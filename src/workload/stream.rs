@@ -5,6 +5,7 @@ use rand_distr::Zipf;
 
 use super::arrivals::{ArrivalClock, ArrivalProcess, Spike};
 use super::dist::{TokenDist, TokenSampler};
+use super::trace::{TraceCursor, TraceReplay};
 use crate::engine::SimTime;
 use crate::model::{CachePrefix, CacheTtl};
 
@@ -60,6 +61,10 @@ pub struct StreamSpec {
     pub workspace: Option<u16>,
     /// Always sent through the Message Batches API.
     pub batch: bool,
+    /// Replays a usage trace instead of drawing arrivals and sizes (then
+    /// `arrivals` is `None`, there are no spikes and only `max_tokens` is
+    /// drawn, for rows that do not record it).
+    pub trace: Option<TraceReplay>,
 }
 
 /// One logical request: what the user wants done.
@@ -107,6 +112,7 @@ pub struct StreamGen {
     spike_times: Vec<SimTime>,
     spike_pos: usize,
     zipf: Option<Zipf<f64>>,
+    trace: Option<TraceCursor>,
 }
 
 impl StreamGen {
@@ -137,6 +143,10 @@ impl StreamGen {
             }
         }
         spike_times.sort_unstable();
+        let trace = spec
+            .trace
+            .clone()
+            .map(|r| TraceCursor::new(r, horizon, &mut arrival_rng));
         let zipf = match spec.prompt_cache {
             Some(PromptCache {
                 popularity: Popularity::Zipf(exp),
@@ -151,6 +161,7 @@ impl StreamGen {
         };
         Ok(StreamGen {
             zipf,
+            trace,
             index,
             input: spec.input_tokens.sampler()?,
             output: spec.output_tokens.sampler()?,
@@ -173,6 +184,9 @@ impl StreamGen {
 
     /// Time of the next request, if any.
     pub fn peek(&self) -> Option<SimTime> {
+        if let Some(t) = &self.trace {
+            return t.peek();
+        }
         let spike = self.spike_times.get(self.spike_pos).copied();
         match (self.next_base, spike) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -182,6 +196,15 @@ impl StreamGen {
 
     /// The next request in arrival order.
     pub fn next_request(&mut self) -> Option<LogicalRequest> {
+        if let Some(t) = &mut self.trace {
+            return t.next_request(
+                self.index,
+                &self.spec,
+                &self.max_tokens,
+                &mut self.arrival_rng,
+                &mut self.size_rng,
+            );
+        }
         let spike = self.spike_times.get(self.spike_pos).copied();
         let arrival = match (self.next_base, spike) {
             (Some(b), Some(s)) if s < b => {

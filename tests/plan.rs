@@ -1,0 +1,143 @@
+//! `ratesim plan`: crossing months against a hand-computed case, the search
+//! for limits that keep the SLO, and the request pack.
+
+use assert_cmd::cargo::cargo_bin_cmd;
+
+fn plan_json(args: &[&str]) -> serde_json::Value {
+    let out = cargo_bin_cmd!("ratesim")
+        .args([
+            "plan",
+            "tests/fixtures/plan-steady.yaml",
+            "--format",
+            "json",
+        ])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn crossing(v: &serde_json::Value, dim: &str, th: f64) -> Option<u64> {
+    v["crossings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["dimension"] == dim && c["threshold"].as_f64() == Some(th))
+        .unwrap()["month"]
+        .as_u64()
+}
+
+#[test]
+fn crossing_months_match_the_hand_computed_case() {
+    let v = plan_json(&["--growth", "15%/month", "--months", "12"]);
+    // ITPM: 50 % × 1.15^m crosses 70 % at m = 3, 80 % at 4, 100 % at 5.
+    assert_eq!(crossing(&v, "itpm", 0.7), Some(3));
+    assert_eq!(crossing(&v, "itpm", 0.8), Some(4));
+    assert_eq!(crossing(&v, "itpm", 1.0), Some(5));
+    // RPM (30 of 100,000) and OTPM never come close.
+    assert_eq!(crossing(&v, "rpm", 0.7), None);
+    assert_eq!(crossing(&v, "otpm", 0.7), None);
+    // Month 0's peak-minute ITPM demand is the exact 30,000 (± one request).
+    let peak = v["projection"][0]["pools"][0]["peak_per_min"][1]
+        .as_f64()
+        .unwrap();
+    assert!((30_000.0..=31_000.0).contains(&peak), "{peak}");
+    let m5 = v["projection"][5]["pools"][0]["peak_per_min"][1]
+        .as_f64()
+        .unwrap();
+    let expected = 30_000.0 * 1.15f64.powi(5);
+    assert!((m5 - expected).abs() <= 1_000.0, "{m5} vs {expected}");
+}
+
+#[test]
+fn requested_limits_keep_the_slo_where_current_ones_do_not() {
+    let v = plan_json(&[
+        "--growth",
+        "15%/month",
+        "--months",
+        "12",
+        "--slo-429-rate",
+        "0.5%",
+    ]);
+    for t in v["targets"].as_array().unwrap() {
+        assert_eq!(t["at_requested"]["slo_met"], true, "{t}");
+        let itpm = t["requested"][0][1]["itpm"].as_u64().unwrap();
+        let month = t["month"].as_u64().unwrap() as i32;
+        // The request covers the month's demand: at least its peak minute.
+        assert!(
+            itpm as f64 >= 30_000.0 * 1.15f64.powi(month) * 0.5,
+            "{itpm}"
+        );
+    }
+    // By month 12 (5.35× demand) today's 60,000 ITPM cannot keep the SLO.
+    let m12 = &v["targets"][1];
+    assert_eq!(m12["month"], 12);
+    assert_eq!(m12["at_current"]["slo_met"], false);
+    assert!(m12["at_current"]["rate_limited"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn out_writes_a_request_pack() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cargo_bin_cmd!("ratesim")
+        .args([
+            "plan",
+            "tests/fixtures/plan-steady.yaml",
+            "--growth",
+            "15%",
+            "--months",
+            "6",
+            "--out",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let md = std::fs::read_to_string(dir.path().join("request.md")).unwrap();
+    assert!(md.contains("# Rate-limit increase request"));
+    assert!(md.contains("15.0% growth per month"));
+    assert!(md.contains("![Peak-minute demand"));
+    for png in ["demand-vs-limits.png", "slo-current-vs-requested.png"] {
+        let d = png::Decoder::new(std::fs::File::open(dir.path().join(png)).unwrap());
+        let info = d.read_info().unwrap().info().clone();
+        assert_eq!((info.width, info.height), (1200, 700), "{png}");
+    }
+    // Refuses to overwrite without --force.
+    let again = cargo_bin_cmd!("ratesim")
+        .args([
+            "plan",
+            "tests/fixtures/plan-steady.yaml",
+            "--growth",
+            "15%",
+            "--months",
+            "6",
+            "--out",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2));
+}
+
+#[test]
+fn bad_growth_is_a_usage_error() {
+    let out = cargo_bin_cmd!("ratesim")
+        .args([
+            "plan",
+            "tests/fixtures/plan-steady.yaml",
+            "--growth",
+            "fast",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
