@@ -697,32 +697,14 @@ fn emit_sweep(
 ) -> Result<(), String> {
     if let Some(dir) = out {
         let (json, csv) = crate::sweep::out_files(dir);
-        if !force {
-            for f in [&json, &csv] {
-                if f.exists() {
-                    return Err(format!(
-                        "{} already exists; pass --force to replace it",
-                        f.display()
-                    ));
-                }
-            }
-        }
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        std::fs::write(&json, report.to_json())
-            .map_err(|e| format!("cannot write {}: {e}", json.display()))?;
-        std::fs::write(&csv, report.to_csv())
-            .map_err(|e| format!("cannot write {}: {e}", csv.display()))?;
+        let png = dir.join("sweep.png");
+        refuse_overwrite(&[&json, &csv, &png], force)?;
+        create_dir(dir)?;
+        write_text(&json, &report.to_json())?;
+        write_text(&csv, &report.to_csv())?;
         eprintln!("wrote {} and {}", json.display(), csv.display());
         // A shard's chart would show a slice; draw it after `merge`.
         if report.shard.is_none() {
-            let png = dir.join("sweep.png");
-            if !force && png.exists() {
-                return Err(format!(
-                    "{} already exists; pass --force to replace it",
-                    png.display()
-                ));
-            }
             if crate::charts::sweep::render(&png, report)? {
                 eprintln!("wrote {}", png.display());
             }
@@ -1076,20 +1058,10 @@ pub fn simulate_replicated(
     );
     if let Some(dir) = &opts.out {
         let (j, m) = (dir.join("report.json"), dir.join("report.md"));
-        if !opts.force {
-            for f in [&j, &m] {
-                if f.exists() {
-                    return Err(format!(
-                        "{} already exists; pass --force to replace it",
-                        f.display()
-                    ));
-                }
-            }
-        }
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        std::fs::write(&j, &json).map_err(|e| format!("cannot write {}: {e}", j.display()))?;
-        std::fs::write(&m, &md).map_err(|e| format!("cannot write {}: {e}", m.display()))?;
+        refuse_overwrite(&[&j, &m], opts.force)?;
+        create_dir(dir)?;
+        write_text(&j, &json)?;
+        write_text(&m, &md)?;
         eprintln!("wrote {} and {}", j.display(), m.display());
     }
     let mut text = if opts.json {
@@ -1193,4 +1165,29 @@ fn replicated_table(
         s.push('\n');
     }
     s
+}
+
+/// Refuses to replace any of `files` unless `force`: nothing the user has is
+/// overwritten without asking.
+pub fn refuse_overwrite(files: &[&std::path::Path], force: bool) -> Result<(), String> {
+    if force {
+        return Ok(());
+    }
+    match files.iter().find(|f| f.exists()) {
+        Some(f) => Err(format!(
+            "{} already exists; pass --force to replace it",
+            f.display()
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Creates an output directory (and its parents).
+pub fn create_dir(dir: &std::path::Path) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))
+}
+
+/// Writes a text file, naming it in the error.
+pub fn write_text(path: &std::path::Path, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }

@@ -657,18 +657,10 @@ pub fn run_plan(args: &PlanArgs) -> Result<u8, String> {
         failed_rate: args.slo_failed_rate,
     };
     let files = ["request.md", "plan.json", CHART_FILES[0], CHART_FILES[1]];
-    if let Some(dir) = &args.out
-        && !args.force
-    {
-        for f in files {
-            let path = dir.join(f);
-            if path.exists() {
-                return Err(format!(
-                    "{} already exists; pass --force to replace it",
-                    path.display()
-                ));
-            }
-        }
+    if let Some(dir) = &args.out {
+        let paths: Vec<PathBuf> = files.iter().map(|f| dir.join(f)).collect();
+        let refs: Vec<&std::path::Path> = paths.iter().map(PathBuf::as_path).collect();
+        crate::gate::refuse_overwrite(&refs, args.force)?;
     }
     let bar = crate::gate::progress(budget(args.months), "simulating months");
     let plan = plan(&s, &spec, args.growth, args.months, slo, &|| bar.inc(1))?;
@@ -680,15 +672,10 @@ pub fn run_plan(args: &PlanArgs) -> Result<u8, String> {
         .map(|(f, a)| (f.to_string(), a.to_string()))
         .collect();
     if let Some(dir) = &args.out {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        crate::gate::create_dir(dir)?;
         crate::charts::plan::render(dir, &plan)?;
-        let write = |name: &str, text: &str| {
-            std::fs::write(dir.join(name), text)
-                .map_err(|e| format!("cannot write {}: {e}", dir.join(name).display()))
-        };
-        write("request.md", &to_markdown(&plan, &charts))?;
-        write("plan.json", &json)?;
+        crate::gate::write_text(&dir.join("request.md"), &to_markdown(&plan, &charts))?;
+        crate::gate::write_text(&dir.join("plan.json"), &json)?;
         eprintln!(
             "wrote {}",
             files.map(|f| dir.join(f).display().to_string()).join(", ")
