@@ -704,10 +704,8 @@ fn emit_sweep(
         write_text(&csv, &report.to_csv())?;
         eprintln!("wrote {} and {}", json.display(), csv.display());
         // A shard's chart would show a slice; draw it after `merge`.
-        if report.shard.is_none() {
-            if crate::charts::sweep::render(&png, report)? {
-                eprintln!("wrote {}", png.display());
-            }
+        if report.shard.is_none() && crate::charts::sweep::render(&png, report)? {
+            eprintln!("wrote {}", png.display());
         }
     }
     let text = match format {

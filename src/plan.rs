@@ -162,6 +162,10 @@ pub fn scaled(s: &Scenario, factor: f64) -> Scenario {
         for sp in &mut st.spikes {
             sp.count = (sp.count as f64 * factor).round() as u64;
         }
+        // A replayed trace grows by replaying more of its rows.
+        if let Some(t) = &mut st.trace {
+            t.volume *= factor;
+        }
     }
     out
 }

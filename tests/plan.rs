@@ -141,3 +141,33 @@ fn bad_growth_is_a_usage_error() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_replayed_trace_grows_with_the_plan() {
+    let out = cargo_bin_cmd!("ratesim")
+        .args([
+            "plan",
+            "scenarios/trace-replay.yaml",
+            "--growth",
+            "15%",
+            "--months",
+            "6",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let peak = |m: usize| {
+        v["projection"][m]["pools"][0]["peak_per_min"][0]
+            .as_f64()
+            .unwrap()
+    };
+    // 1.15^6 = 2.31× the requests; the peak minute grows with them.
+    assert!(peak(6) >= 1.8 * peak(0), "{} vs {}", peak(6), peak(0));
+}

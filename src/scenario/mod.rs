@@ -8,6 +8,7 @@
 mod error;
 #[allow(missing_docs)]
 pub mod raw;
+mod trace;
 
 use std::path::Path;
 
@@ -125,6 +126,8 @@ impl Scenario {
         }
         let mut models: Vec<&'static catalog::ModelInfo> = Vec::new();
         let mut pool_names: Vec<String> = Vec::new();
+        // Usage traces, read now: the models their rows name join the list.
+        let mut traces = Vec::with_capacity(raw.streams.value.len());
         for s in &raw.streams.value {
             let Some(m) = find_model(&s.model.value) else {
                 return Err(cx.err(
@@ -136,12 +139,16 @@ impl Scenario {
                     ),
                 ));
             };
-            if !models.iter().any(|x| x.id == m.id) {
-                models.push(m);
+            let t = trace::read(cx, s)?;
+            for m in std::iter::once(m).chain(t.iter().flat_map(|t| t.models())) {
+                if !models.iter().any(|x| x.id == m.id) {
+                    models.push(m);
+                }
+                if !pool_names.iter().any(|p| p == m.pool) {
+                    pool_names.push(m.pool.to_string());
+                }
             }
-            if !pool_names.iter().any(|p| p == m.pool) {
-                pool_names.push(m.pool.to_string());
-            }
+            traces.push(t);
         }
         // Models the router may send to join the list (and bring their pools).
         for route in raw.router.values() {
@@ -382,7 +389,8 @@ impl Scenario {
                 None => ArrivalProcess::None,
                 Some(a) => arrivals(cx, a)?,
             };
-            if matches!(arrivals, ArrivalProcess::None) && s.spikes.is_empty() {
+            if matches!(arrivals, ArrivalProcess::None) && s.spikes.is_empty() && s.trace.is_none()
+            {
                 return Err(cx.err(
                     &s.name.referenced,
                     format!("stream `{}` has neither arrivals nor spikes", s.name.value),
@@ -410,17 +418,38 @@ impl Scenario {
                 class: class_idx as u8,
                 arrivals,
                 spikes,
-                input_tokens: tokens(cx, &s.input_tokens)?,
-                output_tokens: tokens(cx, &s.output_tokens)?,
+                // A trace stream has no size distributions (checked in
+                // `trace::read`): its rows carry the sizes.
+                input_tokens: match &s.input_tokens {
+                    Some(t) => tokens(cx, t)?,
+                    None => TokenDist::Constant(0),
+                },
+                output_tokens: match &s.output_tokens {
+                    Some(t) => tokens(cx, t)?,
+                    None => TokenDist::Constant(0),
+                },
                 max_tokens,
                 prompt_cache,
                 deadline: s.deadline.map(|d| d.0),
                 workspace,
                 batch: matches!(s.api, Some(RawApi::Batch)),
+                trace: None,
             });
         }
         if classes.len() > u8::MAX as usize {
             return Err(cx.err(&streams_loc, "too many classes (at most 255)"));
+        }
+        // Traces' models and classes become the scenario's indices.
+        for (spec, t) in streams.iter_mut().zip(traces) {
+            if let Some(t) = t {
+                spec.trace = Some(trace::resolve(
+                    t,
+                    spec.model,
+                    spec.class,
+                    &model_specs,
+                    &classes,
+                )?);
+            }
         }
         let mut router = Router {
             routes: vec![None; classes.len()],

@@ -297,7 +297,14 @@ mod tests {
     #[test]
     fn volume_gives_exact_counts_in_time_order() {
         let ts: Vec<u64> = (0..101).map(|i| i * 7).collect();
-        for (v, n) in [(1.0, 101), (2.0, 202), (1.5, 152), (0.5, 51), (0.1, 10), (3.25, 328)] {
+        for (v, n) in [
+            (1.0, 101),
+            (2.0, 202),
+            (1.5, 152),
+            (0.5, 51),
+            (0.1, 10),
+            (3.25, 328),
+        ] {
             let r = replay(&ts, 1.0, v);
             assert_eq!(r.requests(), n, "volume {v}");
             let got = times(r, SimTime::from_secs(10_000));

@@ -1,0 +1,683 @@
+//! Usage-trace import (`trace:` streams): CSV and JSONL read to the same
+//! requests, both timestamp forms, `time_scale` and `volume` with exact
+//! counts, per-row model, class and cache tokens, every kind of bad input
+//! rejected by `ratesim validate` with exit 2 at `file:line:column`, and the
+//! shipped example.
+
+use std::path::Path;
+use std::time::Duration;
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use ratesim::engine::SimTime;
+use ratesim::report::StrategyResult;
+use ratesim::scenario::Scenario;
+use ratesim::sim::{self, seed};
+use ratesim::workload::{LogicalRequest, StreamGen};
+
+const HEADER: &str = "timestamp,model,class,input_tokens,output_tokens,\
+                      cache_read_input_tokens,cache_creation_input_tokens,max_tokens";
+
+/// Four requests: per-row models and classes, cache reads and writes, rows
+/// with and without max_tokens, two at the same instant.
+const CSV: &str = "\
+timestamp,model,class,input_tokens,output_tokens,cache_read_input_tokens,cache_creation_input_tokens,max_tokens
+2026-11-02T09:00:00.000Z,claude-sonnet-4-5,,1000,200,0,2600,1024
+2026-11-02T09:00:01.500Z,claude-haiku-4-5,background,600,40,,,256
+
+2026-11-02T09:00:04.250Z,claude-sonnet-4-5-20250929,interactive,800,150,2600,0,
+2026-11-02T09:00:04.250Z,,,500,5000,0,0,
+";
+
+/// The same four requests as JSONL: other offsets and precisions, usage
+/// fields nested under `usage` (with the fields ratesim ignores), nulls.
+const JSONL: &str = r#"{"timestamp":"2026-11-02T10:00:00+01:00","model":"claude-sonnet-4-5","input_tokens":1000,"output_tokens":200,"cache_read_input_tokens":0,"cache_creation_input_tokens":2600,"max_tokens":1024}
+{"timestamp":"2026-11-02T09:00:01.5Z","model":"claude-haiku-4-5","class":"background","usage":{"input_tokens":600,"output_tokens":40,"service_tier":"standard"},"max_tokens":256}
+
+{"timestamp":"2026-11-02t09:00:04.250000z","model":"claude-sonnet-4-5","class":"interactive","usage":{"input_tokens":800,"output_tokens":150,"cache_read_input_tokens":2600,"cache_creation_input_tokens":0,"cache_creation":{"ephemeral_5m_input_tokens":0,"ephemeral_1h_input_tokens":0}}}
+{"timestamp":"2026-11-02T09:00:04.25Z","input_tokens":500,"output_tokens":5000,"class":null,"max_tokens":null}
+"#;
+
+/// The same times as Unix seconds (09:00:00Z is 1793610000).
+const CSV_SECONDS: &str = "\
+input_tokens,output_tokens,timestamp,model,class,cache_read_input_tokens,cache_creation_input_tokens,max_tokens
+1000,200,1793610000,claude-sonnet-4-5,,0,2600,1024
+600,40,1793610001.5,claude-haiku-4-5,background,0,0,256
+800,150,1793610004.250,claude-sonnet-4-5,interactive,2600,0,
+500,5000,1793610004.25,,,0,0,
+";
+
+/// And as JSON numbers counted from zero.
+const JSONL_SECONDS: &str = r#"{"timestamp":0,"model":"claude-sonnet-4-5","input_tokens":1000,"output_tokens":200,"cache_creation_input_tokens":2600,"max_tokens":1024}
+{"timestamp":1.5,"model":"claude-haiku-4-5","class":"background","input_tokens":600,"output_tokens":40,"max_tokens":256}
+{"timestamp":4.25,"model":"claude-sonnet-4-5","class":"interactive","input_tokens":800,"output_tokens":150,"cache_read_input_tokens":2600}
+{"timestamp":"4.25","input_tokens":500,"output_tokens":5000}
+"#;
+
+/// A scenario replaying `trace`; `extra` adds stream fields (indented).
+fn scenario_yaml(trace: &str, extra: &str, duration: &str) -> String {
+    format!(
+        "name: t
+duration: {duration}
+classes: [interactive, background]
+streams:
+  - name: s
+    model: claude-sonnet-4-5
+    class: interactive
+    trace: {trace}
+    max_tokens: 4096
+    deadline: 2m
+{extra}strategies: [exponential_backoff, header_driven]
+"
+    )
+}
+
+/// Writes `traces/NAME` and `s.yaml` into a fresh directory.
+fn setup(name: &str, trace: &str, yaml: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("traces")).unwrap();
+    std::fs::write(dir.path().join("traces").join(name), trace).unwrap();
+    std::fs::write(dir.path().join("s.yaml"), yaml).unwrap();
+    dir
+}
+
+fn load_with(name: &str, trace: &str, extra: &str, duration: &str) -> Scenario {
+    let yaml = scenario_yaml(&format!("traces/{name}"), extra, duration);
+    let dir = setup(name, trace, &yaml);
+    Scenario::load(&dir.path().join("s.yaml")).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn load(name: &str, trace: &str) -> Scenario {
+    load_with(name, trace, "", "1h")
+}
+
+/// Every logical request the scenario's streams produce, as a run sees them.
+fn requests(s: &Scenario) -> Vec<LogicalRequest> {
+    let mut out = Vec::new();
+    for (i, spec) in s.sim.streams.iter().enumerate() {
+        let mut g = StreamGen::new(
+            i as u16,
+            spec.clone(),
+            s.sim.horizon,
+            seed::stream(s.sim.seed, &format!("stream/{}/arrivals", spec.name)),
+            seed::stream(s.sim.seed, &format!("stream/{}/sizes", spec.name)),
+        )
+        .unwrap();
+        while let Some(r) = g.next_request() {
+            out.push(r);
+        }
+    }
+    out
+}
+
+fn model_id(s: &Scenario, r: &LogicalRequest) -> String {
+    s.sim.provider.models[r.model as usize].id.clone()
+}
+
+fn ms(t: SimTime) -> u64 {
+    t.as_nanos() / 1_000_000
+}
+
+#[test]
+fn csv_and_jsonl_read_to_the_same_requests() {
+    let csv = load("t.csv", CSV);
+    let jsonl = load("t.jsonl", JSONL);
+    let a = requests(&csv);
+    assert_eq!(a.len(), 4);
+    assert_eq!(a, requests(&jsonl));
+    assert_eq!(csv.sim.provider.models, jsonl.sim.provider.models);
+    // The whole simulated outcome is the same too.
+    for spec in &csv.strategies {
+        let x = StrategyResult::new(&csv, spec, &sim::run(&csv.sim, spec).unwrap());
+        let y = StrategyResult::new(&jsonl, spec, &sim::run(&jsonl.sim, spec).unwrap());
+        assert_eq!(
+            serde_json::to_string(&x).unwrap(),
+            serde_json::to_string(&y).unwrap()
+        );
+    }
+}
+
+#[test]
+fn rows_keep_their_sizes_cache_tokens_model_and_class() {
+    let s = load("t.csv", CSV);
+    let r = requests(&s);
+    let (interactive, background) = (0, 1);
+    // Row 1: the stream's class (its cell is empty), a cache write.
+    assert_eq!(model_id(&s, &r[0]), "claude-sonnet-4-5");
+    assert_eq!(r[0].class, interactive);
+    assert_eq!(
+        (
+            r[0].input_tokens,
+            r[0].output_tokens,
+            r[0].cache_read_tokens,
+            r[0].cache_write_tokens,
+            r[0].max_tokens
+        ),
+        (1000, 200, 0, 2600, 1024)
+    );
+    assert!(r[0].prefix.is_none());
+    // Row 2: its own model (which joins the scenario) and class.
+    assert_eq!(model_id(&s, &r[1]), "claude-haiku-4-5");
+    assert_eq!(r[1].class, background);
+    assert_eq!((r[1].cache_read_tokens, r[1].cache_write_tokens), (0, 0));
+    assert_eq!(r[1].max_tokens, 256);
+    // Row 3: a dated model id, a cache read, no max_tokens (the stream's).
+    assert_eq!(model_id(&s, &r[2]), "claude-sonnet-4-5");
+    assert_eq!((r[2].cache_read_tokens, r[2].cache_write_tokens), (2600, 0));
+    assert_eq!(r[2].max_tokens, 4096);
+    // Row 4: no model or class (the stream's); max_tokens raised to the
+    // recorded output.
+    assert_eq!(model_id(&s, &r[3]), "claude-sonnet-4-5");
+    assert_eq!(r[3].class, interactive);
+    assert_eq!((r[3].output_tokens, r[3].max_tokens), (5000, 5000));
+    // The stream's deadline applies from each arrival.
+    for x in &r {
+        assert_eq!(x.deadline, Some(x.arrival + SimTime::from_secs(120)));
+    }
+    let ids: Vec<&str> = s
+        .sim
+        .provider
+        .models
+        .iter()
+        .map(|m| m.id.as_str())
+        .collect();
+    assert_eq!(ids, ["claude-sonnet-4-5", "claude-haiku-4-5"]);
+    assert_eq!(s.pool_names, ["sonnet-4", "haiku-4-5"]);
+
+    // Replayed, the cache tokens are billed as recorded.
+    let spec = &s.strategies[0];
+    let res = StrategyResult::new(&s, spec, &sim::run(&s.sim, spec).unwrap());
+    assert_eq!(res.total.succeeded, 4);
+    assert_eq!(res.cache.read_tokens, 2600);
+    assert_eq!(res.cache.write_tokens, 2600);
+    assert_eq!(res.by_class["background"].requests, 1);
+    assert_eq!(res.by_class["interactive"].requests, 3);
+}
+
+#[test]
+fn rfc3339_and_seconds_give_the_same_times() {
+    let want = [0, 1500, 4250, 4250];
+    for (name, text) in [
+        ("t.csv", CSV),
+        ("t.jsonl", JSONL),
+        ("s.csv", CSV_SECONDS),
+        ("s.jsonl", JSONL_SECONDS),
+    ] {
+        let s = load(name, text);
+        let r = requests(&s);
+        let got: Vec<u64> = r.iter().map(|x| ms(x.arrival)).collect();
+        assert_eq!(got, want, "{name}");
+        assert_eq!(r, requests(&load("t.csv", CSV)), "{name}");
+    }
+}
+
+/// A trace of `n` rows one second apart (seconds from zero).
+fn steady(n: u64) -> String {
+    let mut t = String::from(HEADER);
+    t.push('\n');
+    for i in 0..n {
+        t.push_str(&format!("{i},claude-sonnet-4-5,,100,10,0,0,64\n"));
+    }
+    t
+}
+
+fn with_options(options: &str, duration: &str) -> Vec<LogicalRequest> {
+    let s = load_with(
+        "steady.csv",
+        &steady(100),
+        &format!("    trace_options: {options}\n"),
+        duration,
+    );
+    requests(&s)
+}
+
+#[test]
+fn time_scale_divides_every_gap() {
+    let arrivals = |o: &str| -> Vec<u64> {
+        with_options(o, "1h")
+            .iter()
+            .map(|r| ms(r.arrival))
+            .collect()
+    };
+    let one: Vec<u64> = (0..100).map(|i| i * 1000).collect();
+    assert_eq!(arrivals("{time_scale: 1.0}"), one);
+    let fast: Vec<u64> = (0..100).map(|i| i * 500).collect();
+    assert_eq!(arrivals("{time_scale: 2}"), fast);
+    let slow: Vec<u64> = (0..100).map(|i| i * 4000).collect();
+    assert_eq!(arrivals("{time_scale: 0.25}"), slow);
+}
+
+#[test]
+fn volume_multiplies_requests_exactly() {
+    for (options, n) in [
+        ("{volume: 1}", 100),
+        ("{volume: 2}", 200),
+        ("{volume: 1.5}", 150),
+        ("{volume: 3.25}", 325),
+        ("{volume: 0.5}", 50),
+        ("{volume: 0.25}", 25),
+        ("{volume: 0.5, time_scale: 2}", 50),
+    ] {
+        let r = with_options(options, "1h");
+        assert_eq!(r.len(), n, "{options}");
+        assert!(
+            r.windows(2).all(|w| w[0].arrival <= w[1].arrival),
+            "{options}"
+        );
+    }
+    // Each row's first replay is at its own time; extra copies fall between
+    // it and the next row.
+    let r = with_options("{volume: 2}", "1h");
+    for (i, pair) in r.chunks(2).enumerate() {
+        let row = i as u64 * 1000;
+        assert_eq!(ms(pair[0].arrival), row);
+        assert!((row..row + 1000).contains(&ms(pair[1].arrival)), "{i}");
+    }
+    // Thinning keeps whole rows at their recorded times.
+    for x in with_options("{volume: 0.5}", "1h") {
+        assert_eq!(x.arrival.as_nanos() % 1_000_000_000, 0);
+    }
+    // Deterministic: the same scenario picks the same rows.
+    assert_eq!(
+        with_options("{volume: 1.5}", "1h"),
+        with_options("{volume: 1.5}", "1h")
+    );
+}
+
+#[test]
+fn arrivals_after_the_duration_are_dropped() {
+    // Rows at 0..99 s; a 30 s run keeps t < 30 s.
+    assert_eq!(with_options("{volume: 1}", "30s").len(), 30);
+    assert_eq!(with_options("{time_scale: 2}", "30s").len(), 60);
+    assert_eq!(with_options("{volume: 2}", "30s").len(), 60);
+    assert_eq!(with_options("{time_scale: 0.5}", "30s").len(), 15);
+}
+
+/// Runs `ratesim validate s.yaml` in the directory: exit code and stderr.
+fn validate_in(dir: &Path) -> (Option<i32>, String) {
+    let out = cargo_bin_cmd!("ratesim")
+        .current_dir(dir)
+        .args(["validate", "s.yaml"])
+        .timeout(Duration::from_secs(30))
+        .output()
+        .expect("run ratesim");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A trace (or scenario) that must be rejected: exit 2, every fragment in
+/// the message, no panic.
+fn rejected(name: &str, trace: &str, yaml: &str, fragments: &[&str]) {
+    let dir = setup(name, trace, yaml);
+    let (code, stderr) = validate_in(dir.path());
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    for f in fragments {
+        assert!(stderr.contains(f), "stderr lacks `{f}`:\n{stderr}");
+    }
+}
+
+fn rejected_trace(name: &str, trace: &str, fragments: &[&str]) {
+    rejected(
+        name,
+        trace,
+        &scenario_yaml(&format!("traces/{name}"), "", "1h"),
+        fragments,
+    );
+}
+
+fn csv_with_row(row: &str) -> String {
+    format!(
+        "{HEADER}\n2026-11-02T09:00:00Z,claude-sonnet-4-5,,10,10,0,0,64\n{row}\n\
+         2026-11-02T09:10:00Z,claude-sonnet-4-5,,10,10,0,0,64\n"
+    )
+}
+
+#[test]
+fn a_bad_number_names_file_line_and_column() {
+    rejected_trace(
+        "t.csv",
+        &csv_with_row("2026-11-02T09:00:01Z,claude-sonnet-4-5,,10,abc,0,0,64"),
+        &[
+            "traces/t.csv:3:44: output_tokens: expected a whole number, found \"abc\"",
+            "3 | 2026-11-02T09:00:01Z",
+            "^",
+        ],
+    );
+    rejected_trace(
+        "t.csv",
+        &csv_with_row("2026-11-02T09:00:01Z,claude-sonnet-4-5,,-5,10,0,0,64"),
+        &[
+            "traces/t.csv:3:",
+            "input_tokens: expected a whole number, found \"-5\"",
+        ],
+    );
+    rejected_trace(
+        "t.csv",
+        &csv_with_row("2026-11-02T09:00:01Z,claude-sonnet-4-5,,10,,0,0,64"),
+        &["traces/t.csv:3:", "output_tokens: missing value"],
+    );
+    rejected_trace(
+        "t.csv",
+        &csv_with_row("2026-11-02T09:00:01Z,claude-sonnet-4-5,,10,10,0,0,99999999999"),
+        &["traces/t.csv:3:", "max_tokens: 99999999999 is too large"],
+    );
+    rejected_trace(
+        "t.csv",
+        &csv_with_row("2026-11-02T09:00:01Z,claude-sonnet-4-5,,10,100,0,0,64"),
+        &[
+            "traces/t.csv:3:",
+            "output_tokens: 100 is more than this row's max_tokens (64)",
+        ],
+    );
+    rejected_trace(
+        "t.jsonl",
+        "{\"timestamp\": 0, \"input_tokens\": 1, \"output_tokens\": 1}\n\
+         {\"timestamp\": 1, \"input_tokens\": 1.5, \"output_tokens\": 1}\n",
+        &["traces/t.jsonl:2:18: input_tokens: expected a whole number, found 1.5"],
+    );
+}
+
+#[test]
+fn a_missing_or_unknown_column_is_named() {
+    rejected_trace(
+        "t.csv",
+        "timestamp,input_tokens\n0,10\n",
+        &[
+            "traces/t.csv:1:1: missing column `output_tokens`",
+            "timestamp, input_tokens and output_tokens",
+        ],
+    );
+    rejected_trace(
+        "t.csv",
+        "timestamp,input_tokens,output_tokens,latency_ms\n0,10,10,250\n",
+        &[
+            "traces/t.csv:1:38: unknown column `latency_ms`",
+            "expected one of timestamp, model, class, input_tokens, output_tokens, \
+             cache_read_input_tokens, cache_creation_input_tokens, max_tokens",
+        ],
+    );
+    rejected_trace(
+        "t.csv",
+        "timestamp,input_tokens,output_tokens,input_tokens\n0,10,10,10\n",
+        &["traces/t.csv:1:", "column `input_tokens` appears twice"],
+    );
+    rejected_trace(
+        "t.csv",
+        "timestamp,input_tokens,output_tokens\n0,10,10\n1,10\n",
+        &[
+            "traces/t.csv:3:",
+            "expected 3 fields, as in the header, found 2",
+        ],
+    );
+    rejected_trace(
+        "t.jsonl",
+        "{\"timestamp\": 0, \"input_tokens\": 1, \"output_tokens\": 1}\n\
+         {\"timestamp\": 1, \"input_tokens\": 1}\n",
+        &["traces/t.jsonl:2:1: missing `output_tokens`"],
+    );
+    rejected_trace(
+        "t.jsonl",
+        "{\"timestamp\": 0, \"input_tokens\": 1, \"output_tokens\": 1, \"stop_reason\": \"end_turn\"}\n",
+        &[
+            "traces/t.jsonl:1:",
+            "unknown field `stop_reason`",
+            "expected one of timestamp",
+        ],
+    );
+}
+
+#[test]
+fn a_bad_timestamp_is_explained() {
+    rejected_trace(
+        "t.csv",
+        &csv_with_row("2026-13-02T09:00:01Z,claude-sonnet-4-5,,10,10,0,0,64"),
+        &[
+            "traces/t.csv:3:1: timestamp: expected an RFC 3339 time such as \
+             2026-11-02T09:15:03.250Z, or seconds as a number, found \"2026-13-02T09:00:01Z\"",
+            "out of range",
+        ],
+    );
+    rejected_trace(
+        "t.csv",
+        &csv_with_row("2026-11-02T09:00:01,claude-sonnet-4-5,,10,10,0,0,64"),
+        &["traces/t.csv:3:1: timestamp:", "no time zone"],
+    );
+    rejected_trace(
+        "t.csv",
+        &csv_with_row("yesterday,claude-sonnet-4-5,,10,10,0,0,64"),
+        &["traces/t.csv:3:1: timestamp:", "found \"yesterday\""],
+    );
+    rejected_trace(
+        "t.csv",
+        &csv_with_row("1793610001,claude-sonnet-4-5,,10,10,0,0,64"),
+        &[
+            "traces/t.csv:3:1: timestamp: \"1793610001\" is seconds, but the rows before \
+             it give RFC 3339 times",
+        ],
+    );
+    rejected_trace(
+        "t.jsonl",
+        "{\"timestamp\": true, \"input_tokens\": 1, \"output_tokens\": 1}\n",
+        &["traces/t.jsonl:1:2: timestamp:", "found true"],
+    );
+}
+
+#[test]
+fn an_out_of_order_row_names_both_lines() {
+    rejected_trace(
+        "t.csv",
+        &csv_with_row("2026-11-02T08:59:59.999Z,claude-sonnet-4-5,,10,10,0,0,64"),
+        &[
+            "traces/t.csv:3:1: timestamp: \"2026-11-02T08:59:59.999Z\" is earlier than the \
+             row on line 2",
+            "sort the trace by timestamp",
+        ],
+    );
+}
+
+#[test]
+fn an_unknown_model_or_class_is_named() {
+    rejected_trace(
+        "t.csv",
+        &csv_with_row("2026-11-02T09:00:01Z,gpt-4o,,10,10,0,0,64"),
+        &[
+            "traces/t.csv:3:22: model: unknown model `gpt-4o`",
+            "claude-sonnet-4-5",
+        ],
+    );
+    rejected_trace(
+        "t.csv",
+        &csv_with_row("2026-11-02T09:00:01Z,claude-sonnet-4-5,vip,10,10,0,0,64"),
+        &[
+            "traces/t.csv:3:40: class: `vip` is not a class of this scenario \
+             (interactive, background)",
+        ],
+    );
+}
+
+#[test]
+fn malformed_files_are_rejected() {
+    rejected_trace(
+        "t.jsonl",
+        "{\"timestamp\": 0, \"input_tokens\": 1, \"output_tokens\": 1}\n{\"timestamp\": 1,\n",
+        &["traces/t.jsonl:2:", "expected one JSON object per line"],
+    );
+    rejected_trace(
+        "t.jsonl",
+        "[0, 1, 1]\n",
+        &["traces/t.jsonl:1:", "expected one JSON object per line"],
+    );
+    rejected_trace(
+        "t.csv",
+        &csv_with_row("2026-11-02T09:00:01Z,\"claude-sonnet-4-5,,10,10,0,0,64"),
+        &["traces/t.csv:3:22: unterminated quoted field"],
+    );
+    rejected_trace("t.csv", "", &["traces/t.csv: the trace is empty"]);
+    rejected_trace("t.csv", HEADER, &["traces/t.csv: the trace has no rows"]);
+    rejected_trace(
+        "t.txt",
+        "x",
+        &["s.yaml:8:12: trace `traces/t.txt`: expected a .csv or .jsonl file"],
+    );
+}
+
+#[test]
+fn a_missing_trace_file_is_named() {
+    let yaml = scenario_yaml("traces/nope.csv", "", "1h");
+    rejected(
+        "t.csv",
+        CSV,
+        &yaml,
+        &["s.yaml:8:12: cannot read trace `traces/nope.csv`"],
+    );
+}
+
+#[test]
+fn trace_streams_reject_fields_the_trace_sets() {
+    let with = |extra: &str| scenario_yaml("traces/t.csv", extra, "1h");
+    rejected(
+        "t.csv",
+        CSV,
+        &with("    arrivals: {poisson: {rate_per_min: 5}}\n"),
+        &["s.yaml:11:15:", "replays a trace", "remove `arrivals`"],
+    );
+    rejected(
+        "t.csv",
+        CSV,
+        &with("    input_tokens: 500\n"),
+        &["s.yaml:11:19:", "remove `input_tokens`"],
+    );
+    rejected(
+        "t.csv",
+        CSV,
+        &with("    prompt_cache: {prefix_tokens: 2000}\n"),
+        &["s.yaml:11:", "remove `prompt_cache`"],
+    );
+    rejected(
+        "t.csv",
+        CSV,
+        &with("    trace_options: {volume: 0}\n"),
+        &["s.yaml:11:", "trace_options.volume must be > 0"],
+    );
+    rejected(
+        "t.csv",
+        CSV,
+        &with("    trace_options: {time_scale: -1}\n"),
+        &["s.yaml:11:", "trace_options.time_scale must be > 0"],
+    );
+    rejected(
+        "t.csv",
+        CSV,
+        &with("    trace_options: {speed: 2}\n"),
+        &["s.yaml:11:", "unknown field `speed`", "time_scale, volume"],
+    );
+    // Without a trace, a stream still needs its sizes.
+    rejected(
+        "t.csv",
+        CSV,
+        "name: t\nduration: 1h\nstreams:\n  - name: s\n    model: claude-sonnet-4-5\n    \
+         arrivals: {poisson: {rate_per_min: 5}}\n    output_tokens: 10\n",
+        &[
+            "s.yaml:4:11:",
+            "stream `s` needs `input_tokens`",
+            "or a `trace:`",
+        ],
+    );
+    rejected(
+        "t.csv",
+        CSV,
+        "name: t\nduration: 1h\nstreams:\n  - name: s\n    model: claude-sonnet-4-5\n    \
+         arrivals: {poisson: {rate_per_min: 5}}\n    input_tokens: 10\n    output_tokens: 10\n    \
+         trace_options: {volume: 2}\n",
+        &["s.yaml:9:", "trace_options needs a `trace:`"],
+    );
+}
+
+fn example() -> Scenario {
+    Scenario::load(Path::new("scenarios/trace-replay.yaml")).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn example_results(s: &Scenario) -> Vec<StrategyResult> {
+    s.strategies
+        .iter()
+        .map(|spec| StrategyResult::new(s, spec, &sim::run(&s.sim, spec).unwrap()))
+        .collect()
+}
+
+fn with_volume(mut s: Scenario, v: f64) -> Scenario {
+    s.sim.streams[0].trace.as_mut().unwrap().volume = v;
+    s
+}
+
+#[test]
+fn the_example_trace_fits_tier_1_today() {
+    let s = example();
+    let t = s.sim.streams[0].trace.as_ref().unwrap();
+    assert_eq!(t.trace.rows.len(), 762);
+    assert_eq!(t.requests(), 762);
+    assert!(t.span() < s.sim.horizon);
+    assert_eq!(requests(&s).len(), 762);
+    for r in example_results(&s) {
+        assert_eq!(r.total.requests, 762, "{}", r.strategy);
+        assert_eq!(r.total.failed, 0, "{}", r.strategy);
+        assert_eq!(r.total.rate_limited.total, 0, "{}", r.strategy);
+        assert_eq!(r.by_class["background"].requests, 130, "{}", r.strategy);
+        // The system prompt is read from the cache on all but one chat turn.
+        assert_eq!(r.cache.read_tokens, 631 * 2600, "{}", r.strategy);
+        assert_eq!(r.cache.write_tokens, 2600, "{}", r.strategy);
+    }
+}
+
+#[test]
+fn the_example_trace_at_volume_1_5_runs_into_otpm() {
+    let s = with_volume(example(), 1.5);
+    assert_eq!(s.sim.streams[0].trace.as_ref().unwrap().requests(), 1143);
+    let n = requests(&s).len();
+    assert!((1140..=1143).contains(&n), "{n}");
+    let r = example_results(&s);
+    let by = |name: &str| r.iter().find(|x| x.strategy == name).unwrap();
+    assert!(by("exponential_backoff").total.rate_limited.otpm > 50);
+    assert!(by("token_bucket").total.failed > 0);
+    let two = example_results(&with_volume(example(), 2.0));
+    assert!(two.iter().all(|x| x.total.failed > 0));
+}
+
+#[test]
+fn the_example_validates_and_simulates_from_the_command_line() {
+    let out = cargo_bin_cmd!("ratesim")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["validate", "scenarios/trace-replay.yaml"])
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("scenarios/trace-replay.yaml: ok (1 stream, 4 strategies)")
+    );
+    let out = cargo_bin_cmd!("ratesim")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "simulate",
+            "scenarios/trace-replay.yaml",
+            "--strategy",
+            "header_driven",
+            "--format",
+            "json",
+        ])
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = &v["results"][0];
+    assert_eq!(r["requests"], 762, "{r}");
+    assert_eq!(r["succeeded"], 762, "{r}");
+}
