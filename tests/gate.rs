@@ -38,15 +38,17 @@ fn run_gate(scenario: &str, extra: &str) -> (i32, String) {
         bin_dir().display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let status = Command::new("bash")
+    // Captured, so the expected "gate failed" lines stay out of test logs.
+    let out = Command::new("bash")
         .args(["-eo", "pipefail", "-c", &command])
         .env("PATH", path)
         .env("SCENARIO", scenario)
         .env("GITHUB_STEP_SUMMARY", summary.path())
-        .status()
+        .output()
         .unwrap();
     let text = std::fs::read_to_string(summary.path()).unwrap();
-    (status.code().unwrap_or(-1), text)
+    let text = format!("{text}{}", String::from_utf8_lossy(&out.stderr));
+    (out.status.code().unwrap_or(-1), text)
 }
 
 #[test]
