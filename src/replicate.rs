@@ -83,11 +83,19 @@ pub fn run(
 /// a `model` key are keyed by it (`by_model.claude-haiku-4-5.cost_usd`).
 pub fn flatten(v: &Value) -> BTreeMap<String, f64> {
     let mut out = BTreeMap::new();
-    walk(v, String::new(), &mut out);
+    let mut v = v.clone();
+    for_each_number(&mut v, "", &mut |path, n| {
+        if let Some(x) = n.as_f64() {
+            out.insert(path.to_string(), x);
+        }
+    });
     out
 }
 
-fn walk(v: &Value, path: String, out: &mut BTreeMap<String, f64>) {
+/// Calls `f` with the dotted path of every number in `v` (the one place
+/// that decides how paths are spelled, so [`flatten`] and
+/// [`summary_value`] always agree).
+fn for_each_number(v: &mut Value, path: &str, f: &mut dyn FnMut(&str, &mut Value)) {
     let join = |k: &str| {
         if path.is_empty() {
             k.to_string()
@@ -96,23 +104,19 @@ fn walk(v: &Value, path: String, out: &mut BTreeMap<String, f64>) {
         }
     };
     match v {
-        Value::Number(n) => {
-            if let Some(x) = n.as_f64() {
-                out.insert(path, x);
-            }
-        }
+        Value::Number(_) => f(path, v),
         Value::Object(m) => {
-            for (k, x) in m {
-                walk(x, join(k), out);
+            for (k, x) in m.iter_mut() {
+                for_each_number(x, &join(k), f);
             }
         }
         Value::Array(a) => {
-            for (i, x) in a.iter().enumerate() {
+            for (i, x) in a.iter_mut().enumerate() {
                 let key = x
                     .get("model")
                     .and_then(Value::as_str)
                     .map_or(i.to_string(), str::to_string);
-                walk(x, join(&key), out);
+                for_each_number(x, &join(&key), f);
             }
         }
         _ => {}
@@ -202,7 +206,13 @@ pub fn stats(runs: &[StrategyResult]) -> BTreeMap<String, Stat> {
 pub fn summary_value(r: &Replicated) -> Value {
     let st = stats(&r.runs);
     let mut v = serde_json::to_value(&r.runs[0]).expect("result serialises");
-    replace_numbers(&mut v, String::new(), &st);
+    for_each_number(&mut v, "", &mut |path, n| {
+        if let Some(s) = st.get(path)
+            && let Some(x) = serde_json::Number::from_f64(round(s.mean, 6))
+        {
+            *n = Value::Number(x);
+        }
+    });
     let ci: serde_json::Map<String, Value> = st
         .iter()
         .filter(|(_, s)| s.n > 1)
@@ -218,40 +228,6 @@ pub fn summary_value(r: &Replicated) -> Value {
         m.insert("ci95".into(), Value::Object(ci));
     }
     v
-}
-
-fn replace_numbers(v: &mut Value, path: String, st: &BTreeMap<String, Stat>) {
-    let join = |k: &str| {
-        if path.is_empty() {
-            k.to_string()
-        } else {
-            format!("{path}.{k}")
-        }
-    };
-    match v {
-        Value::Number(_) => {
-            if let Some(s) = st.get(&path)
-                && let Some(n) = serde_json::Number::from_f64(round(s.mean, 6))
-            {
-                *v = Value::Number(n);
-            }
-        }
-        Value::Object(m) => {
-            for (k, x) in m.iter_mut() {
-                replace_numbers(x, join(k), st);
-            }
-        }
-        Value::Array(a) => {
-            for (i, x) in a.iter_mut().enumerate() {
-                let key = x
-                    .get("model")
-                    .and_then(Value::as_str)
-                    .map_or(i.to_string(), str::to_string);
-                replace_numbers(x, join(&key), st);
-            }
-        }
-        _ => {}
-    }
 }
 
 #[cfg(test)]
