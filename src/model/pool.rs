@@ -408,9 +408,9 @@ impl Pool {
     fn earliest_fit(&self, now: SimTime, needs: &[Need; 4]) -> Option<SimTime> {
         let mut limiters = self.limiters.clone();
         let mut in_flight = self.in_flight;
-        let mut pending: Vec<Pending> = self.pending.iter().map(|r| r.0).collect();
-        pending.sort_unstable();
-        let mut pending = pending.into_iter().peekable();
+        // Popped lazily: the fit is usually found after a few adjustments,
+        // so a full sort of everything pending would be wasted.
+        let mut pending = self.pending.clone();
         let mut t = now;
         loop {
             // With the state frozen, when would each dimension have room?
@@ -426,7 +426,7 @@ impl Pool {
             if self.max_concurrent.is_some_and(|m| in_flight >= m) {
                 candidate = None;
             }
-            let next = pending.peek().map(|p| p.time);
+            let next = pending.peek().map(|r| r.0.time);
             match (candidate, next) {
                 (Some(c), _) if c == t => return Some(c),
                 // A level under a net drain falls while the others refill:
@@ -435,7 +435,11 @@ impl Pool {
                 (Some(c), None) => t = c,
                 (_, Some(n)) => {
                     // Apply everything due at `n`, then look again.
-                    while let Some(p) = pending.next_if(|p| p.time == n) {
+                    while let Some(&Reverse(p)) = pending.peek() {
+                        if p.time != n {
+                            break;
+                        }
+                        pending.pop();
                         apply(&mut limiters, &mut in_flight, p);
                     }
                     t = n;
