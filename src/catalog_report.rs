@@ -4,6 +4,8 @@
 
 use serde::Serialize;
 
+use crate::report::int;
+
 use crate::model::catalog::{
     self, BATCH_DISCOUNT, BATCH_EXPIRY_HOURS, BATCH_MAX_MB, BATCH_MAX_REQUESTS, ModelInfo, Profile,
 };
@@ -327,18 +329,6 @@ impl CatalogReport {
         }
         out
     }
-}
-
-fn int(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn opt(x: Option<u64>) -> String {

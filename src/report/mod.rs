@@ -17,6 +17,7 @@ use crate::strategy::StrategySpec;
 
 pub use csv::{REPORT_COLUMNS, TIMESERIES_COLUMNS, timeseries_csv, to_csv};
 pub use markdown::{to_markdown, to_markdown_with_charts};
+pub(crate) use table::int;
 pub use table::to_table;
 
 /// Version of the JSON layout; bumped on any incompatible change.
