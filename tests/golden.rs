@@ -1,0 +1,65 @@
+//! Golden determinism: the JSON report of every scenario in `scenarios/` is
+//! pinned byte for byte (`tests/snapshots/`), and replications give the same
+//! bytes on one worker thread as on two.
+//!
+//! When may a snapshot change? Only in a commit that changes the model, a
+//! strategy, a scenario or the report schema *on purpose*, and whose message
+//! says why the numbers moved. A refactor or an optimisation must leave every
+//! snapshot untouched — that is what these tests are for. To accept an
+//! intended change: `cargo insta review` (or `INSTA_UPDATE=always cargo test
+//! --test golden`), then read the diff before committing it.
+
+use std::path::Path;
+
+use assert_cmd::cargo::cargo_bin_cmd;
+
+fn report(args: &[&str]) -> String {
+    let out = cargo_bin_cmd!("ratesim").args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "ratesim {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn scenarios() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir("scenarios")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn every_scenario_report_matches_its_snapshot() {
+    let names = scenarios();
+    assert!(names.len() >= 9, "scenarios/ lost examples: {names:?}");
+    for name in names {
+        let path = Path::new("scenarios").join(format!("{name}.yaml"));
+        let json = report(&["simulate", path.to_str().unwrap(), "--format", "json"]);
+        insta::assert_snapshot!(format!("report-{name}"), json);
+    }
+}
+
+#[test]
+fn replications_are_identical_on_one_and_two_threads() {
+    let run = |jobs: &str| {
+        report(&[
+            "simulate",
+            "scenarios/tier1.yaml",
+            "--replications",
+            "4",
+            "--jobs",
+            jobs,
+            "--format",
+            "json",
+        ])
+    };
+    let one = run("1");
+    assert_eq!(one, run("2"), "--jobs 1 and --jobs 2 differ");
+    insta::assert_snapshot!("replications-tier1-x4", one);
+}
