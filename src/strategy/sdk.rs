@@ -13,6 +13,11 @@
 //! backoff, so the SDK retries *sooner* than asked), while 2.x uses any
 //! positive value as it is. The released wheels show the change in 1.6.0:
 //! 0.121.0–0.125.0 and 1.0.0–1.5.0 have the cap, 1.6.0 to 2.15.0 do not.
+//!
+//! `scripts/sdk_check.sh` (run by `.ci/run`) checks this against the real
+//! SDK: it installs anthropic 2.15.0 and 0.125.0 from PyPI and compares their
+//! decisions on a table of cases with [`SdkVersion::Current`] and
+//! [`SdkVersion::Legacy`] (through `examples/sdk_retry_delays.rs`).
 
 use crate::engine::SimTime;
 
