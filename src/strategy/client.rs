@@ -7,7 +7,7 @@ use super::aimd::AimdLimit;
 use super::budget::RetryBudget;
 use super::pacing::{Cost, Pacer};
 use super::routing::Router;
-use super::{Concurrency, QueueDiscipline, StrategySpec};
+use super::{Concurrency, QueueDiscipline, StrategySpec, sdk};
 use crate::engine::SimTime;
 use crate::model::{PoolLimits, Response, Status};
 
@@ -349,10 +349,8 @@ impl Client {
                     }
                 }
                 // `retry-after-ms` first, then `retry-after` (the SDK's order).
-                let retry_after = response
-                    .retry_after_ms
-                    .map(SimTime::from_millis)
-                    .or(response.retry_after_s.map(SimTime::from_secs));
+                let retry_after =
+                    sdk::parse_retry_after(response.retry_after_ms, response.retry_after_s);
                 self.retry(now, retries, previous_delay, retry_after)
             }
         }

@@ -122,13 +122,9 @@ impl RetryPolicy {
                 (backoff_delay(&b, retry, previous, rng), b.honor_retry_after)
             }
             RetryPolicy::SdkDefault { version, .. } => {
-                let ra = retry_after.map(SimTime::as_secs_f64);
                 // The SDK draws `random()` only when it falls back to backoff.
-                let secs = match sdk::usable_retry_after(version, ra) {
-                    Some(v) => v,
-                    None => sdk::retry_timeout(version, retry, None, rng.random::<f64>()),
-                };
-                return Some(SimTime::from_secs_f64(secs));
+                let draw = || rng.random::<f64>();
+                return Some(sdk::retry_delay(version, retry, retry_after, draw));
             }
         };
         Some(match retry_after {

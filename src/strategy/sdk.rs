@@ -11,7 +11,15 @@
 //! The two versions differ in one line: 0.x uses the server's `retry-after`
 //! only when `0 < v <= 60` seconds (anything longer falls back to the 0.5–8 s
 //! backoff, so the SDK retries *sooner* than asked), while 2.x uses any
-//! positive value as it is.
+//! positive value as it is. The released wheels show the change in 1.6.0:
+//! 0.121.0–0.125.0 and 1.0.0–1.5.0 have the cap, 1.6.0 to 2.15.0 do not.
+//!
+//! `scripts/sdk_check.sh` (run by `.ci/run`) checks this against the real
+//! SDK: it installs anthropic 2.15.0 and 0.125.0 from PyPI and compares their
+//! decisions on a table of cases with [`SdkVersion::Current`] and
+//! [`SdkVersion::Legacy`] (through `examples/sdk_retry_delays.rs`).
+
+use crate::engine::SimTime;
 
 /// `DEFAULT_MAX_RETRIES` in `_constants.py`: three attempts in all.
 pub const DEFAULT_MAX_RETRIES: u32 = 2;
@@ -28,10 +36,12 @@ pub const SLEEP_LIMIT: f64 = 4_294_967.0;
 /// Which release line of the Python SDK to reproduce.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum SdkVersion {
-    /// anthropic 2.x (checked: 2.13.0): any positive `retry-after` is obeyed.
+    /// anthropic 2.x, and 1.x from 1.6.0 (checked: 2.13.0, 2.15.0): any
+    /// positive `retry-after` is obeyed.
     #[default]
     Current,
-    /// anthropic 0.x up to v0.121.0: `retry-after` only if `0 < v <= 60` s.
+    /// anthropic 0.x and 1.0–1.5 (checked: 0.121.0, 0.125.0): `retry-after`
+    /// only if `0 < v <= 60` s.
     Legacy,
 }
 
@@ -90,15 +100,36 @@ pub fn should_retry(x_should_retry: Option<bool>, status: u16) -> bool {
     }
 }
 
-/// `_parse_retry_after_header` for the headers the simulator carries:
-/// `retry-after-ms` first (even when it is 0, which then falls back to the
-/// backoff), then `retry-after`.
-pub fn parse_retry_after(retry_after_ms: Option<u64>, retry_after_s: Option<u64>) -> Option<f64> {
-    match (retry_after_ms, retry_after_s) {
-        (Some(ms), _) => Some(ms as f64 / 1000.0),
-        (None, Some(s)) => Some(s as f64),
-        (None, None) => None,
-    }
+/// `_parse_retry_after_header` for the headers the simulator carries (whole
+/// numbers): `retry-after-ms` first (even when it is 0, which then falls
+/// back to the backoff), then `retry-after`. The client reads every
+/// response's `retry-after` through this, whatever its retry policy.
+pub fn parse_retry_after(
+    retry_after_ms: Option<u64>,
+    retry_after_s: Option<u64>,
+) -> Option<SimTime> {
+    retry_after_ms
+        .map(SimTime::from_millis)
+        .or(retry_after_s.map(SimTime::from_secs))
+}
+
+/// The wait the `sdk_default` retry policy schedules before retry number
+/// `retries_taken` (0 for the first retry), given the response's
+/// [`parse_retry_after`]: the server's value when the version accepts it,
+/// else [`retry_timeout`]'s backoff. `draw` is the SDK's `random()`; like
+/// the SDK, this calls it only when it falls back to the backoff.
+pub fn retry_delay(
+    version: SdkVersion,
+    retries_taken: u32,
+    retry_after: Option<SimTime>,
+    draw: impl FnOnce() -> f64,
+) -> SimTime {
+    let ra = retry_after.map(SimTime::as_secs_f64);
+    let secs = match usable_retry_after(version, ra) {
+        Some(v) => v,
+        None => retry_timeout(version, retries_taken, None, draw()),
+    };
+    SimTime::from_secs_f64(secs)
 }
 
 #[cfg(test)]
@@ -119,10 +150,50 @@ mod tests {
 
     #[test]
     fn retry_after_ms_takes_precedence() {
-        assert_eq!(parse_retry_after(Some(1500), Some(30)), Some(1.5));
-        assert_eq!(parse_retry_after(None, Some(30)), Some(30.0));
-        assert_eq!(parse_retry_after(Some(0), Some(30)), Some(0.0));
+        let ms = |v| Some(SimTime::from_millis(v));
+        assert_eq!(parse_retry_after(Some(1500), Some(30)), ms(1500));
+        assert_eq!(parse_retry_after(None, Some(30)), ms(30_000));
+        assert_eq!(parse_retry_after(Some(0), Some(30)), ms(0));
         assert_eq!(parse_retry_after(None, None), None);
+    }
+
+    #[test]
+    fn retry_delay_draws_only_for_the_backoff() {
+        let delay = |v, n, ra: Option<SimTime>, u: f64| {
+            let mut drew = false;
+            let d = retry_delay(v, n, ra, || {
+                drew = true;
+                u
+            });
+            (d, drew)
+        };
+        let secs = SimTime::from_secs;
+        let c = SdkVersion::Current;
+        let l = SdkVersion::Legacy;
+        assert_eq!(delay(c, 0, Some(secs(61)), 0.5), (secs(61), false));
+        assert_eq!(delay(l, 0, Some(secs(60)), 0.5), (secs(60), false));
+        // Legacy ignores 61 s; both ignore 0 (retry-after-ms "0").
+        assert_eq!(
+            delay(l, 1, Some(secs(61)), 0.5),
+            (SimTime::from_millis(875), true)
+        );
+        assert_eq!(
+            delay(c, 0, Some(SimTime::ZERO), 0.0),
+            (SimTime::from_millis(500), true)
+        );
+        assert_eq!(delay(c, 9, None, 0.0), (secs(8), true));
+        // The SDK's sleep limit, in whole nanoseconds.
+        assert_eq!(
+            delay(c, 0, Some(secs(4_294_968)), 0.5),
+            (secs(4_294_967), false)
+        );
+        // Equal to `retry_timeout`, rounded to the nanosecond.
+        let d = delay(c, 1, None, 0.999_999).0;
+        assert_eq!(
+            d,
+            SimTime::from_secs_f64(retry_timeout(c, 1, None, 0.999_999))
+        );
+        assert_eq!(d, SimTime(750_000_250));
     }
 
     #[test]
