@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::catalog_report::CatalogReport;
 use crate::charts::{self, ChartRun};
+use crate::engine::SimTime;
 use crate::report::{
     Report, StrategyResult, timeseries_csv, to_csv, to_markdown, to_markdown_with_charts, to_table,
 };
@@ -92,6 +93,9 @@ struct SimulateArgs {
     /// Override the scenario's seed.
     #[arg(long)]
     seed: Option<u64>,
+    /// Override the scenario's `duration` (arrival window), e.g. `30d`, `90m`.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    duration: Option<SimTime>,
     /// Print wall time, events/s, requests/s and peak memory to stderr.
     #[arg(long)]
     stats: bool,
@@ -229,6 +233,9 @@ fn simulate(args: SimulateArgs) -> Result<(), Failure> {
     let mut scenario = load(&args.scenario)?;
     if let Some(seed) = args.seed {
         scenario.sim.seed = seed;
+    }
+    if let Some(d) = args.duration {
+        scenario.sim.horizon = d;
     }
     if !args.strategies.is_empty() {
         for name in &args.strategies {
@@ -439,6 +446,17 @@ fn peak_rss() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// `--duration`: the scenario file's spelling and bounds.
+fn parse_duration(s: &str) -> Result<SimTime, String> {
+    let d = humantime::parse_duration(s.trim())
+        .map_err(|e| format!("{e}; expected e.g. `90m`, `12h`, `30d`"))?;
+    let d = SimTime(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
+    if d == SimTime::ZERO || d > crate::scenario::MAX_DURATION {
+        return Err("must be > 0 and at most 366 days".into());
+    }
+    Ok(d)
 }
 
 #[cfg(test)]

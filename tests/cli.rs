@@ -379,3 +379,29 @@ fn stats_go_to_stderr_and_leave_stdout_unchanged() {
         );
     }
 }
+
+#[test]
+fn duration_flag_replaces_the_scenarios_arrival_window() {
+    let text = std::fs::read_to_string(GOOD).unwrap();
+    let original = text
+        .lines()
+        .find(|l| l.starts_with("duration:"))
+        .expect("good.yaml states a duration");
+    let dir = tempfile::tempdir().unwrap();
+    let edited = dir.path().join("edited.yaml");
+    std::fs::write(&edited, text.replace(original, "duration: 7m")).unwrap();
+    let by_flag = run_ok(&["simulate", GOOD, "--duration", "7m", "--format", "json"]);
+    let by_file = run_ok(&["simulate", edited.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(stdout(&by_flag), stdout(&by_file));
+    assert_eq!(
+        json(&["simulate", GOOD, "--duration", "7m", "--format", "json"])["duration_s"],
+        420.0
+    );
+    for bad in ["0s", "400d", "soon"] {
+        ratesim()
+            .args(["simulate", GOOD, "--duration", bad])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("--duration"));
+    }
+}

@@ -732,7 +732,7 @@ fn check_probability(cx: &Cx, p: f64, loc: &Location, what: &str) -> Result<(), 
 }
 
 /// Longest simulated arrival window a scenario may ask for.
-const MAX_DURATION: SimTime = SimTime(366 * 24 * 3600 * SimTime::NANOS_PER_SEC);
+pub const MAX_DURATION: SimTime = SimTime(366 * 24 * 3600 * SimTime::NANOS_PER_SEC);
 
 /// Highest arrival rate per minute a stream may ask for (far above any tier).
 const MAX_RATE_PER_MIN: f64 = 1e6;
