@@ -131,6 +131,15 @@ impl Limiter {
         }
     }
 
+    /// Whether the headroom can only grow until something is charged or a
+    /// drain starts (windows only ever forget usage).
+    pub fn never_falls(&self) -> bool {
+        match self {
+            Limiter::Bucket(b) => b.never_falls(),
+            Limiter::Sliding(_) | Limiter::Fixed(_) => true,
+        }
+    }
+
     /// Whole units left now (never negative).
     pub fn remaining(&mut self, now: SimTime) -> u64 {
         match self {

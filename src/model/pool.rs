@@ -183,6 +183,8 @@ pub struct Pool {
     in_flight: u64,
     accounting: OtpmAccounting,
     pending: BinaryHeap<Reverse<Pending>>,
+    /// Spare allocation for [`Pool::earliest_fit`]'s copy of `pending`.
+    scratch: Vec<Reverse<Pending>>,
     seq: u64,
 }
 
@@ -206,6 +208,7 @@ impl Pool {
             in_flight: 0,
             accounting: config.otpm_accounting,
             pending: BinaryHeap::new(),
+            scratch: Vec::new(),
             seq: 0,
         }
     }
@@ -404,20 +407,22 @@ impl Pool {
     }
 
     /// Earliest time every need fits if nothing else arrived: replays the
-    /// pending adjustments on a copy of the limiters.
-    fn earliest_fit(&self, now: SimTime, needs: &[Need; 4]) -> Option<SimTime> {
-        let mut limiters = self.limiters.clone();
-        let mut in_flight = self.in_flight;
-        // Popped lazily: the fit is usually found after a few adjustments,
-        // so a full sort of everything pending would be wasted.
-        let mut pending = self.pending.clone();
+    /// pending adjustments on a copy of the limiters. The copy is made only
+    /// once an adjustment comes due before the fit: most 429s are answered
+    /// from the current state alone.
+    fn earliest_fit(&mut self, now: SimTime, needs: &[Need; 4]) -> Option<SimTime> {
+        let mut replay: Option<Replay> = None;
         let mut t = now;
-        loop {
+        let fit = loop {
+            let (limiters, in_flight, pending) = match &replay {
+                None => (&self.limiters, self.in_flight, &self.pending),
+                Some(r) => (&r.limiters, r.in_flight, &r.pending),
+            };
             // With the state frozen, when would each dimension have room?
             let mut candidate = Some(t);
-            for (i, l) in limiters.iter().enumerate() {
+            for (l, need) in limiters.iter().zip(needs) {
                 if let Some(l) = l {
-                    candidate = match (candidate, l.wait_static(t, needs[i])) {
+                    candidate = match (candidate, l.wait_static(t, *need)) {
                         (Some(a), Some(b)) => Some(a.max(b)),
                         _ => None,
                     };
@@ -428,26 +433,58 @@ impl Pool {
             }
             let next = pending.peek().map(|r| r.0.time);
             match (candidate, next) {
-                (Some(c), _) if c == t => return Some(c),
+                (Some(c), _) if c == t => break Some(c),
+                // If no level can fall, everything still fits at `c`.
+                (Some(c), next)
+                    if next.is_none_or(|n| c < n)
+                        && limiters.iter().flatten().all(Limiter::never_falls) =>
+                {
+                    break Some(c);
+                }
                 // A level under a net drain falls while the others refill:
                 // it may no longer fit at `c`, so look again there.
                 (Some(c), Some(n)) if c < n => t = c,
                 (Some(c), None) => t = c,
                 (_, Some(n)) => {
+                    let r = replay.get_or_insert_with(|| Replay {
+                        limiters: self.limiters.clone(),
+                        in_flight: self.in_flight,
+                        pending: copy_heap(&self.pending, std::mem::take(&mut self.scratch)),
+                    });
                     // Apply everything due at `n`, then look again.
-                    while let Some(&Reverse(p)) = pending.peek() {
+                    while let Some(&Reverse(p)) = r.pending.peek() {
                         if p.time != n {
                             break;
                         }
-                        pending.pop();
-                        apply(&mut limiters, &mut in_flight, p);
+                        r.pending.pop();
+                        apply(&mut r.limiters, &mut r.in_flight, p);
                     }
                     t = n;
                 }
-                (None, None) => return None,
+                (None, None) => break None,
             }
+        };
+        if let Some(r) = replay {
+            // Keep the allocation for the next replay.
+            self.scratch = r.pending.into_vec();
         }
+        fit
     }
+}
+
+/// A private copy of a pool's state for [`Pool::earliest_fit`] to run forward.
+struct Replay {
+    limiters: [Option<Limiter>; 4],
+    in_flight: u64,
+    pending: BinaryHeap<Reverse<Pending>>,
+}
+
+/// A copy of `heap` in `buf`'s allocation. The elements are already in heap
+/// order, so rebuilding moves nothing.
+fn copy_heap<T: Ord + Copy>(heap: &BinaryHeap<T>, mut buf: Vec<T>) -> BinaryHeap<T> {
+    buf.clear();
+    buf.extend(heap.iter().copied());
+    BinaryHeap::from(buf)
 }
 
 fn apply(limiters: &mut [Option<Limiter>; 4], in_flight: &mut u64, p: Pending) {
