@@ -458,7 +458,7 @@ fn cache_reads_do_not_count_toward_itpm_unless_the_model_says_so() {
     assert_eq!(usage.cache_read_input_tokens, 100_000);
     assert_eq!(usage.input_tokens, 1_000);
     // Only the 1,000 uncached tokens were charged: 29,000 left.
-    assert_eq!(r.headers.input_tokens.unwrap().remaining, 29_000);
+    assert_eq!(r.headers.unwrap().input_tokens.unwrap().remaining, 29_000);
     // TTFT 1 s + 100 tokens at 100/s + 50 ms RTT.
     assert_eq!(r.received_at, SimTime(2 * SEC + 50_000_000));
 
@@ -474,7 +474,7 @@ fn cache_reads_do_not_count_toward_itpm_unless_the_model_says_so() {
     );
     assert!(r.usage.is_none());
     assert_eq!(
-        r.headers.input_tokens.unwrap().remaining,
+        r.headers.unwrap().input_tokens.unwrap().remaining,
         30_000,
         "nothing charged"
     );
@@ -922,4 +922,20 @@ fn max_concurrent_rejects_the_extra_request_until_the_first_finishes() {
         p.handle(secs(10), &attempt(10, 0, 10, 1)).status,
         Status::Ok
     );
+}
+
+#[test]
+fn switching_headers_off_changes_nothing_but_the_headers() {
+    let a = attempt(1_000, 0, 500, 100);
+    let mut with = provider(false, tier1(), LimiterConfig::default());
+    let mut without = provider(false, tier1(), LimiterConfig::default());
+    without.send_rate_limit_headers(false);
+    // Sixty back-to-back attempts: the first 50 admitted, then 429s.
+    for i in 0..60u64 {
+        let t = SimTime(i * 1_000_000);
+        let (mut r1, r2) = (with.handle(t, &a), without.handle(t, &a));
+        assert!(r1.headers.is_some() && r2.headers.is_none());
+        r1.headers = None;
+        assert_eq!(r1, r2, "attempt {i}");
+    }
 }

@@ -180,7 +180,7 @@ fn rejection(
 ) -> Response {
     Response {
         status: Status::RateLimited(Dimension::Rpm),
-        headers: RateLimitHeaders::default(),
+        headers: Some(RateLimitHeaders::default()),
         retry_after_s,
         retry_after_ms,
         should_retry,

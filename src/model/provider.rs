@@ -206,8 +206,11 @@ pub struct Usage {
 pub struct Response {
     /// Outcome.
     pub status: Status,
-    /// Rate-limit headers (every response carries them).
-    pub headers: RateLimitHeaders,
+    /// Rate-limit headers. Every real response carries them; the simulated
+    /// one has them unless the client said it never reads them (see
+    /// [`Provider::send_rate_limit_headers`]), since computing them is a
+    /// tenth of a run's work.
+    pub headers: Option<RateLimitHeaders>,
     /// `retry-after` in whole seconds (429 only).
     pub retry_after_s: Option<u64>,
     /// `retry-after-ms` (non-standard; the SDKs read it before `retry-after`).
@@ -236,6 +239,7 @@ pub struct Provider {
     overload: Overload,
     cache: PromptCacheStore,
     rng: ChaCha8Rng,
+    rate_limit_headers: bool,
 }
 
 impl Provider {
@@ -269,7 +273,15 @@ impl Provider {
             cache: PromptCacheStore::default(),
             config,
             rng,
+            rate_limit_headers: true,
         }
+    }
+
+    /// Whether responses carry the `anthropic-ratelimit-*` values (default
+    /// on). Turn them off for a client that never reads them: the numbers
+    /// it sees are otherwise the same.
+    pub fn send_rate_limit_headers(&mut self, on: bool) {
+        self.rate_limit_headers = on;
     }
 
     /// The configuration.
@@ -336,7 +348,7 @@ impl Provider {
         let verdict = self.verdict(now, pool_index, a.workspace, &demand);
         let mut response = Response {
             status: Status::Ok,
-            headers: Default::default(),
+            headers: None,
             retry_after_s: None,
             retry_after_ms: None,
             should_retry: false,
@@ -389,11 +401,13 @@ impl Provider {
                 }
             }
         }
-        let org = self.pools[pool_index].headers(now);
-        response.headers = match self.workspace_pool(a.workspace, pool_index) {
-            Some(ws) => org.most_restrictive(&ws.headers(now)),
-            None => org,
-        };
+        if self.rate_limit_headers {
+            let org = self.pools[pool_index].headers(now);
+            response.headers = Some(match self.workspace_pool(a.workspace, pool_index) {
+                Some(ws) => org.most_restrictive(&ws.headers(now)),
+                None => org,
+            });
+        }
         response
     }
 

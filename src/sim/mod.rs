@@ -154,7 +154,8 @@ pub fn run(cfg: &SimConfig, strategy: &StrategySpec) -> Result<RunMetrics, Strin
         &mut seed::stream(cfg.seed, "provider/overload-episodes"),
         cfg.horizon + cfg.drain,
     );
-    let provider = Provider::new(provider_cfg, seed::stream(cfg.seed, "provider/overload"));
+    let mut provider = Provider::new(provider_cfg, seed::stream(cfg.seed, "provider/overload"));
+    provider.send_rate_limit_headers(strategy.reads_rate_limit_headers());
     let model_pools: Vec<u16> = cfg.provider.models.iter().map(|m| m.pool as u16).collect();
     let mut clients = vec![Client::new(
         strategy.clone(),

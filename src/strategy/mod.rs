@@ -77,6 +77,12 @@ pub struct StrategySpec {
 }
 
 impl StrategySpec {
+    /// Whether the client reads the `anthropic-ratelimit-*` headers (only
+    /// header-driven pacing does), so a run can skip producing them.
+    pub fn reads_rate_limit_headers(&self) -> bool {
+        matches!(self.pacing, PacingSpec::HeaderDriven { .. })
+    }
+
     /// A one-line description of the layers, for reports.
     pub fn describe(&self) -> String {
         let queue = match self.queue {

@@ -247,7 +247,9 @@ impl Pacer {
                 if est.buckets.is_some() && r.server_time < est.observed_at {
                     return; // stale: a newer response already arrived
                 }
-                let h = &r.headers;
+                let Some(h) = &r.headers else {
+                    return; // the provider was told nobody reads them
+                };
                 let seed = |x: Option<LimitHeader>, safety: u64| {
                     x.map(|x| {
                         let level = x.remaining as i64 - safety as i64;
