@@ -184,7 +184,7 @@ pub struct Pool {
     accounting: OtpmAccounting,
     pending: BinaryHeap<Reverse<Pending>>,
     /// Spare allocation for [`Pool::earliest_fit`]'s copy of `pending`.
-    scratch: Vec<Reverse<Pending>>,
+    scratch: Vec<Pending>,
     seq: u64,
 }
 
@@ -414,9 +414,13 @@ impl Pool {
         let mut replay: Option<Replay> = None;
         let mut t = now;
         let fit = loop {
-            let (limiters, in_flight, pending) = match &replay {
-                None => (&self.limiters, self.in_flight, &self.pending),
-                Some(r) => (&r.limiters, r.in_flight, &r.pending),
+            let (limiters, in_flight, next) = match &replay {
+                None => (
+                    &self.limiters,
+                    self.in_flight,
+                    self.pending.peek().map(|r| r.0.time),
+                ),
+                Some(r) => (&r.limiters, r.in_flight, r.peek()),
             };
             // With the state frozen, when would each dimension have room?
             let mut candidate = Some(t);
@@ -431,7 +435,6 @@ impl Pool {
             if self.max_concurrent.is_some_and(|m| in_flight >= m) {
                 candidate = None;
             }
-            let next = pending.peek().map(|r| r.0.time);
             match (candidate, next) {
                 (Some(c), _) if c == t => break Some(c),
                 // If no level can fall, everything still fits at `c`.
@@ -446,17 +449,16 @@ impl Pool {
                 (Some(c), Some(n)) if c < n => t = c,
                 (Some(c), None) => t = c,
                 (_, Some(n)) => {
-                    let r = replay.get_or_insert_with(|| Replay {
-                        limiters: self.limiters.clone(),
-                        in_flight: self.in_flight,
-                        pending: copy_heap(&self.pending, std::mem::take(&mut self.scratch)),
+                    let r = replay.get_or_insert_with(|| {
+                        let buf = std::mem::take(&mut self.scratch);
+                        Replay::new(self, buf)
                     });
                     // Apply everything due at `n`, then look again.
-                    while let Some(&Reverse(p)) = r.pending.peek() {
+                    while let Some(&p) = r.pending.get(r.next) {
                         if p.time != n {
                             break;
                         }
-                        r.pending.pop();
+                        r.next += 1;
                         apply(&mut r.limiters, &mut r.in_flight, p);
                     }
                     t = n;
@@ -466,7 +468,7 @@ impl Pool {
         };
         if let Some(r) = replay {
             // Keep the allocation for the next replay.
-            self.scratch = r.pending.into_vec();
+            self.scratch = r.pending;
         }
         fit
     }
@@ -476,15 +478,29 @@ impl Pool {
 struct Replay {
     limiters: [Option<Limiter>; 4],
     in_flight: u64,
-    pending: BinaryHeap<Reverse<Pending>>,
+    /// The pending adjustments in the order they apply (sorting a handful
+    /// once is cheaper than popping them from a heap), from `next` on.
+    pending: Vec<Pending>,
+    next: usize,
 }
 
-/// A copy of `heap` in `buf`'s allocation. The elements are already in heap
-/// order, so rebuilding moves nothing.
-fn copy_heap<T: Ord + Copy>(heap: &BinaryHeap<T>, mut buf: Vec<T>) -> BinaryHeap<T> {
-    buf.clear();
-    buf.extend(heap.iter().copied());
-    BinaryHeap::from(buf)
+impl Replay {
+    /// A copy of `pool`'s state, in `buf`'s allocation.
+    fn new(pool: &Pool, mut buf: Vec<Pending>) -> Replay {
+        buf.clear();
+        buf.extend(pool.pending.iter().map(|r| r.0));
+        buf.sort_unstable();
+        Replay {
+            limiters: pool.limiters.clone(),
+            in_flight: pool.in_flight,
+            pending: buf,
+            next: 0,
+        }
+    }
+
+    fn peek(&self) -> Option<SimTime> {
+        self.pending.get(self.next).map(|p| p.time)
+    }
 }
 
 fn apply(limiters: &mut [Option<Limiter>; 4], in_flight: &mut u64, p: Pending) {
