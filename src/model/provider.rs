@@ -298,20 +298,7 @@ impl Provider {
     pub fn handle(&mut self, now: SimTime, a: &Attempt) -> Response {
         let model = &self.config.models[a.model as usize];
         let rtt = self.config.network_rtt;
-        let factor = if a.service_factor.is_finite() && a.service_factor > 0.0 {
-            a.service_factor
-        } else {
-            1.0
-        };
-        let ttft = SimTime::from_secs_f64(model.latency.ttft.as_secs_f64() * factor);
         let output = a.output_tokens.min(a.max_tokens);
-        let gen_s = if model.latency.output_tokens_per_s > 0.0 {
-            output as f64 / model.latency.output_tokens_per_s * factor
-        } else {
-            0.0
-        };
-        let generation_start = now + ttft;
-        let finish = generation_start + SimTime::from_secs_f64(gen_s);
         // Resolve the cacheable prefix against the cache as it is now.
         let (mut input, mut read, mut write, mut write_1h) =
             (a.input_tokens, a.cache_read_tokens, a.cache_write_tokens, 0);
@@ -337,12 +324,14 @@ impl Provider {
             } else {
                 0
             };
-        let demand = Demand {
+        // The admission check needs only the sizes; the timing is worked
+        // out below for admitted attempts (most attempts in a storm are not).
+        let mut demand = Demand {
             itpm_tokens,
             max_tokens: a.max_tokens,
             output_tokens: output,
-            generation_start,
-            finish,
+            generation_start: now,
+            finish: now,
         };
         let pool_index = model.pool;
         let verdict = self.verdict(now, pool_index, a.workspace, &demand);
@@ -376,6 +365,10 @@ impl Provider {
                     response.status = Status::Overloaded;
                     response.should_retry = true;
                 } else {
+                    let model = &self.config.models[a.model as usize];
+                    let (generation_start, finish) = service(model, a.service_factor, now, output);
+                    demand.generation_start = generation_start;
+                    demand.finish = finish;
                     self.pools[pool_index].admit(now, &demand);
                     if let Some(ws) = self.workspace_pool(a.workspace, pool_index) {
                         ws.admit(now, &demand);
@@ -463,4 +456,25 @@ impl Provider {
             _ => combined,
         }
     }
+}
+/// When generation starts (after time to first token) and ends, for an
+/// attempt admitted at `now`; `factor` scales the model's service time
+/// (lognormal noise; anything not positive and finite counts as 1).
+fn service(model: &ModelSpec, factor: f64, now: SimTime, output: u64) -> (SimTime, SimTime) {
+    let factor = if factor.is_finite() && factor > 0.0 {
+        factor
+    } else {
+        1.0
+    };
+    let ttft = SimTime::from_secs_f64(model.latency.ttft.as_secs_f64() * factor);
+    let gen_s = if model.latency.output_tokens_per_s > 0.0 {
+        output as f64 / model.latency.output_tokens_per_s * factor
+    } else {
+        0.0
+    };
+    let generation_start = now + ttft;
+    (
+        generation_start,
+        generation_start + SimTime::from_secs_f64(gen_s),
+    )
 }
