@@ -5,7 +5,7 @@ use std::collections::BinaryHeap;
 
 use serde::{Deserialize, Serialize};
 
-use super::bucket::SCALE;
+use super::bucket::{SCALE, TokenBucket};
 use super::headers::{LimitHeader, RateLimitHeaders, round_to_thousand};
 use super::limiter::{Algorithm, Limiter, Need};
 use crate::engine::SimTime;
@@ -143,7 +143,16 @@ pub enum Verdict {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Adjustment {
-    Release,
+    /// The request completes: its concurrency slot is freed and the output
+    /// drains it started stop (one bit per dimension in `drains`; OTPM and
+    /// TPM drain at the same rate), charging the `remainder` units an even
+    /// spread left over. One entry instead of one per effect: everything
+    /// due at one instant is applied before anyone looks, and these commute.
+    Finish {
+        drains: u8,
+        rate: i128,
+        remainder: i128,
+    },
     Credit {
         dim: u8,
         units: u64,
@@ -154,13 +163,8 @@ enum Adjustment {
         units: u64,
     },
     StartDrain {
-        dim: u8,
+        drains: u8,
         rate: i128,
-    },
-    StopDrain {
-        dim: u8,
-        rate: i128,
-        remainder: i128,
     },
 }
 
@@ -284,18 +288,48 @@ impl Pool {
             l.debit(now, d.itpm_tokens);
         }
         let output = d.output_tokens.min(d.max_tokens);
+        // Realtime buckets drain the output evenly over generation.
+        let start = d.generation_start.max(now).min(d.finish);
+        let span = (d.finish.as_nanos() - start.as_nanos()) as i128;
+        let total = output as i128 * SCALE;
+        let (rate, remainder) = if span > 0 {
+            (total / span, total % span)
+        } else {
+            (0, 0)
+        };
+        let mut drains = 0u8;
         for dim in [OTPM, TPM] {
-            self.charge_output(now, d, dim, output);
+            if self.charge_output(now, d, dim, output, rate > 0 || remainder > 0) {
+                drains |= 1 << dim;
+            }
         }
         self.in_flight += 1;
-        self.push(d.finish, Adjustment::Release);
+        if drains != 0 {
+            self.push(start, Adjustment::StartDrain { drains, rate });
+        }
+        self.push(
+            d.finish,
+            Adjustment::Finish {
+                drains,
+                rate,
+                remainder,
+            },
+        );
     }
 
     /// Charges the output part of a request to `dim` (OTPM or TPM) under the
-    /// pool's OTPM rule.
-    fn charge_output(&mut self, now: SimTime, d: &Demand, dim: usize, output: u64) {
+    /// pool's OTPM rule. True when the caller must drain it over generation
+    /// (`spread`: generation takes time and there is output to spread).
+    fn charge_output(
+        &mut self,
+        now: SimTime,
+        d: &Demand,
+        dim: usize,
+        output: u64,
+        spread: bool,
+    ) -> bool {
         match (self.accounting, &mut self.limiters[dim]) {
-            (_, None) => {}
+            (_, None) => false,
             (OtpmAccounting::ReserveMaxTokens, Some(l)) => {
                 l.debit(now, d.max_tokens);
                 let refund = d.max_tokens - output;
@@ -309,26 +343,14 @@ impl Pool {
                         },
                     );
                 }
+                false
             }
             (OtpmAccounting::Realtime, Some(l @ Limiter::Bucket(_))) => {
-                let start = d.generation_start.max(now).min(d.finish);
-                let span = (d.finish.as_nanos() - start.as_nanos()) as i128;
-                let total = output as i128 * SCALE;
-                if span == 0 {
-                    l.debit(now, output);
-                } else if total > 0 {
-                    let rate = total / span;
-                    let remainder = total - rate * span;
-                    let dim = dim as u8;
-                    self.push(start, Adjustment::StartDrain { dim, rate });
-                    self.push(
-                        d.finish,
-                        Adjustment::StopDrain {
-                            dim,
-                            rate,
-                            remainder,
-                        },
-                    );
+                if d.finish == d.generation_start.max(now).min(d.finish) {
+                    l.debit(now, output); // nothing to spread over
+                    false
+                } else {
+                    spread
                 }
             }
             (OtpmAccounting::Realtime, Some(_)) => {
@@ -340,6 +362,7 @@ impl Pool {
                         units: output,
                     },
                 );
+                false
             }
         }
     }
@@ -505,7 +528,17 @@ impl Replay {
 
 fn apply(limiters: &mut [Option<Limiter>; 4], in_flight: &mut u64, p: Pending) {
     match p.adj {
-        Adjustment::Release => *in_flight -= 1,
+        Adjustment::Finish {
+            drains,
+            rate,
+            remainder,
+        } => {
+            *in_flight -= 1;
+            for_each_drain(limiters, drains, |b| {
+                b.stop_drain(p.time, rate);
+                b.debit(p.time, remainder);
+            });
+        }
         Adjustment::Credit {
             dim,
             units,
@@ -520,26 +553,23 @@ fn apply(limiters: &mut [Option<Limiter>; 4], in_flight: &mut u64, p: Pending) {
                 l.debit(p.time, units);
             }
         }
-        Adjustment::StartDrain { dim, rate } => {
-            if let Some(b) = limiters[dim as usize]
-                .as_mut()
-                .and_then(Limiter::as_bucket_mut)
-            {
-                b.start_drain(p.time, rate);
-            }
+        Adjustment::StartDrain { drains, rate } => {
+            for_each_drain(limiters, drains, |b| b.start_drain(p.time, rate));
         }
-        Adjustment::StopDrain {
-            dim,
-            rate,
-            remainder,
-        } => {
-            if let Some(b) = limiters[dim as usize]
-                .as_mut()
-                .and_then(Limiter::as_bucket_mut)
-            {
-                b.stop_drain(p.time, rate);
-                b.debit(p.time, remainder);
-            }
+    }
+}
+
+/// Runs `f` on the bucket of every dimension whose bit is set in `drains`.
+fn for_each_drain(
+    limiters: &mut [Option<Limiter>; 4],
+    drains: u8,
+    mut f: impl FnMut(&mut TokenBucket),
+) {
+    for (dim, l) in limiters.iter_mut().enumerate() {
+        if drains & (1 << dim) != 0
+            && let Some(b) = l.as_mut().and_then(Limiter::as_bucket_mut)
+        {
+            f(b);
         }
     }
 }
