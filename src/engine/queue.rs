@@ -9,15 +9,26 @@ use super::SimTime;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct EventId(u64);
 
+/// `key` is the time in the high 64 bits and the sequence number in the low
+/// ones: one integer comparison orders by `(time, seq)`.
 struct Entry<E> {
-    time: SimTime,
-    seq: u64,
+    key: u128,
     event: E,
+}
+
+impl<E> Entry<E> {
+    fn time(&self) -> SimTime {
+        SimTime((self.key >> 64) as u64)
+    }
+
+    fn seq(&self) -> u64 {
+        self.key as u64
+    }
 }
 
 impl<E> PartialEq for Entry<E> {
     fn eq(&self, other: &Self) -> bool {
-        self.time == other.time && self.seq == other.seq
+        self.key == other.key
     }
 }
 impl<E> Eq for Entry<E> {}
@@ -29,7 +40,7 @@ impl<E> PartialOrd for Entry<E> {
 impl<E> Ord for Entry<E> {
     // Reversed: `BinaryHeap` is a max-heap and we want the earliest first.
     fn cmp(&self, other: &Self) -> Ordering {
-        (other.time, other.seq).cmp(&(self.time, self.seq))
+        other.key.cmp(&self.key)
     }
 }
 
@@ -90,7 +101,10 @@ impl<E> EventQueue<E> {
         let time = time.max(self.now);
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Entry { time, seq, event });
+        self.heap.push(Entry {
+            key: (u128::from(time.as_nanos()) << 64) | u128::from(seq),
+            event,
+        });
         EventId(seq)
     }
 
@@ -114,16 +128,16 @@ impl<E> EventQueue<E> {
     /// The time of the next live event, if any.
     pub fn peek_time(&mut self) -> Option<SimTime> {
         self.skip_cancelled();
-        self.heap.peek().map(|e| e.time)
+        self.heap.peek().map(Entry::time)
     }
 
     /// Removes and returns the next live event, advancing the clock to it.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         self.skip_cancelled();
         let entry = self.heap.pop()?;
-        self.now = entry.time;
+        self.now = entry.time();
         self.processed += 1;
-        Some((entry.time, entry.event))
+        Some((entry.time(), entry.event))
     }
 
     /// Pops the next live event only if it is at or before `until`.
@@ -148,10 +162,10 @@ impl<E> EventQueue<E> {
 
     fn skip_cancelled(&mut self) {
         while let Some(top) = self.heap.peek() {
-            if self.cancelled.is_empty() || !self.cancelled.contains(&top.seq) {
+            let seq = top.seq();
+            if self.cancelled.is_empty() || !self.cancelled.contains(&seq) {
                 return;
             }
-            let seq = top.seq;
             self.heap.pop();
             self.cancelled.remove(&seq);
         }
