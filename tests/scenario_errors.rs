@@ -104,6 +104,11 @@ const CASES: &[Case] = &[
         position: Some((12, 17)),
         fragments: &["prompt_cache.hit_rate must be between 0 and 1", "got 1.5"],
     },
+    Case {
+        file: "bad_exponential_mean.yaml",
+        position: Some((9, 20)),
+        fragments: &["exponential: mean must be > 0", "got 0"],
+    },
 ];
 
 /// Runs `ratesim validate <args>` from the crate root; returns (exit code, stdout, stderr).

@@ -91,6 +91,11 @@ pub struct ClassMetrics {
     pub throttled_locally: u64,
     /// Arrival-to-completion latency of successes, in microseconds.
     pub latency_us: Histogram<u64>,
+    /// Total time attempts waited in the client's queue before they were
+    /// sent (from arrival, or from the end of a backoff), in nanoseconds.
+    pub queue_wait_ns: u128,
+    /// Attempts whose wait `queue_wait_ns` sums.
+    pub queue_waits: u64,
     /// Billed tokens per model index (Messages API, list price).
     pub tokens_by_model: Vec<Tokens>,
     /// Billed tokens per model index through the Batch API (half price).
@@ -121,6 +126,8 @@ impl ClassMetrics {
             // 3 significant digits, auto-resizing: memory grows with the log
             // of the largest latency, never with the count.
             latency_us: Histogram::new(3).expect("3 significant figures is valid"),
+            queue_wait_ns: 0,
+            queue_waits: 0,
             tokens_by_model: vec![Tokens::default(); models],
             batch_tokens_by_model: vec![Tokens::default(); models],
             batch_requests: 0,
@@ -158,6 +165,20 @@ impl ClassMetrics {
         record_us(&mut self.latency_us, latency);
     }
 
+    /// Records how long an attempt waited in the client's queue.
+    pub fn queued_for(&mut self, wait: SimTime) {
+        self.queue_wait_ns += wait.as_nanos() as u128;
+        self.queue_waits += 1;
+    }
+
+    /// Mean wait in the client's queue per attempt sent (zero when none was).
+    pub fn mean_queue_wait(&self) -> SimTime {
+        match self.queue_wait_ns.checked_div(self.queue_waits as u128) {
+            Some(ns) => SimTime(ns.min(u64::MAX as u128) as u64),
+            None => SimTime::ZERO,
+        }
+    }
+
     /// Merges another class's metrics into this one (for totals).
     pub fn merge(&mut self, o: &ClassMetrics) {
         self.requests += o.requests;
@@ -169,6 +190,8 @@ impl ClassMetrics {
             self.rate_limited[i] += o.rate_limited[i];
         }
         self.attempts += o.attempts;
+        self.queue_wait_ns += o.queue_wait_ns;
+        self.queue_waits += o.queue_waits;
         self.overloaded += o.overloaded;
         self.workspace_limited += o.workspace_limited;
         self.routed_away += o.routed_away;

@@ -169,6 +169,10 @@ pub struct Outcome {
     pub throttled_locally: u64,
     /// Latency of successes.
     pub latency_ms: LatencyMs,
+    /// Mean time an attempt waited in the client's queue before it was sent
+    /// (behind a concurrency cap, pacing or other requests; backoff excluded),
+    /// milliseconds.
+    pub queue_wait_ms: f64,
     /// Successes served by a fallback model instead of the primary.
     pub routed_away: u64,
     /// Successes per simulated minute of the arrival window.
@@ -271,6 +275,7 @@ fn outcome(scenario: &Scenario, m: &ClassMetrics) -> Outcome {
                 round(h.max() as f64 / 1000.0, 3)
             },
         },
+        queue_wait_ms: round(m.mean_queue_wait().as_nanos() as f64 / 1e6, 3),
         routed_away: m.routed_away,
         goodput_per_min: round(m.succeeded as f64 / minutes, 3),
         cost_usd: round(cost, 6),

@@ -898,6 +898,7 @@ fn tokens(cx: &Cx, t: &Spanned<RawTokens>) -> Result<TokenDist, ScenarioError> {
             values: values.clone(),
             weights: weights.clone(),
         },
+        RawTokens::Dist(RawDist::Exponential { mean }) => TokenDist::Exponential { mean: *mean },
     };
     d.sampler().map_err(|e| cx.err(&t.referenced, e))?;
     Ok(d)

@@ -352,6 +352,7 @@ pub enum RawDist {
     Uniform { min: u64, max: u64 },
     Lognormal { median: f64, sigma: f64 },
     Empirical { values: Vec<u64>, weights: Vec<f64> },
+    Exponential { mean: f64 },
 }
 
 impl<'de> Deserialize<'de> for RawTokens {
@@ -362,7 +363,8 @@ impl<'de> Deserialize<'de> for RawTokens {
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str(
                     "a token count or one of {constant: N}, {uniform: {min, max}}, \
-                     {lognormal: {median, sigma}}, {empirical: {values, weights}}",
+                     {lognormal: {median, sigma}}, {empirical: {values, weights}}, \
+                     {exponential: {mean}}",
                 )
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawTokens, E> {

@@ -66,6 +66,9 @@ struct Live {
     /// The model routing chose first (the stream's, without a route).
     primary: u16,
     phase: Phase,
+    /// When it last joined the client's queue (arrival, end of a backoff,
+    /// reroute).
+    queued_at: SimTime,
     retries: u32,
     previous_delay: SimTime,
     cost: Cost,
@@ -230,6 +233,7 @@ impl Run {
                 let live = self.slots[id as usize].live.as_mut().expect("live request");
                 live.retry_event = None;
                 live.phase = Phase::Queued;
+                live.queued_at = now;
                 let k = client_of(live.req.workspace);
                 // A retry starts again from the primary model.
                 live.client.model = live.primary;
@@ -301,6 +305,7 @@ impl Run {
             client,
             primary,
             phase: Phase::Queued,
+            queued_at: now,
             retries: 0,
             previous_delay: SimTime::ZERO,
             cost: [0; 3],
@@ -485,6 +490,7 @@ impl Run {
         let response = self.provider.handle(now, &attempt);
         live.response = Some(response);
         self.metrics.classes[class].attempts += 1;
+        self.metrics.classes[class].queued_for(now - live.queued_at);
         self.metrics.by_model[attempt.model as usize].attempts += 1;
         let spec = &self.provider.config().models[attempt.model as usize];
         let admitted = response.usage.map(|u| {
@@ -585,6 +591,7 @@ impl Run {
                 live.client.model = model;
                 live.client.pool = self.clients[k].pool_of(model);
                 live.phase = Phase::Queued;
+                live.queued_at = now;
                 let c = live.client;
                 self.clients[k].enqueue(c);
             }

@@ -4,7 +4,7 @@ use rand::RngExt;
 use rand::distr::Distribution;
 use rand::distr::weighted::WeightedIndex;
 use rand_chacha::ChaCha8Rng;
-use rand_distr::LogNormal;
+use rand_distr::{Exp, LogNormal};
 
 /// A distribution of token counts, as written in a scenario.
 #[derive(Clone, Debug, PartialEq)]
@@ -32,6 +32,13 @@ pub enum TokenDist {
         /// Their weights (same length, not all zero).
         weights: Vec<f64>,
     },
+    /// Exponential with the given mean, rounded to the nearest whole token
+    /// (so 0 is possible, as with `lognormal`). With a deterministic speed it
+    /// makes service times exponential, for queueing checks (M/M/c).
+    Exponential {
+        /// Mean (1/λ).
+        mean: f64,
+    },
 }
 
 /// A ready-to-draw sampler for a [`TokenDist`].
@@ -45,6 +52,8 @@ pub enum TokenSampler {
     LogNormal(LogNormal<f64>),
     /// See [`TokenDist::Empirical`].
     Empirical(Vec<u64>, WeightedIndex<f64>),
+    /// See [`TokenDist::Exponential`].
+    Exponential(Exp<f64>),
 }
 
 impl TokenDist {
@@ -82,6 +91,14 @@ impl TokenDist {
                     .map_err(|e| format!("empirical: invalid weights ({e})"))?;
                 TokenSampler::Empirical(values.clone(), idx)
             }
+            TokenDist::Exponential { mean } => {
+                if !(mean.is_finite() && *mean > 0.0) {
+                    return Err(format!("exponential: mean must be > 0, got {mean}"));
+                }
+                TokenSampler::Exponential(
+                    Exp::new(1.0 / mean).map_err(|e| format!("exponential: {e}"))?,
+                )
+            }
         })
     }
 
@@ -100,6 +117,7 @@ impl TokenDist {
                     .sum::<f64>()
                     / total
             }
+            TokenDist::Exponential { mean } => *mean,
         }
     }
 }
@@ -115,6 +133,10 @@ impl TokenSampler {
                 x.round().clamp(0.0, 1e12) as u64
             }
             TokenSampler::Empirical(values, idx) => values[idx.sample(rng)],
+            TokenSampler::Exponential(d) => {
+                let x: f64 = d.sample(rng);
+                x.round().clamp(0.0, 1e12) as u64
+            }
         }
     }
 }
@@ -153,7 +175,29 @@ mod tests {
     }
 
     #[test]
+    fn exponential_has_its_mean_and_is_memoryless() {
+        let s = TokenDist::Exponential { mean: 10_000.0 }.sampler().unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let v: Vec<f64> = (0..40_000).map(|_| s.sample(&mut rng) as f64).collect();
+        let mean = v.iter().sum::<f64>() / v.len() as f64;
+        // Standard error 10,000/sqrt(40,000) = 50.
+        assert!((mean - 10_000.0).abs() < 200.0, "mean {mean}");
+        // P(X > m) = e^-1 for an exponential (0.368; 0.5 for a median).
+        let above = v.iter().filter(|&&x| x > 10_000.0).count() as f64 / v.len() as f64;
+        assert!(
+            (above - (-1.0f64).exp()).abs() < 0.01,
+            "P(X > mean) = {above}"
+        );
+        // Coefficient of variation 1.
+        let sd = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / v.len() as f64).sqrt();
+        assert!((sd / mean - 1.0).abs() < 0.03, "cv {}", sd / mean);
+    }
+
+    #[test]
     fn bad_parameters_are_rejected() {
+        for mean in [0.0, -5.0, f64::NAN, f64::INFINITY] {
+            assert!(TokenDist::Exponential { mean }.sampler().is_err(), "{mean}");
+        }
         assert!(TokenDist::Uniform { min: 5, max: 1 }.sampler().is_err());
         assert!(
             TokenDist::Empirical {
