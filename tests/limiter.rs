@@ -939,3 +939,52 @@ fn switching_headers_off_changes_nothing_but_the_headers() {
         assert_eq!(r1, r2, "attempt {i}");
     }
 }
+
+/// Regression: the earliest fit must see a level that falls by itself. ITPM
+/// binds for ~0.7 s, but by then a fast response has driven OTPM negative,
+/// and it stays so for over a minute.
+#[test]
+fn retry_after_waits_for_a_level_falling_under_its_own_drain() {
+    let mut pool = Pool::new(
+        limits(None, Some(450_000), Some(90_000), None),
+        LimiterConfig::default(),
+    );
+    let ms = |n: u64| SimTime(n * 1_000_000);
+    // 449,000 input tokens, then 200,000 output tokens streamed over 1 s
+    // (OTPM refills only 1,500 a second).
+    let big = Demand {
+        itpm_tokens: 449_000,
+        max_tokens: 200_000,
+        output_tokens: 200_000,
+        generation_start: ms(1),
+        finish: ms(1_001),
+    };
+    assert_eq!(pool.check(SimTime::ZERO, &big), Verdict::Admit);
+    pool.admit(SimTime::ZERO, &big);
+    // 6,000 input tokens: ITPM has 1,000 + 7,500/s, so ITPM alone fits at
+    // ~0.67 s, when OTPM is already below zero (it crosses at ~0.45 s).
+    let small = Demand {
+        itpm_tokens: 6_000,
+        max_tokens: 100,
+        output_tokens: 100,
+        generation_start: ms(3),
+        finish: ms(4),
+    };
+    let Verdict::Reject { fits_at, .. } = pool.check(ms(2), &small) else {
+        panic!("expected a 429");
+    };
+    // OTPM was full until the stream began (refill beyond capacity is
+    // lost), so after it: 90,000 - 200,000 + 1,500 * 1.000 = -108,500;
+    // back above zero 108,500 / 1,500 s later.
+    let expected = ms(1_001) + SimTime::from_secs_f64(108_500.0 / 1_500.0);
+    assert!(
+        fits_at.as_nanos().abs_diff(expected.as_nanos()) < 1_000,
+        "fits_at {fits_at:?}, expected about {expected:?}"
+    );
+    let mut before = pool.clone();
+    assert_ne!(
+        before.check(SimTime(fits_at.as_nanos() - 1), &small),
+        Verdict::Admit
+    );
+    assert_eq!(pool.check(fits_at, &small), Verdict::Admit);
+}

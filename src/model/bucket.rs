@@ -77,8 +77,9 @@ impl TokenBucket {
         }
     }
 
-    /// The level at `now ≥ last` under the current drains, without moving.
-    fn level_at(&self, now: SimTime) -> i128 {
+    /// The level in scaled units at `now ≥ last` under the current drains,
+    /// without moving.
+    pub fn level_at(&self, now: SimTime) -> i128 {
         if now <= self.last {
             return self.level;
         }

@@ -159,7 +159,7 @@ impl Limiter {
     }
 }
 
-fn scaled(need: Need) -> i128 {
+pub(crate) fn scaled(need: Need) -> i128 {
     match need {
         Need::Units(u) => u as i128 * SCALE,
         Need::Positive => 1,

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::bucket::{SCALE, TokenBucket};
 use super::headers::{LimitHeader, RateLimitHeaders, round_to_thousand};
-use super::limiter::{Algorithm, Limiter, Need};
+use super::limiter::{Algorithm, Limiter, Need, scaled};
 use crate::engine::SimTime;
 
 /// A rate-limit dimension, in the order the server checks them.
@@ -447,9 +447,14 @@ impl Pool {
             };
             // With the state frozen, when would each dimension have room?
             let mut candidate = Some(t);
-            for (l, need) in limiters.iter().zip(needs) {
+            let mut waiting = 0u8; // dimensions without room at `t`
+            for (dim, (l, need)) in limiters.iter().zip(needs).enumerate() {
                 if let Some(l) = l {
-                    candidate = match (candidate, l.wait_static(t, *need)) {
+                    let wait = l.wait_static(t, *need);
+                    if wait != Some(t) {
+                        waiting |= 1 << dim;
+                    }
+                    candidate = match (candidate, wait) {
                         (Some(a), Some(b)) => Some(a.max(b)),
                         _ => None,
                     };
@@ -464,6 +469,11 @@ impl Pool {
                 (Some(c), next)
                     if next.is_none_or(|n| c < n)
                         && limiters.iter().flatten().all(Limiter::never_falls) =>
+                {
+                    break Some(c);
+                }
+                (Some(c), Some(_))
+                    if replay.is_none() && self.pending_cannot_move(c, needs, waiting) =>
                 {
                     break Some(c);
                 }
@@ -494,6 +504,52 @@ impl Pool {
             self.scratch = r.pending;
         }
         fit
+    }
+}
+
+impl Pool {
+    /// Whether the adjustments due by `c` leave `c` the earliest fit found
+    /// with the state frozen, so no replay is needed. True when none touches
+    /// a dimension in `waiting` (those keep their frozen path, so none fits
+    /// before `c`), and the most they could take from every other dimension
+    /// by `c` (drains started at full rate, remainders, window debits; what
+    /// they give back is ignored) still leaves it room at `c`, on top of
+    /// whatever its current drains take. Refunds and releases only help a
+    /// dimension that already fits.
+    fn pending_cannot_move(&self, c: SimTime, needs: &[Need; 4], waiting: u8) -> bool {
+        let mut taken = [0i128; 4];
+        for Reverse(p) in self.pending.iter().filter(|r| r.0.time <= c) {
+            let (dims, units) = match p.adj {
+                Adjustment::Finish {
+                    drains, remainder, ..
+                } => (drains, remainder),
+                Adjustment::StartDrain { drains, rate } => {
+                    (drains, rate * (c.as_nanos() - p.time.as_nanos()) as i128)
+                }
+                Adjustment::Credit { dim, .. } => (1 << dim, 0),
+                Adjustment::Debit { dim, units } => (1 << dim, units as i128 * SCALE),
+            };
+            if dims & waiting != 0 {
+                return false;
+            }
+            for (d, t) in taken.iter_mut().enumerate() {
+                if dims & (1 << d) != 0 {
+                    *t += units;
+                }
+            }
+        }
+        self.limiters
+            .iter()
+            .zip(needs)
+            .zip(taken)
+            .all(|((l, need), taken)| match l {
+                // Under a net drain a level falls even with nothing due.
+                Some(Limiter::Bucket(b)) => b.level_at(c) - taken >= scaled(*need),
+                // A window only forgets by itself; what is charged to it
+                // does not simply add up: replay it.
+                Some(_) => taken == 0,
+                None => true,
+            })
     }
 }
 
