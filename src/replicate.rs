@@ -55,7 +55,10 @@ pub fn run(
         .build()
         .map_err(|e| format!("cannot start {threads} worker threads: {e}"))?;
     let results: Vec<Result<StrategyResult, String>> = pool.install(|| {
+        // One task per run: runs differ in length, so let idle threads
+        // steal single runs rather than halves of the list.
         jobs.par_iter()
+            .with_max_len(1)
             .map(|&(s, k)| {
                 let mut sc = scenario.clone();
                 sc.sim.seed = replication_seed(scenario.sim.seed, k);

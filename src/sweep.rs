@@ -412,7 +412,10 @@ pub fn evaluate(
         .build()
         .map_err(|e| format!("cannot start worker threads: {e}"))?;
     let runs: Vec<Result<StrategyResult, String>> = pool.install(|| {
+        // One task per run: runs differ in length, so let idle threads
+        // steal single runs rather than halves of the list.
         jobs.par_iter()
+            .with_max_len(1)
             .map(|&(p, k)| {
                 let mut sc = scenarios[p].clone();
                 sc.sim.seed = replication_seed(sc.sim.seed, k);
