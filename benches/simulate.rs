@@ -1,5 +1,5 @@
 //! Whole-simulation throughput: the retry storm of issue 8 (elements are
-//! logical requests) and a long tier-1 scenario under six presets (elements
+//! logical requests) and a day of tier-1 traffic under every preset (elements
 //! are events). The event queue alone is in `benches/engine.rs`.
 //!
 //! Run with `cargo bench --bench simulate`.
@@ -48,7 +48,7 @@ fn day_all_presets(c: &mut Criterion) {
     let mut g = c.benchmark_group("simulate");
     g.sample_size(10);
     g.throughput(Throughput::Elements(events));
-    g.bench_function("tier1_24h_six_presets", |b| {
+    g.bench_function("tier1_24h_all_presets", |b| {
         b.iter(|| {
             for s in &scenario.strategies {
                 black_box(sim::run(black_box(&scenario.sim), s).expect("runs"));
@@ -74,7 +74,7 @@ fn retry_storm(c: &mut Criterion) {
     let mut g = c.benchmark_group("simulate");
     g.sample_size(10);
     g.throughput(Throughput::Elements(requests));
-    g.bench_function("retry_storm_5000m", |b| {
+    g.bench_function("retry_storm", |b| {
         b.iter(|| black_box(sim::run(black_box(&scenario.sim), strategy).expect("runs")))
     });
     g.finish();
