@@ -1,13 +1,14 @@
-//! Simulation throughput: a long tier-1 scenario with all six presets, and
-//! the raw event queue.
+//! Whole-simulation throughput: the retry storm of issue 8 (elements are
+//! logical requests) and a day of tier-1 traffic under every preset (elements
+//! are events). The event queue alone is in `benches/engine.rs`.
 //!
-//! Run with `cargo bench --bench simulate`; criterion reports elements (events)
-//! per second.
+//! Run with `cargo bench --bench simulate`.
 
 use std::hint::black_box;
+use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use ratesim::engine::{EventQueue, SimTime};
+use ratesim::engine::SimTime;
 use ratesim::scenario::Scenario;
 use ratesim::sim;
 
@@ -47,7 +48,7 @@ fn day_all_presets(c: &mut Criterion) {
     let mut g = c.benchmark_group("simulate");
     g.sample_size(10);
     g.throughput(Throughput::Elements(events));
-    g.bench_function("tier1_24h_six_presets", |b| {
+    g.bench_function("tier1_24h_all_presets", |b| {
         b.iter(|| {
             for s in &scenario.strategies {
                 black_box(sim::run(black_box(&scenario.sim), s).expect("runs"));
@@ -57,27 +58,35 @@ fn day_all_presets(c: &mut Criterion) {
     g.finish();
 }
 
-fn event_queue(c: &mut Criterion) {
-    const N: u64 = 100_000;
-    let mut g = c.benchmark_group("engine");
-    g.throughput(Throughput::Elements(N));
-    g.bench_function("schedule_pop_100k", |b| {
-        b.iter(|| {
-            let mut q: EventQueue<u32> = EventQueue::new();
-            let mut x: u64 = 1;
-            for i in 0..N {
-                x = x
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                q.schedule(SimTime(x >> 34), i as u32);
-            }
-            while let Some(e) = q.pop() {
-                black_box(e);
-            }
-        })
+/// The issue's performance scenario (`scenarios/bench-retry-storm.yaml`),
+/// shortened as `simulate --duration` does: one tier-1 pool, demand above
+/// its limits and clients retrying with backoff, so most attempts are 429s.
+fn retry_storm(c: &mut Criterion) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/bench-retry-storm.yaml");
+    let mut scenario = Scenario::load(&path).expect("valid bench scenario");
+    // The file runs 100,000 minutes; one criterion sample repeats a slice.
+    scenario.sim.horizon = SimTime(STORM_MINUTES * SimTime::NANOS_PER_MIN);
+    let strategy = scenario.strategies.first().expect("one strategy");
+    let requests = sim::run(&scenario.sim, strategy)
+        .expect("runs")
+        .total()
+        .requests;
+    let mut g = c.benchmark_group("simulate");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(requests));
+    g.bench_function("retry_storm", |b| {
+        b.iter(|| black_box(sim::run(black_box(&scenario.sim), strategy).expect("runs")))
     });
     g.finish();
 }
 
-criterion_group!(benches, day_all_presets, event_queue);
+/// Simulated minutes of the retry storm per iteration.
+const STORM_MINUTES: u64 = 5_000;
+
+criterion_group! {
+    name = benches;
+    // HTML plots need a system font this machine may not have.
+    config = Criterion::default().without_plots();
+    targets = retry_storm, day_all_presets
+}
 criterion_main!(benches);
