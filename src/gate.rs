@@ -89,10 +89,12 @@ pub fn parse_fraction(s: &str) -> Result<f64, String> {
 /// a terminal.
 pub fn progress(total: u64, what: &str) -> ProgressBar {
     let bar = ProgressBar::new(total);
-    bar.set_style(
+    // A template error would only lose the bar's layout, never a result.
+    if let Ok(style) =
         ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} [{elapsed_precise}, eta {eta}]")
-            .expect("valid template"),
-    );
+    {
+        bar.set_style(style);
+    }
     bar.set_message(what.to_string());
     bar
 }
@@ -273,11 +275,7 @@ pub fn run_compare(args: &CompareArgs) -> Result<u8, String> {
         comparisons,
     };
     let text = match args.format {
-        CompareFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&report).expect("serialises");
-            s.push('\n');
-            s
-        }
+        CompareFormat::Json => crate::report::json::pretty(&report),
         CompareFormat::Table => compare_table(&report),
         CompareFormat::Markdown => compare_markdown(&report),
     };
@@ -897,8 +895,7 @@ pub fn save_baseline(
         replications,
         strategies,
     };
-    let mut text = serde_json::to_string_pretty(&file).expect("serialises");
-    text.push('\n');
+    let text = crate::report::json::pretty(&file);
     std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     eprintln!("wrote baseline {}", path.display());
     Ok(())
@@ -941,31 +938,25 @@ pub fn check_results(
 ) -> Result<Vec<AssertionVerdict>, String> {
     let values: Vec<(String, serde_json::Value)> = results
         .iter()
-        .map(|r| {
-            (
-                r.strategy.clone(),
-                serde_json::to_value(r).expect("serialises"),
-            )
-        })
+        .map(|r| (r.strategy.clone(), crate::report::json::value(r)))
         .collect();
     check_values(&values, checks, against)
 }
 
-/// Adds an `assertions` array to a JSON report (only when there are any).
-pub fn json_with_assertions(json: String, verdicts: &[AssertionVerdict]) -> String {
+/// A report as pretty JSON, with an `assertions` array when there are any.
+pub fn json_with_assertions<T: serde::Serialize + ?Sized>(
+    report: &T,
+    verdicts: &[AssertionVerdict],
+) -> String {
+    use crate::report::json;
     if verdicts.is_empty() {
-        return json;
+        return json::pretty(report);
     }
-    let mut v: serde_json::Value = serde_json::from_str(&json).expect("our own JSON");
+    let mut v = json::value(report);
     if let serde_json::Value::Object(m) = &mut v {
-        m.insert(
-            "assertions".into(),
-            serde_json::to_value(verdicts).expect("serialises"),
-        );
+        m.insert("assertions".into(), json::value(verdicts));
     }
-    let mut s = serde_json::to_string_pretty(&v).expect("serialises");
-    s.push('\n');
-    s
+    json::pretty(&v)
 }
 
 /// The verdicts as text (or Markdown), empty when there are none.
@@ -1033,7 +1024,7 @@ pub fn simulate_replicated(
     bar.finish_and_clear();
     let firsts: Vec<_> = reps.iter().map(|r| r.runs[0].clone()).collect();
     let report = crate::report::Report::new(scenario, firsts);
-    let mut v = serde_json::to_value(&report).expect("serialises");
+    let mut v = crate::report::json::value(&report);
     let summaries: Vec<(String, serde_json::Value)> = reps
         .iter()
         .map(|r| (r.strategy.clone(), replicate::summary_value(r)))
@@ -1046,9 +1037,7 @@ pub fn simulate_replicated(
         );
     }
     let verdicts = check_values(&summaries, checks, against)?;
-    let mut json = serde_json::to_string_pretty(&v).expect("serialises");
-    json.push('\n');
-    let json = json_with_assertions(json, &verdicts);
+    let json = json_with_assertions(&v, &verdicts);
     let table = replicated_table(&report, &reps, n);
     let md = format!(
         "# ratesim: {} ({n} replications)\n\n```text\n{table}```\n",

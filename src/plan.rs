@@ -669,8 +669,7 @@ pub fn run_plan(args: &PlanArgs) -> Result<u8, String> {
     let bar = crate::gate::progress(budget(args.months), "simulating months");
     let plan = plan(&s, &spec, args.growth, args.months, slo, &|| bar.inc(1))?;
     bar.finish_and_clear();
-    let mut json = serde_json::to_string_pretty(&plan).expect("serialises");
-    json.push('\n');
+    let json = crate::report::json::pretty(&plan);
     let charts: Vec<(String, String)> = crate::charts::plan::CHARTS
         .iter()
         .map(|(f, a)| (f.to_string(), a.to_string()))

@@ -191,7 +191,7 @@ fn round(x: f64, digits: i32) -> f64 {
 pub fn stats(runs: &[StrategyResult]) -> BTreeMap<String, Stat> {
     let flat: Vec<BTreeMap<String, f64>> = runs
         .iter()
-        .map(|r| flatten(&serde_json::to_value(r).expect("result serialises")))
+        .map(|r| flatten(&crate::report::json::value(r)))
         .collect();
     let mut out = BTreeMap::new();
     if let Some(first) = flat.first() {
@@ -208,7 +208,7 @@ pub fn stats(runs: &[StrategyResult]) -> BTreeMap<String, Stat> {
 /// tools that read a single run read the means.
 pub fn summary_value(r: &Replicated) -> Value {
     let st = stats(&r.runs);
-    let mut v = serde_json::to_value(&r.runs[0]).expect("result serialises");
+    let mut v = crate::report::json::value(&r.runs.first());
     for_each_number(&mut v, "", &mut |path, n| {
         if let Some(s) = st.get(path)
             && let Some(x) = serde_json::Number::from_f64(round(s.mean, 6))

@@ -160,22 +160,23 @@ pub fn set_param(doc: &mut Value, path: &str, value: Value) -> Result<(), String
 
 /// Sets an existing path, or a unique key of that name below it.
 fn set_existing(node: &mut Value, field: &[&str], value: Value) -> bool {
-    if field.is_empty() {
+    let Some((&first, rest)) = field.split_first() else {
         *node = value;
         return true;
+    };
+    if let Some(child) = node.get_mut(first) {
+        return set_existing(child, rest, value);
     }
-    if let Some(child) = node.get_mut(field[0]) {
-        return set_existing(child, &field[1..], value);
-    }
-    if field.len() == 1 {
+    if rest.is_empty() {
         let mut hits = Vec::new();
-        find_keys(node, field[0], &mut Vec::new(), &mut hits);
-        if hits.len() == 1 {
-            let mut n = node;
-            for k in &hits[0] {
-                n = n.get_mut(k.as_str()).expect("found above");
-            }
-            *n.get_mut(field[0]).expect("found above") = value;
+        find_keys(node, first, &mut Vec::new(), &mut hits);
+        if let [only] = hits.as_slice()
+            && let Some(slot) = only
+                .iter()
+                .try_fold(node, |n, k| n.get_mut(k.as_str()))
+                .and_then(|n| n.get_mut(first))
+        {
+            *slot = value;
             return true;
         }
     }
@@ -203,10 +204,9 @@ pub fn set_path_public(node: &mut Value, path: &[&str], value: Value) {
 fn set_path(node: &mut Value, path: &[&str], value: Value) -> Result<(), String> {
     let mut n = node;
     for (i, k) in path.iter().enumerate() {
-        if !n.is_object() {
+        let Some(m) = n.as_object_mut() else {
             return Err(format!("`{}` is not a mapping", path[..i].join(".")));
-        }
-        let m = n.as_object_mut().expect("checked");
+        };
         if i + 1 == path.len() {
             m.insert(k.to_string(), value);
             return Ok(());
@@ -311,9 +311,7 @@ impl SweepReport {
 
     /// Pretty JSON with a trailing newline.
     pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).expect("serialises");
-        s.push('\n');
-        s
+        crate::report::json::pretty(self)
     }
 
     /// One CSV row per point.
@@ -370,7 +368,7 @@ pub fn variants(
             for (p, v) in def.params.iter().zip(def.point(i)) {
                 set_param(&mut d, &p.path, v)?;
             }
-            let text = serde_json::to_string(&d).expect("serialises");
+            let text = crate::report::json::compact(&d);
             Scenario::from_yaml_str(file, &text).map_err(|e| {
                 let vals: Vec<String> = def
                     .params

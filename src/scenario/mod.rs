@@ -129,16 +129,7 @@ impl Scenario {
         // Usage traces, read now: the models their rows name join the list.
         let mut traces = Vec::with_capacity(raw.streams.value.len());
         for s in &raw.streams.value {
-            let Some(m) = find_model(&s.model.value) else {
-                return Err(cx.err(
-                    &s.model.referenced,
-                    format!(
-                        "unknown model `{}`, expected one of {}",
-                        s.model.value,
-                        catalog::model_ids().join(", ")
-                    ),
-                ));
-            };
+            let m = known_model(cx, &s.model, "")?;
             let t = trace::read(cx, s)?;
             for m in std::iter::once(m).chain(t.iter().flat_map(|t| t.models())) {
                 if !models.iter().any(|x| x.id == m.id) {
@@ -153,16 +144,7 @@ impl Scenario {
         // Models the router may send to join the list (and bring their pools).
         for route in raw.router.values() {
             for name in std::iter::once(&route.value.primary).chain(&route.value.fallbacks) {
-                let Some(m) = find_model(&name.value) else {
-                    return Err(cx.err(
-                        &name.referenced,
-                        format!(
-                            "router: unknown model `{}`, expected one of {}",
-                            name.value,
-                            catalog::model_ids().join(", ")
-                        ),
-                    ));
-                };
+                let m = known_model(cx, name, "router: ")?;
                 if !models.iter().any(|x| x.id == m.id) {
                     models.push(m);
                 }
@@ -380,7 +362,7 @@ impl Scenario {
                     }
                 },
             };
-            let model = find_model(&s.model.value).expect("checked above");
+            let model = known_model(cx, &s.model, "")?;
             let model_idx = model_specs
                 .iter()
                 .position(|m| m.id == model.id)
@@ -465,13 +447,15 @@ impl Scenario {
                 ));
             };
             let index = |name: &Spanned<String>| {
-                let m = find_model(&name.value).expect("checked above");
-                model_specs.iter().position(|s| s.id == m.id).unwrap_or(0) as u16
+                let m = known_model(cx, name, "router: ")?;
+                Ok::<u16, ScenarioError>(
+                    model_specs.iter().position(|s| s.id == m.id).unwrap_or(0) as u16
+                )
             };
             let r = &route.value;
-            let mut models = vec![index(&r.primary)];
+            let mut models = vec![index(&r.primary)?];
             for f in &r.fallbacks {
-                let m = index(f);
+                let m = index(f)?;
                 if models.contains(&m) {
                     return Err(cx.err(
                         &f.referenced,
@@ -610,6 +594,25 @@ impl Cx<'_> {
     fn err(&self, loc: &Location, msg: impl Into<String>) -> ScenarioError {
         ScenarioError::at(self.file, self.text, *loc, msg)
     }
+}
+
+/// The catalogue entry for a model named in the scenario, or a located
+/// error listing the known ids (`what` prefixes the message, e.g. `router: `).
+fn known_model(
+    cx: &Cx,
+    name: &Spanned<String>,
+    what: &str,
+) -> Result<&'static catalog::ModelInfo, ScenarioError> {
+    find_model(&name.value).ok_or_else(|| {
+        cx.err(
+            &name.referenced,
+            format!(
+                "{what}unknown model `{}`, expected one of {}",
+                name.value,
+                catalog::model_ids().join(", ")
+            ),
+        )
+    })
 }
 
 fn batch_config(
