@@ -270,9 +270,7 @@ fn simulate(args: SimulateArgs) -> Result<(), Failure> {
             p.display()
         )));
     }
-    if args.replications == 0 {
-        return Err(usage("--replications must be at least 1"));
-    }
+    crate::replicate::check_replications(args.replications).map_err(usage)?;
     if args.replications > 1 && (matches!(args.format, Format::Csv) || args.timeseries.is_some()) {
         return Err(usage(
             "--format csv and --timeseries describe a single run; drop --replications",

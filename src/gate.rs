@@ -138,9 +138,7 @@ pub fn run_compare(args: &CompareArgs) -> Result<u8, String> {
     if let Some(seed) = args.seed {
         scenario.sim.seed = seed;
     }
-    if args.replications == 0 {
-        return Err("--replications must be at least 1".into());
-    }
+    crate::replicate::check_replications(args.replications)?;
     let gate: Vec<&str> = match args.fail_on.trim() {
         "none" | "" => Vec::new(),
         list => list.split(',').map(str::trim).collect(),
@@ -182,13 +180,7 @@ pub fn run_compare(args: &CompareArgs) -> Result<u8, String> {
     let mut replications = args.replications;
     match &args.against {
         Some(file) => {
-            let text = std::fs::read_to_string(file)
-                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-            let base: BaselineFile = serde_json::from_str(&text)
-                .map_err(|e| format!("{}: not a ratesim baseline ({e})", file.display()))?;
-            if base.kind != BASELINE_KIND {
-                return Err(format!("{}: not a ratesim baseline file", file.display()));
-            }
+            let base = read_baseline(file)?;
             // Pair replication by replication: the baseline's seeds.
             scenario.sim.seed = base.seed;
             replications = base.replications;
@@ -606,9 +598,7 @@ pub fn run_sweep(args: &SweepArgs) -> Result<u8, String> {
         .iter()
         .map(|p| Param::parse(p))
         .collect::<Result<Vec<_>, _>>()?;
-    if args.replications == 0 {
-        return Err("--replications must be at least 1".into());
-    }
+    crate::replicate::check_replications(args.replications)?;
     let strategy = match &args.strategy {
         Some(s) => s.clone(),
         None => params
@@ -866,9 +856,31 @@ pub fn read_baseline(path: &std::path::Path) -> Result<BaselineFile, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let b: BaselineFile = serde_json::from_str(&text)
-        .map_err(|e| format!("{}: not a ratesim baseline ({e})", path.display()))?;
+        .map_err(|e| crate::report::json::read_error(path, "not a ratesim baseline", &e))?;
     if b.kind != BASELINE_KIND {
         return Err(format!("{}: not a ratesim baseline file", path.display()));
+    }
+    // Compare pairs run k of each side: a baseline must hold exactly
+    // `replications` runs per strategy, or the pairing (and the gate) is
+    // silently wrong.
+    if b.replications == 0 {
+        return Err(format!(
+            "{}: `replications` is 0; a baseline holds at least one run per strategy",
+            path.display()
+        ));
+    }
+    if let Some(s) = b
+        .strategies
+        .iter()
+        .find(|s| s.runs.len() != b.replications as usize)
+    {
+        return Err(format!(
+            "{}: strategy `{}` has {} run(s) but `replications` is {}",
+            path.display(),
+            s.strategy,
+            s.runs.len(),
+            b.replications
+        ));
     }
     Ok(b)
 }

@@ -38,6 +38,21 @@ pub struct Replicated {
     pub runs: Vec<StrategyResult>,
 }
 
+/// Most replications a command may ask for: every run's result is kept in
+/// memory, and past this the confidence intervals no longer narrow usefully.
+pub const MAX_REPLICATIONS: u32 = 100_000;
+
+/// Fails unless `n` is between 1 and [`MAX_REPLICATIONS`].
+pub fn check_replications(n: u32) -> Result<(), String> {
+    if (1..=MAX_REPLICATIONS).contains(&n) {
+        Ok(())
+    } else {
+        Err(format!(
+            "--replications must be between 1 and {MAX_REPLICATIONS}, got {n}"
+        ))
+    }
+}
+
 /// Runs every strategy in `strategies` for `n` replications on `threads`
 /// threads (0: one per core). `tick` is called after each run (progress).
 pub fn run(
@@ -47,6 +62,7 @@ pub fn run(
     threads: usize,
     tick: &(dyn Fn() + Sync),
 ) -> Result<Vec<Replicated>, String> {
+    check_replications(n)?;
     let jobs: Vec<(usize, u32)> = (0..strategies.len())
         .flat_map(|s| (0..n).map(move |k| (s, k)))
         .collect();

@@ -486,6 +486,12 @@ pub fn merge(shards: Vec<SweepReport>) -> Result<SweepReport, String> {
         return Err("the same point appears in more than one shard".into());
     }
     let want = def.points();
+    if let Some(p) = points.iter().find(|p| p.index >= want) {
+        return Err(format!(
+            "a shard has point {}, but the sweep has only {want} points (0..{want})",
+            p.index
+        ));
+    }
     if points.len() != want {
         let have: std::collections::BTreeSet<usize> = points.iter().map(|p| p.index).collect();
         let missing: Vec<String> = (0..want)
@@ -515,7 +521,7 @@ pub fn read(path: &Path) -> Result<SweepReport, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     serde_json::from_str(&text)
-        .map_err(|e| format!("{}: not a ratesim sweep report ({e})", path.display()))
+        .map_err(|e| crate::report::json::read_error(path, "not a ratesim sweep report", &e))
 }
 
 /// Where a sweep writes: `sweep.json` and `sweep.csv` in `dir`.

@@ -32,6 +32,22 @@ pub fn value<T: Serialize + ?Sized>(v: &T) -> Value {
     serde_json::to_value(v).expect("ratesim output types serialise")
 }
 
+/// `path:line:column: what: message` for a JSON file ratesim wrote and now
+/// reads back (a baseline, a sweep shard) that does not parse.
+pub fn read_error(path: &std::path::Path, what: &str, e: &serde_json::Error) -> String {
+    // serde_json ends its message with " at line L column C": put the
+    // position up front instead, as scenario errors do.
+    let text = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    let message = text.strip_suffix(&suffix).unwrap_or(&text);
+    format!(
+        "{}:{}:{}: {what}: {message}",
+        path.display(),
+        e.line().max(1),
+        e.column().max(1)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

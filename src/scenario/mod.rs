@@ -29,7 +29,9 @@ use crate::strategy::{
     AimdSpec, Backoff, BatchOffload, Concurrency, Jitter, PacingSpec, Preset, QueueDiscipline,
     RetryPolicy, Route, Router, SdkVersion, StrategySpec, sdk,
 };
-use crate::workload::{ArrivalProcess, Popularity, PromptCache, Spike, StreamSpec, TokenDist};
+use crate::workload::{
+    ArrivalProcess, MAX_TOKENS, Popularity, PromptCache, Spike, StreamSpec, TokenDist,
+};
 
 /// A validated scenario, ready to simulate.
 #[derive(Clone, Debug)]
@@ -380,6 +382,15 @@ impl Scenario {
             }
             let mut spikes = Vec::new();
             for sp in &s.spikes {
+                if sp.value.count > MAX_SPIKE_COUNT {
+                    return Err(cx.err(
+                        &sp.referenced,
+                        format!(
+                            "spikes: count must be at most {MAX_SPIKE_COUNT} requests, got {}",
+                            sp.value.count
+                        ),
+                    ));
+                }
                 spikes.push(Spike {
                     at: sp.value.at.0,
                     count: sp.value.count,
@@ -734,6 +745,10 @@ fn check_probability(cx: &Cx, p: f64, loc: &Location, what: &str) -> Result<(), 
     }
 }
 
+/// Most requests one spike may add (each is held in memory until it is
+/// sent: 10 million is 80 MB of arrival times).
+const MAX_SPIKE_COUNT: u64 = 10_000_000;
+
 /// Longest simulated arrival window a scenario may ask for.
 pub const MAX_DURATION: SimTime = SimTime(366 * 24 * 3600 * SimTime::NANOS_PER_SEC);
 
@@ -839,6 +854,12 @@ fn prompt_cache(cx: &Cx, c: &RawPromptCache) -> Result<PromptCache, ScenarioErro
         }
         None => None,
     };
+    if c.prefix_tokens.value > MAX_TOKENS {
+        return Err(cx.err(
+            &c.prefix_tokens.referenced,
+            format!("prompt_cache.prefix_tokens must be at most {MAX_TOKENS}"),
+        ));
+    }
     let prefixes = match &c.prefixes {
         Some(p) if p.value == 0 => {
             return Err(cx.err(&p.referenced, "prompt_cache.prefixes must be >= 1"));
@@ -878,7 +899,7 @@ fn prompt_cache(cx: &Cx, c: &RawPromptCache) -> Result<PromptCache, ScenarioErro
         }
     };
     Ok(PromptCache {
-        prefix_tokens: c.prefix_tokens,
+        prefix_tokens: c.prefix_tokens.value,
         prefixes,
         popularity,
         ttl,
