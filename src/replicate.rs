@@ -42,6 +42,21 @@ pub struct Replicated {
 /// memory, and past this the confidence intervals no longer narrow usefully.
 pub const MAX_REPLICATIONS: u32 = 100_000;
 
+/// Most worker threads `--jobs` may ask for.
+pub const MAX_JOBS: usize = 1024;
+
+/// A pool of `threads` workers (0: one per core) for replications and
+/// sweeps; results never depend on the count.
+pub fn thread_pool(threads: usize) -> Result<rayon::ThreadPool, String> {
+    if threads > MAX_JOBS {
+        return Err(format!("--jobs must be at most {MAX_JOBS}, got {threads}"));
+    }
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| format!("cannot start {threads} worker threads: {e}"))
+}
+
 /// Fails unless `n` is between 1 and [`MAX_REPLICATIONS`].
 pub fn check_replications(n: u32) -> Result<(), String> {
     if (1..=MAX_REPLICATIONS).contains(&n) {
@@ -66,10 +81,7 @@ pub fn run(
     let jobs: Vec<(usize, u32)> = (0..strategies.len())
         .flat_map(|s| (0..n).map(move |k| (s, k)))
         .collect();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| format!("cannot start {threads} worker threads: {e}"))?;
+    let pool = thread_pool(threads)?;
     let results: Vec<Result<StrategyResult, String>> = pool.install(|| {
         // One task per run: runs differ in length, so let idle threads
         // steal single runs rather than halves of the list.

@@ -405,10 +405,7 @@ pub fn evaluate(
     let jobs: Vec<(usize, u32)> = (0..scenarios.len())
         .flat_map(|p| (0..n).map(move |k| (p, k)))
         .collect();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| format!("cannot start worker threads: {e}"))?;
+    let pool = crate::replicate::thread_pool(threads)?;
     let runs: Vec<Result<StrategyResult, String>> = pool.install(|| {
         // One task per run: runs differ in length, so let idle threads
         // steal single runs rather than halves of the list.

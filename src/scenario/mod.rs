@@ -185,6 +185,14 @@ impl Scenario {
         // Workspaces: their own caps, unlimited unless set.
         let mut workspaces: Vec<WorkspaceSpec> = Vec::new();
         for w in &raw.workspaces {
+            // The simulator numbers clients (one per workspace, plus the
+            // default) with a u16.
+            if workspaces.len() >= MAX_WORKSPACES {
+                return Err(cx.err(
+                    &w.referenced,
+                    format!("too many workspaces (at most {MAX_WORKSPACES})"),
+                ));
+            }
             if workspaces.iter().any(|x| x.name == w.value.name) {
                 return Err(cx.err(
                     &w.referenced,
@@ -431,6 +439,13 @@ impl Scenario {
         }
         if classes.len() > u8::MAX as usize {
             return Err(cx.err(&streams_loc, "too many classes (at most 255)"));
+        }
+        // The simulator numbers streams with a u16.
+        if streams.len() > u16::MAX as usize {
+            return Err(cx.err(
+                &streams_loc,
+                format!("too many streams (at most {})", u16::MAX),
+            ));
         }
         // Traces' models and classes become the scenario's indices.
         for (spec, t) in streams.iter_mut().zip(traces) {
@@ -744,6 +759,10 @@ fn check_probability(cx: &Cx, p: f64, loc: &Location, what: &str) -> Result<(), 
         Err(cx.err(loc, format!("{what} must be between 0 and 1, got {p}")))
     }
 }
+
+/// Most workspaces a scenario may declare (clients are numbered with a u16,
+/// and the default client takes one number).
+const MAX_WORKSPACES: usize = u16::MAX as usize - 1;
 
 /// Most requests one spike may add (each is held in memory until it is
 /// sent: 10 million is 80 MB of arrival times).
