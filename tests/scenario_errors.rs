@@ -623,3 +623,50 @@ fn non_mapping_documents_exit_2() {
         assert_rejected_quickly(path.to_str().unwrap());
     }
 }
+
+/// Writes `text` to a temporary scenario file and returns ratesim's stderr
+/// after asserting exit 2 and no panic.
+fn rejected_text(text: &str) -> (String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.yaml");
+    std::fs::write(&path, text).unwrap();
+    let p = path.to_str().unwrap().to_string();
+    let (code, _, stderr) = validate(&[&p]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (p, stderr)
+}
+
+const ONE_STREAM: &str = "  - {name: s, model: claude-sonnet-4-5, \
+                          arrivals: {poisson: {rate_per_min: 1}}, input_tokens: 1, output_tokens: 1}\n";
+
+#[test]
+fn more_classes_than_a_u8_numbers_are_rejected_at_streams() {
+    // Classes are numbered with a u8: 256 distinct ones cannot be.
+    let mut text = String::from("name: t\nduration: 10m\nstreams:\n");
+    for i in 0..256 {
+        text.push_str(&ONE_STREAM.replace("name: s,", &format!("name: s{i}, class: c{i},")));
+    }
+    let (p, stderr) = rejected_text(&text);
+    assert!(
+        stderr.contains(&format!("{p}:4:3: too many classes (at most 255)")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn more_workspaces_than_a_u16_numbers_are_rejected_at_the_first_extra_one() {
+    // Clients (one per workspace, plus the default) are numbered with a
+    // u16: the 65,535th workspace, on line 3 + 65,535, is one too many.
+    let mut text = String::from("name: t\nduration: 10m\nworkspaces:\n");
+    for i in 0..65_535 {
+        text.push_str(&format!("  - {{name: w{i}}}\n"));
+    }
+    text.push_str("streams:\n");
+    text.push_str(ONE_STREAM);
+    let (p, stderr) = rejected_text(&text);
+    assert!(
+        stderr.contains(&format!("{p}:65538:5: too many workspaces (at most 65534)")),
+        "{stderr}"
+    );
+}

@@ -184,6 +184,7 @@ impl Scenario {
 
         // Workspaces: their own caps, unlimited unless set.
         let mut workspaces: Vec<WorkspaceSpec> = Vec::new();
+        let mut workspace_names = std::collections::BTreeSet::new();
         for w in &raw.workspaces {
             // The simulator numbers clients (one per workspace, plus the
             // default) with a u16.
@@ -193,7 +194,7 @@ impl Scenario {
                     format!("too many workspaces (at most {MAX_WORKSPACES})"),
                 ));
             }
-            if workspaces.iter().any(|x| x.name == w.value.name) {
+            if !workspace_names.insert(w.value.name.as_str()) {
                 return Err(cx.err(
                     &w.referenced,
                     format!("duplicate workspace `{}`", w.value.name),
