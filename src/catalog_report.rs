@@ -297,9 +297,7 @@ impl CatalogReport {
 
     /// Pretty-printed JSON with a trailing newline.
     pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).expect("catalogue report serialises");
-        s.push('\n');
-        s
+        crate::report::json::pretty(self)
     }
 
     /// The terminal rendering.

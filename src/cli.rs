@@ -270,9 +270,7 @@ fn simulate(args: SimulateArgs) -> Result<(), Failure> {
             p.display()
         )));
     }
-    if args.replications == 0 {
-        return Err(usage("--replications must be at least 1"));
-    }
+    crate::replicate::check_replications(args.replications).map_err(usage)?;
     if args.replications > 1 && (matches!(args.format, Format::Csv) || args.timeseries.is_some()) {
         return Err(usage(
             "--format csv and --timeseries describe a single run; drop --replications",
@@ -327,7 +325,7 @@ fn simulate(args: SimulateArgs) -> Result<(), Failure> {
         crate::gate::check_results(&report.results, &checks, against.as_ref()).map_err(usage)?;
     let mut text = match args.format {
         Format::Table => to_table(&report),
-        Format::Json => crate::gate::json_with_assertions(report.to_json(), &verdicts),
+        Format::Json => crate::gate::json_with_assertions(&report, &verdicts),
         Format::Markdown => to_markdown(&report),
         Format::Csv => to_csv(&report),
     };
@@ -347,8 +345,7 @@ fn simulate(args: SimulateArgs) -> Result<(), Failure> {
         crate::gate::save_baseline(p, &scenario, 1, &report.results).map_err(usage)?;
     }
 
-    if let Some((json, md)) = targets {
-        let dir = args.out.as_deref().expect("targets come from --out");
+    if let (Some((json, md)), Some(dir)) = (targets, args.out.as_deref()) {
         write_file(&json, &report.to_json())?;
         let totals: Vec<_> = runs.iter().map(|m| m.total().latency_us).collect();
         let chart_runs: Vec<ChartRun<'_>> = runs

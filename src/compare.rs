@@ -96,7 +96,7 @@ pub type Runs = Vec<BTreeMap<String, f64>>;
 pub fn runs_of(results: &[StrategyResult]) -> Runs {
     results
         .iter()
-        .map(|r| flatten(&serde_json::to_value(r).expect("result serialises")))
+        .map(|r| flatten(&crate::report::json::value(r)))
         .collect()
 }
 

@@ -89,10 +89,12 @@ pub fn parse_fraction(s: &str) -> Result<f64, String> {
 /// a terminal.
 pub fn progress(total: u64, what: &str) -> ProgressBar {
     let bar = ProgressBar::new(total);
-    bar.set_style(
+    // A template error would only lose the bar's layout, never a result.
+    if let Ok(style) =
         ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} [{elapsed_precise}, eta {eta}]")
-            .expect("valid template"),
-    );
+    {
+        bar.set_style(style);
+    }
     bar.set_message(what.to_string());
     bar
 }
@@ -136,9 +138,7 @@ pub fn run_compare(args: &CompareArgs) -> Result<u8, String> {
     if let Some(seed) = args.seed {
         scenario.sim.seed = seed;
     }
-    if args.replications == 0 {
-        return Err("--replications must be at least 1".into());
-    }
+    crate::replicate::check_replications(args.replications)?;
     let gate: Vec<&str> = match args.fail_on.trim() {
         "none" | "" => Vec::new(),
         list => list.split(',').map(str::trim).collect(),
@@ -180,13 +180,7 @@ pub fn run_compare(args: &CompareArgs) -> Result<u8, String> {
     let mut replications = args.replications;
     match &args.against {
         Some(file) => {
-            let text = std::fs::read_to_string(file)
-                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-            let base: BaselineFile = serde_json::from_str(&text)
-                .map_err(|e| format!("{}: not a ratesim baseline ({e})", file.display()))?;
-            if base.kind != BASELINE_KIND {
-                return Err(format!("{}: not a ratesim baseline file", file.display()));
-            }
+            let base = read_baseline(file)?;
             // Pair replication by replication: the baseline's seeds.
             scenario.sim.seed = base.seed;
             replications = base.replications;
@@ -273,11 +267,7 @@ pub fn run_compare(args: &CompareArgs) -> Result<u8, String> {
         comparisons,
     };
     let text = match args.format {
-        CompareFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&report).expect("serialises");
-            s.push('\n');
-            s
-        }
+        CompareFormat::Json => crate::report::json::pretty(&report),
         CompareFormat::Table => compare_table(&report),
         CompareFormat::Markdown => compare_markdown(&report),
     };
@@ -608,9 +598,7 @@ pub fn run_sweep(args: &SweepArgs) -> Result<u8, String> {
         .iter()
         .map(|p| Param::parse(p))
         .collect::<Result<Vec<_>, _>>()?;
-    if args.replications == 0 {
-        return Err("--replications must be at least 1".into());
-    }
+    crate::replicate::check_replications(args.replications)?;
     let strategy = match &args.strategy {
         Some(s) => s.clone(),
         None => params
@@ -868,9 +856,31 @@ pub fn read_baseline(path: &std::path::Path) -> Result<BaselineFile, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let b: BaselineFile = serde_json::from_str(&text)
-        .map_err(|e| format!("{}: not a ratesim baseline ({e})", path.display()))?;
+        .map_err(|e| crate::report::json::read_error(path, "not a ratesim baseline", &e))?;
     if b.kind != BASELINE_KIND {
         return Err(format!("{}: not a ratesim baseline file", path.display()));
+    }
+    // Compare pairs run k of each side: a baseline must hold exactly
+    // `replications` runs per strategy, or the pairing (and the gate) is
+    // silently wrong.
+    if b.replications == 0 {
+        return Err(format!(
+            "{}: `replications` is 0; a baseline holds at least one run per strategy",
+            path.display()
+        ));
+    }
+    if let Some(s) = b
+        .strategies
+        .iter()
+        .find(|s| s.runs.len() != b.replications as usize)
+    {
+        return Err(format!(
+            "{}: strategy `{}` has {} run(s) but `replications` is {}",
+            path.display(),
+            s.strategy,
+            s.runs.len(),
+            b.replications
+        ));
     }
     Ok(b)
 }
@@ -897,8 +907,7 @@ pub fn save_baseline(
         replications,
         strategies,
     };
-    let mut text = serde_json::to_string_pretty(&file).expect("serialises");
-    text.push('\n');
+    let text = crate::report::json::pretty(&file);
     std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     eprintln!("wrote baseline {}", path.display());
     Ok(())
@@ -941,31 +950,25 @@ pub fn check_results(
 ) -> Result<Vec<AssertionVerdict>, String> {
     let values: Vec<(String, serde_json::Value)> = results
         .iter()
-        .map(|r| {
-            (
-                r.strategy.clone(),
-                serde_json::to_value(r).expect("serialises"),
-            )
-        })
+        .map(|r| (r.strategy.clone(), crate::report::json::value(r)))
         .collect();
     check_values(&values, checks, against)
 }
 
-/// Adds an `assertions` array to a JSON report (only when there are any).
-pub fn json_with_assertions(json: String, verdicts: &[AssertionVerdict]) -> String {
+/// A report as pretty JSON, with an `assertions` array when there are any.
+pub fn json_with_assertions<T: serde::Serialize + ?Sized>(
+    report: &T,
+    verdicts: &[AssertionVerdict],
+) -> String {
+    use crate::report::json;
     if verdicts.is_empty() {
-        return json;
+        return json::pretty(report);
     }
-    let mut v: serde_json::Value = serde_json::from_str(&json).expect("our own JSON");
+    let mut v = json::value(report);
     if let serde_json::Value::Object(m) = &mut v {
-        m.insert(
-            "assertions".into(),
-            serde_json::to_value(verdicts).expect("serialises"),
-        );
+        m.insert("assertions".into(), json::value(verdicts));
     }
-    let mut s = serde_json::to_string_pretty(&v).expect("serialises");
-    s.push('\n');
-    s
+    json::pretty(&v)
 }
 
 /// The verdicts as text (or Markdown), empty when there are none.
@@ -1033,7 +1036,7 @@ pub fn simulate_replicated(
     bar.finish_and_clear();
     let firsts: Vec<_> = reps.iter().map(|r| r.runs[0].clone()).collect();
     let report = crate::report::Report::new(scenario, firsts);
-    let mut v = serde_json::to_value(&report).expect("serialises");
+    let mut v = crate::report::json::value(&report);
     let summaries: Vec<(String, serde_json::Value)> = reps
         .iter()
         .map(|r| (r.strategy.clone(), replicate::summary_value(r)))
@@ -1046,9 +1049,7 @@ pub fn simulate_replicated(
         );
     }
     let verdicts = check_values(&summaries, checks, against)?;
-    let mut json = serde_json::to_string_pretty(&v).expect("serialises");
-    json.push('\n');
-    let json = json_with_assertions(json, &verdicts);
+    let json = json_with_assertions(&v, &verdicts);
     let table = replicated_table(&report, &reps, n);
     let md = format!(
         "# ratesim: {} ({n} replications)\n\n```text\n{table}```\n",

@@ -30,6 +30,9 @@
 //! [`report`]; [`sim`] wires [`workload`], [`strategy`] and [`model`] onto the
 //! generic [`engine`]; the engine and the model know nothing of strategies.
 #![warn(missing_docs)]
+// Panics are bugs: errors propagate; the few `expect`s that guard
+// invariants carry an `allow` and an `// Invariant:` comment saying why.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod assertions;
 pub mod catalog_report;

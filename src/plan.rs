@@ -639,12 +639,26 @@ Every figure below comes from simulating the workload against Anthropic's limit 
     s
 }
 
+/// Largest demand multiplier `plan` simulates.
+const MAX_GROWTH_FACTOR: f64 = 1e6;
+
 /// Runs `ratesim plan`; exit 0, or a usage error (exit 2).
 pub fn run_plan(args: &PlanArgs) -> Result<u8, String> {
     use std::io::Write;
     let s = Scenario::load(&args.scenario).map_err(|e| e.to_string())?;
     if args.months == 0 || args.months > 120 {
         return Err("--months must be between 1 and 120".into());
+    }
+    // Each month is simulated at (1 + growth)^month times today's demand:
+    // past a million-fold the runs would not finish (and at infinity the
+    // arrival rates stop meaning anything).
+    let factor = (1.0 + args.growth).powi(args.months as i32);
+    if !(factor.is_finite() && factor <= MAX_GROWTH_FACTOR) {
+        return Err(format!(
+            "--growth over {} months multiplies demand by {factor:.3e}; \
+             at most {MAX_GROWTH_FACTOR:e} can be simulated",
+            args.months
+        ));
     }
     let spec = match &args.strategy {
         Some(n) => s
@@ -669,8 +683,7 @@ pub fn run_plan(args: &PlanArgs) -> Result<u8, String> {
     let bar = crate::gate::progress(budget(args.months), "simulating months");
     let plan = plan(&s, &spec, args.growth, args.months, slo, &|| bar.inc(1))?;
     bar.finish_and_clear();
-    let mut json = serde_json::to_string_pretty(&plan).expect("serialises");
-    json.push('\n');
+    let json = crate::report::json::pretty(&plan);
     let charts: Vec<(String, String)> = crate::charts::plan::CHARTS
         .iter()
         .map(|(f, a)| (f.to_string(), a.to_string()))

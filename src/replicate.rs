@@ -38,6 +38,36 @@ pub struct Replicated {
     pub runs: Vec<StrategyResult>,
 }
 
+/// Most replications a command may ask for: every run's result is kept in
+/// memory, and past this the confidence intervals no longer narrow usefully.
+pub const MAX_REPLICATIONS: u32 = 100_000;
+
+/// Most worker threads `--jobs` may ask for.
+pub const MAX_JOBS: usize = 1024;
+
+/// A pool of `threads` workers (0: one per core) for replications and
+/// sweeps; results never depend on the count.
+pub fn thread_pool(threads: usize) -> Result<rayon::ThreadPool, String> {
+    if threads > MAX_JOBS {
+        return Err(format!("--jobs must be at most {MAX_JOBS}, got {threads}"));
+    }
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| format!("cannot start {threads} worker threads: {e}"))
+}
+
+/// Fails unless `n` is between 1 and [`MAX_REPLICATIONS`].
+pub fn check_replications(n: u32) -> Result<(), String> {
+    if (1..=MAX_REPLICATIONS).contains(&n) {
+        Ok(())
+    } else {
+        Err(format!(
+            "--replications must be between 1 and {MAX_REPLICATIONS}, got {n}"
+        ))
+    }
+}
+
 /// Runs every strategy in `strategies` for `n` replications on `threads`
 /// threads (0: one per core). `tick` is called after each run (progress).
 pub fn run(
@@ -47,13 +77,11 @@ pub fn run(
     threads: usize,
     tick: &(dyn Fn() + Sync),
 ) -> Result<Vec<Replicated>, String> {
+    check_replications(n)?;
     let jobs: Vec<(usize, u32)> = (0..strategies.len())
         .flat_map(|s| (0..n).map(move |k| (s, k)))
         .collect();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| format!("cannot start {threads} worker threads: {e}"))?;
+    let pool = thread_pool(threads)?;
     let results: Vec<Result<StrategyResult, String>> = pool.install(|| {
         // One task per run: runs differ in length, so let idle threads
         // steal single runs rather than halves of the list.
@@ -191,7 +219,7 @@ fn round(x: f64, digits: i32) -> f64 {
 pub fn stats(runs: &[StrategyResult]) -> BTreeMap<String, Stat> {
     let flat: Vec<BTreeMap<String, f64>> = runs
         .iter()
-        .map(|r| flatten(&serde_json::to_value(r).expect("result serialises")))
+        .map(|r| flatten(&crate::report::json::value(r)))
         .collect();
     let mut out = BTreeMap::new();
     if let Some(first) = flat.first() {
@@ -208,7 +236,7 @@ pub fn stats(runs: &[StrategyResult]) -> BTreeMap<String, Stat> {
 /// tools that read a single run read the means.
 pub fn summary_value(r: &Replicated) -> Value {
     let st = stats(&r.runs);
-    let mut v = serde_json::to_value(&r.runs[0]).expect("result serialises");
+    let mut v = crate::report::json::value(&r.runs.first());
     for_each_number(&mut v, "", &mut |path, n| {
         if let Some(s) = st.get(path)
             && let Some(x) = serde_json::Number::from_f64(round(s.mean, 6))

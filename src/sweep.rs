@@ -160,22 +160,23 @@ pub fn set_param(doc: &mut Value, path: &str, value: Value) -> Result<(), String
 
 /// Sets an existing path, or a unique key of that name below it.
 fn set_existing(node: &mut Value, field: &[&str], value: Value) -> bool {
-    if field.is_empty() {
+    let Some((&first, rest)) = field.split_first() else {
         *node = value;
         return true;
+    };
+    if let Some(child) = node.get_mut(first) {
+        return set_existing(child, rest, value);
     }
-    if let Some(child) = node.get_mut(field[0]) {
-        return set_existing(child, &field[1..], value);
-    }
-    if field.len() == 1 {
+    if rest.is_empty() {
         let mut hits = Vec::new();
-        find_keys(node, field[0], &mut Vec::new(), &mut hits);
-        if hits.len() == 1 {
-            let mut n = node;
-            for k in &hits[0] {
-                n = n.get_mut(k.as_str()).expect("found above");
-            }
-            *n.get_mut(field[0]).expect("found above") = value;
+        find_keys(node, first, &mut Vec::new(), &mut hits);
+        if let [only] = hits.as_slice()
+            && let Some(slot) = only
+                .iter()
+                .try_fold(node, |n, k| n.get_mut(k.as_str()))
+                .and_then(|n| n.get_mut(first))
+        {
+            *slot = value;
             return true;
         }
     }
@@ -203,10 +204,9 @@ pub fn set_path_public(node: &mut Value, path: &[&str], value: Value) {
 fn set_path(node: &mut Value, path: &[&str], value: Value) -> Result<(), String> {
     let mut n = node;
     for (i, k) in path.iter().enumerate() {
-        if !n.is_object() {
+        let Some(m) = n.as_object_mut() else {
             return Err(format!("`{}` is not a mapping", path[..i].join(".")));
-        }
-        let m = n.as_object_mut().expect("checked");
+        };
         if i + 1 == path.len() {
             m.insert(k.to_string(), value);
             return Ok(());
@@ -311,9 +311,7 @@ impl SweepReport {
 
     /// Pretty JSON with a trailing newline.
     pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).expect("serialises");
-        s.push('\n');
-        s
+        crate::report::json::pretty(self)
     }
 
     /// One CSV row per point.
@@ -370,7 +368,7 @@ pub fn variants(
             for (p, v) in def.params.iter().zip(def.point(i)) {
                 set_param(&mut d, &p.path, v)?;
             }
-            let text = serde_json::to_string(&d).expect("serialises");
+            let text = crate::report::json::compact(&d);
             Scenario::from_yaml_str(file, &text).map_err(|e| {
                 let vals: Vec<String> = def
                     .params
@@ -407,10 +405,7 @@ pub fn evaluate(
     let jobs: Vec<(usize, u32)> = (0..scenarios.len())
         .flat_map(|p| (0..n).map(move |k| (p, k)))
         .collect();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| format!("cannot start worker threads: {e}"))?;
+    let pool = crate::replicate::thread_pool(threads)?;
     let runs: Vec<Result<StrategyResult, String>> = pool.install(|| {
         // One task per run: runs differ in length, so let idle threads
         // steal single runs rather than halves of the list.
@@ -488,6 +483,12 @@ pub fn merge(shards: Vec<SweepReport>) -> Result<SweepReport, String> {
         return Err("the same point appears in more than one shard".into());
     }
     let want = def.points();
+    if let Some(p) = points.iter().find(|p| p.index >= want) {
+        return Err(format!(
+            "a shard has point {}, but the sweep has only {want} points (0..{want})",
+            p.index
+        ));
+    }
     if points.len() != want {
         let have: std::collections::BTreeSet<usize> = points.iter().map(|p| p.index).collect();
         let missing: Vec<String> = (0..want)
@@ -517,7 +518,7 @@ pub fn read(path: &Path) -> Result<SweepReport, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     serde_json::from_str(&text)
-        .map_err(|e| format!("{}: not a ratesim sweep report ({e})", path.display()))
+        .map_err(|e| crate::report::json::read_error(path, "not a ratesim sweep report", &e))
 }
 
 /// Where a sweep writes: `sweep.json` and `sweep.csv` in `dir`.

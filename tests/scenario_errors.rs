@@ -109,6 +109,291 @@ const CASES: &[Case] = &[
         position: Some((9, 20)),
         fragments: &["exponential: mean must be > 0", "got 0"],
     },
+    // Loader validation: one fixture per error the loader can return.
+    Case {
+        file: "bad_duration_zero.yaml",
+        position: Some((3, 11)),
+        fragments: &["duration must be > 0 and at most 366 days"],
+    },
+    Case {
+        file: "bad_duration_too_long.yaml",
+        position: Some((3, 11)),
+        fragments: &["duration must be > 0 and at most 366 days"],
+    },
+    Case {
+        file: "bad_duration_negative.yaml",
+        position: Some((3, 11)),
+        fragments: &["duration must not be negative"],
+    },
+    Case {
+        file: "bad_unknown_tier.yaml",
+        position: Some((4, 7)),
+        fragments: &["unknown tier `tier9`, expected one of"],
+    },
+    Case {
+        file: "bad_limiter_burst_zero.yaml",
+        position: Some((4, 18)),
+        fragments: &["limiter.burst must be > 0"],
+    },
+    Case {
+        file: "bad_tier_without_pool_limits.yaml",
+        position: Some((4, 7)),
+        fragments: &["publishes no limits for pool"],
+    },
+    Case {
+        file: "bad_duplicate_workspace.yaml",
+        position: Some((6, 5)),
+        fragments: &["duplicate workspace `a`"],
+    },
+    Case {
+        file: "bad_workspace_zero_limit.yaml",
+        position: Some((7, 26)),
+        fragments: &["workspaces.a.limits.claude-sonnet-4-5.rpm must be > 0"],
+    },
+    Case {
+        file: "bad_acceleration_bad.yaml",
+        position: Some((4, 15)),
+        fragments: &[
+            "acceleration needs window and baseline >= 1s, max_ratio >= 1 and floor_rpm >= 1",
+        ],
+    },
+    Case {
+        file: "bad_latency_noise_negative.yaml",
+        position: Some((4, 24)),
+        fragments: &["latency.noise_sigma must be >= 0"],
+    },
+    Case {
+        file: "bad_latency_unused_model.yaml",
+        position: Some((6, 23)),
+        fragments: &["latency.models: `claude-haiku-4-5` is not a model used by any stream"],
+    },
+    Case {
+        file: "bad_latency_zero_speed.yaml",
+        position: Some((6, 24)),
+        fragments: &["output_tokens_per_s must be > 0"],
+    },
+    Case {
+        file: "bad_overload_probability.yaml",
+        position: Some((4, 25)),
+        fragments: &["must be between 0 and 1, got 1.5"],
+    },
+    Case {
+        file: "bad_overload_episodes_zero.yaml",
+        position: Some((5, 13)),
+        fragments: &["overload.episodes: mean_interval and mean_duration must be > 0"],
+    },
+    Case {
+        file: "bad_overload_window_backwards.yaml",
+        position: Some((6, 7)),
+        fragments: &["overload window must end after it starts"],
+    },
+    Case {
+        file: "bad_class_not_listed.yaml",
+        position: Some((6, 11)),
+        fragments: &["class `batch` is not listed in `classes`"],
+    },
+    Case {
+        file: "bad_duplicate_stream.yaml",
+        position: Some((10, 11)),
+        fragments: &["duplicate stream name `chat`"],
+    },
+    Case {
+        file: "bad_unknown_workspace.yaml",
+        position: Some((10, 16)),
+        fragments: &["unknown workspace `nope`; declare it under `workspaces`"],
+    },
+    Case {
+        file: "bad_no_arrivals.yaml",
+        position: Some((5, 11)),
+        fragments: &["stream `chat` has neither arrivals nor spikes"],
+    },
+    Case {
+        file: "bad_spike_too_large.yaml",
+        position: Some((11, 9)),
+        fragments: &["spikes: count must be at most 10000000 requests"],
+    },
+    Case {
+        file: "bad_router_unknown_class.yaml",
+        position: Some((11, 10)),
+        fragments: &["router: no stream has class `batch`"],
+    },
+    Case {
+        file: "bad_router_unknown_model.yaml",
+        position: Some((11, 22)),
+        fragments: &["router: unknown model `claude-sonnet-9`"],
+    },
+    Case {
+        file: "bad_router_listed_twice.yaml",
+        position: Some((11, 71)),
+        fragments: &["router: `claude-haiku-4-5` is listed twice for class `default`"],
+    },
+    Case {
+        file: "bad_strategies_empty.yaml",
+        position: Some((10, 13)),
+        fragments: &["strategies is empty"],
+    },
+    Case {
+        file: "bad_stream_batch_without_limits.yaml",
+        position: Some((6, 11)),
+        fragments: &["uses the Batch API, but profile"],
+    },
+    Case {
+        file: "bad_strategy_offload_without_limits.yaml",
+        position: Some((6, 3)),
+        fragments: &["offloads to the Batch API, but profile"],
+    },
+    Case {
+        file: "bad_assert_syntax.yaml",
+        position: Some((5, 22)),
+        fragments: &["assert: expected a number"],
+    },
+    Case {
+        file: "bad_assert_unknown_strategy.yaml",
+        position: Some((5, 5)),
+        fragments: &["assert: no strategy `nope` in this scenario"],
+    },
+    Case {
+        file: "bad_batch_no_published_limits.yaml",
+        position: Some((5, 8)),
+        fragments: &[
+            "publishes no Batch API limits; set rpm, max_queued_requests and max_batch_requests",
+        ],
+    },
+    Case {
+        file: "bad_batch_turnaround_zero.yaml",
+        position: Some((4, 8)),
+        fragments: &["batch.turnaround needs median > 0 and sigma >= 0"],
+    },
+    Case {
+        file: "bad_bursts_period.yaml",
+        position: Some((7, 15)),
+        fragments: &["bursts: period must be > 0 and at least burst_length"],
+    },
+    Case {
+        file: "bad_diurnal_hourly_count.yaml",
+        position: Some((7, 15)),
+        fragments: &["diurnal.hourly needs 24 multipliers, got 2"],
+    },
+    Case {
+        file: "bad_diurnal_hourly_negative.yaml",
+        position: Some((7, 15)),
+        fragments: &["diurnal.hourly multipliers must be >= 0"],
+    },
+    Case {
+        file: "bad_diurnal_peak.yaml",
+        position: Some((7, 15)),
+        fragments: &["diurnal: peak_hour must be in 0..24 and peak_to_trough >= 1"],
+    },
+    Case {
+        file: "bad_diurnal_neither.yaml",
+        position: Some((7, 15)),
+        fragments: &["diurnal: give either `hourly`"],
+    },
+    Case {
+        file: "bad_prefix_tokens_too_large.yaml",
+        position: Some((10, 35)),
+        fragments: &["prompt_cache.prefix_tokens must be at most 1000000000000"],
+    },
+    Case {
+        file: "bad_prefixes_zero.yaml",
+        position: Some((10, 50)),
+        fragments: &["prompt_cache.prefixes must be >= 1"],
+    },
+    Case {
+        file: "bad_zipf_zero.yaml",
+        position: Some((10, 52)),
+        fragments: &["prompt_cache.popularity.zipf exponent must be > 0"],
+    },
+    Case {
+        file: "bad_cache_ttl.yaml",
+        position: Some((10, 45)),
+        fragments: &["prompt_cache.ttl must be 5m or 1h"],
+    },
+    Case {
+        file: "bad_tokens_too_large.yaml",
+        position: Some((8, 19)),
+        fragments: &["a token count must be at most 1000000000000 tokens"],
+    },
+    Case {
+        file: "bad_tokens_negative.yaml",
+        position: Some((8, 19)),
+        fragments: &["token count must not be negative, got -1"],
+    },
+    Case {
+        file: "bad_uniform_backwards.yaml",
+        position: Some((8, 19)),
+        fragments: &["uniform: min 10 is larger than max 5"],
+    },
+    Case {
+        file: "bad_lognormal_sigma.yaml",
+        position: Some((8, 19)),
+        fragments: &["lognormal: sigma must be >= 0, got -1"],
+    },
+    Case {
+        file: "bad_empirical_lengths.yaml",
+        position: Some((8, 19)),
+        fragments: &["empirical: needs as many weights as values"],
+    },
+    Case {
+        file: "bad_empirical_zero_weights.yaml",
+        position: Some((8, 19)),
+        fragments: &["empirical: invalid weights"],
+    },
+    Case {
+        file: "bad_missing_tokens.yaml",
+        position: Some((5, 11)),
+        fragments: &["stream `chat` needs `output_tokens`"],
+    },
+    Case {
+        file: "bad_trace_options_without_trace.yaml",
+        position: Some((10, 20)),
+        fragments: &["stream `chat`: trace_options needs a `trace:` file to replay"],
+    },
+    Case {
+        file: "bad_strategy_no_name.yaml",
+        position: Some((11, 5)),
+        fragments: &["a strategy needs a `name`"],
+    },
+    Case {
+        file: "bad_concurrency_zero.yaml",
+        position: Some((11, 5)),
+        fragments: &["concurrency.fixed must be >= 1"],
+    },
+    Case {
+        file: "bad_aimd_bad.yaml",
+        position: Some((11, 5)),
+        fragments: &["concurrency.aimd needs 1 <= min <= initial <= max"],
+    },
+    Case {
+        file: "bad_token_bucket_fraction.yaml",
+        position: Some((11, 5)),
+        fragments: &["pacing.token_bucket.fraction must be in (0, 1], got 1.5"],
+    },
+    Case {
+        file: "bad_adaptive_throttle_k.yaml",
+        position: Some((11, 5)),
+        fragments: &["pacing.adaptive_throttle.k must be > 0, got 0"],
+    },
+    Case {
+        file: "bad_retry_budget_ratio.yaml",
+        position: Some((11, 5)),
+        fragments: &["retry_budget.ratio must be between 0 and 1000, got -1"],
+    },
+    Case {
+        file: "bad_batch_offload_zero.yaml",
+        position: Some((11, 5)),
+        fragments: &["batch_offload needs 1..=100000 max_batch_requests and flush_every > 0"],
+    },
+    Case {
+        file: "bad_background_reserve.yaml",
+        position: Some((11, 5)),
+        fragments: &["background_reserve must be in [0, 1), got 1"],
+    },
+    Case {
+        file: "bad_backoff_cap.yaml",
+        position: Some((11, 5)),
+        fragments: &["retry.backoff needs base > 0 and cap >= base"],
+    },
 ];
 
 /// Runs `ratesim validate <args>` from the crate root; returns (exit code, stdout, stderr).
@@ -337,4 +622,51 @@ fn non_mapping_documents_exit_2() {
         std::fs::write(&path, text).unwrap();
         assert_rejected_quickly(path.to_str().unwrap());
     }
+}
+
+/// Writes `text` to a temporary scenario file and returns ratesim's stderr
+/// after asserting exit 2 and no panic.
+fn rejected_text(text: &str) -> (String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.yaml");
+    std::fs::write(&path, text).unwrap();
+    let p = path.to_str().unwrap().to_string();
+    let (code, _, stderr) = validate(&[&p]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (p, stderr)
+}
+
+const ONE_STREAM: &str = "  - {name: s, model: claude-sonnet-4-5, \
+                          arrivals: {poisson: {rate_per_min: 1}}, input_tokens: 1, output_tokens: 1}\n";
+
+#[test]
+fn more_classes_than_a_u8_numbers_are_rejected_at_streams() {
+    // Classes are numbered with a u8: 256 distinct ones cannot be.
+    let mut text = String::from("name: t\nduration: 10m\nstreams:\n");
+    for i in 0..256 {
+        text.push_str(&ONE_STREAM.replace("name: s,", &format!("name: s{i}, class: c{i},")));
+    }
+    let (p, stderr) = rejected_text(&text);
+    assert!(
+        stderr.contains(&format!("{p}:4:3: too many classes (at most 255)")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn more_workspaces_than_a_u16_numbers_are_rejected_at_the_first_extra_one() {
+    // Clients (one per workspace, plus the default) are numbered with a
+    // u16: the 65,535th workspace, on line 3 + 65,535, is one too many.
+    let mut text = String::from("name: t\nduration: 10m\nworkspaces:\n");
+    for i in 0..65_535 {
+        text.push_str(&format!("  - {{name: w{i}}}\n"));
+    }
+    text.push_str("streams:\n");
+    text.push_str(ONE_STREAM);
+    let (p, stderr) = rejected_text(&text);
+    assert!(
+        stderr.contains(&format!("{p}:65538:5: too many workspaces (at most 65534)")),
+        "{stderr}"
+    );
 }

@@ -681,3 +681,47 @@ fn the_example_validates_and_simulates_from_the_command_line() {
     assert_eq!(r["requests"], 762, "{r}");
     assert_eq!(r["succeeded"], 762, "{r}");
 }
+
+#[test]
+fn the_remaining_row_errors_are_located() {
+    rejected_trace(
+        "t.csv",
+        &csv_with_row("2026-11-02T09:00:01Z,claude-sonnet-4-5,,10,10,0,0,0"),
+        &["traces/t.csv:3:51: max_tokens: must be at least 1"],
+    );
+    rejected_trace(
+        "t.csv",
+        &csv_with_row(",claude-sonnet-4-5,,10,10,0,0,64"),
+        &["traces/t.csv:3:1: timestamp: missing value, expected an RFC 3339 time or seconds"],
+    );
+    rejected_trace(
+        "t.jsonl",
+        "{\"timestamp\": 0, \"input_tokens\": 1, \"output_tokens\": 1}\n\
+         {\"input_tokens\": 1, \"output_tokens\": 1}\n",
+        &["traces/t.jsonl:2:1: missing `timestamp`"],
+    );
+    rejected_trace(
+        "t.jsonl",
+        "{\"timestamp\": 0, \"model\": 4, \"input_tokens\": 1, \"output_tokens\": 1}\n",
+        &["traces/t.jsonl:1:", "model: expected a string, found 4"],
+    );
+    rejected_trace(
+        "t.csv",
+        &csv_with_row("2026-11-02T09:00:01Z,\"claude-sonnet-4-5\"x,,10,10,0,0,64"),
+        &["traces/t.csv:3:41: expected a comma after the closing quote"],
+    );
+    // Classes are numbered with a u8 (0: the stream's own).
+    let mut many = format!("{HEADER}\n");
+    for i in 0..300 {
+        many.push_str(&format!(
+            "2026-11-02T09:{:02}:{:02}Z,claude-sonnet-4-5,c{i},10,10,0,0,64\n",
+            i / 60,
+            i % 60
+        ));
+    }
+    rejected_trace(
+        "t.csv",
+        &many,
+        &["traces/t.csv:256:", "class: too many distinct classes"],
+    );
+}

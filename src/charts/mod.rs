@@ -12,7 +12,7 @@ pub mod sweep;
 
 use std::error::Error;
 use std::path::Path;
-use std::sync::Once;
+use std::sync::OnceLock;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -35,15 +35,17 @@ pub type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
 pub type DrawResult<T = ()> = Result<T, Box<dyn Error>>;
 
 /// Registers DejaVu Sans (regular and bold) as "sans-serif". Drawing text
-/// fails with `FontUnavailable` without it; calling it again does nothing.
-pub fn register_fonts() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
+/// fails with `FontUnavailable` without it; calling it again does nothing
+/// and returns the first call's outcome.
+pub fn register_fonts() -> Result<(), String> {
+    static DONE: OnceLock<Result<(), String>> = OnceLock::new();
+    DONE.get_or_init(|| {
         register_font(FONT, FontStyle::Normal, dejavu::sans::regular())
-            .unwrap_or_else(|_| panic!("the bundled DejaVu Sans is a valid font"));
+            .map_err(|_| "the bundled DejaVu Sans is not a usable font".to_string())?;
         register_font(FONT, FontStyle::Bold, dejavu::sans::bold())
-            .unwrap_or_else(|_| panic!("the bundled DejaVu Sans Bold is a valid font"));
-    });
+            .map_err(|_| "the bundled DejaVu Sans Bold is not a usable font".to_string())
+    })
+    .clone()
 }
 
 /// Colours for series (d3's category10), used in order and cycled.
@@ -83,7 +85,7 @@ pub fn bold(size: u32) -> TextStyle<'static> {
 /// Draws a chart into the PNG at `path` (white background, [`WIDTH`] ×
 /// [`HEIGHT`]). The file is written only if drawing succeeded.
 pub fn save(path: &Path, draw: impl FnOnce(&Area<'_>) -> DrawResult) -> Result<(), String> {
-    register_fonts();
+    register_fonts().map_err(|e| format!("cannot draw {}: {e}", path.display()))?;
     let wrap = |e: Box<dyn Error>| format!("cannot draw {}: {e}", path.display());
     let mut rgb = vec![0u8; WIDTH as usize * HEIGHT as usize * 3];
     {
@@ -194,23 +196,24 @@ pub fn legend<'a>(area: &Area<'a>, entries: &[(String, Key)]) -> DrawResult<Area
 
 /// Greedy rows of entries (by index) no wider than `limit`.
 fn rows_within(widths: &[i32], limit: i32) -> Vec<Vec<usize>> {
-    let mut rows: Vec<Vec<usize>> = vec![Vec::new()];
+    let mut rows: Vec<Vec<usize>> = Vec::new();
+    let mut row: Vec<usize> = Vec::new();
     let mut used = 0;
     for (i, &ew) in widths.iter().enumerate() {
-        let row = rows.last_mut().expect("one row");
         let need = if row.is_empty() {
             ew
         } else {
             used + LEGEND_GAP + ew
         };
         if !row.is_empty() && need > limit {
-            rows.push(vec![i]);
+            rows.push(std::mem::replace(&mut row, vec![i]));
             used = ew;
         } else {
             row.push(i);
             used = need;
         }
     }
+    rows.push(row);
     rows
 }
 

@@ -10,6 +10,15 @@ use crate::model::Dimension;
 
 pub use series::{PoolBucket, Series};
 
+/// An empty latency histogram: 3 significant digits, auto-resizing, so
+/// memory grows with the log of the largest value, never with the count.
+fn latency_histogram() -> Histogram<u64> {
+    // Invariant: `Histogram::new` fails only for more than 5 significant
+    // digits; 3 is a constant.
+    #[allow(clippy::expect_used)]
+    Histogram::new(3).expect("3 significant digits is valid")
+}
+
 /// Records a duration in microseconds (at least 1).
 pub fn record_us(h: &mut Histogram<u64>, d: SimTime) {
     let us = (d.as_nanos() / 1_000).max(1);
@@ -123,9 +132,7 @@ impl ClassMetrics {
             workspace_limited: 0,
             routed_away: 0,
             throttled_locally: 0,
-            // 3 significant digits, auto-resizing: memory grows with the log
-            // of the largest latency, never with the count.
-            latency_us: Histogram::new(3).expect("3 significant figures is valid"),
+            latency_us: latency_histogram(),
             queue_wait_ns: 0,
             queue_waits: 0,
             tokens_by_model: vec![Tokens::default(); models],
@@ -198,6 +205,9 @@ impl ClassMetrics {
         self.throttled_locally += o.throttled_locally;
         self.cache_hits += o.cache_hits;
         self.cache_misses += o.cache_misses;
+        // Invariant: both histograms come from `latency_histogram`, which
+        // auto-resizes, and `add` fails only when a value would not fit.
+        #[allow(clippy::expect_used)]
         self.latency_us
             .add(&o.latency_us)
             .expect("auto-resizing histograms always merge");
@@ -263,7 +273,7 @@ impl RunMetrics {
             by_model: vec![ModelCounts::default(); models],
             batches: 0,
             batch_rate_limited: 0,
-            batch_turnaround_us: Histogram::new(3).expect("3 significant figures is valid"),
+            batch_turnaround_us: latency_histogram(),
             series: Series::default(),
         }
     }

@@ -70,7 +70,12 @@ impl BatchApi {
             config.turnaround_median.as_secs_f64().max(1e-9).ln(),
             config.turnaround_sigma.max(0.0),
         )
-        .unwrap_or_else(|_| LogNormal::new(0.0, 0.0).expect("sigma 0 is valid"));
+        .unwrap_or_else(|_| {
+            // Invariant: LogNormal::new fails only for a non-finite mu or a
+            // negative or non-finite sigma; (0, 0) is neither.
+            #[allow(clippy::expect_used)]
+            LogNormal::new(0.0, 0.0).expect("mu 0, sigma 0 is valid")
+        });
         BatchApi {
             rpm: TokenBucket::new(config.limits.rpm, SimTime(SimTime::NANOS_PER_MIN)),
             config,

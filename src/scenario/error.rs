@@ -102,7 +102,10 @@ impl ScenarioError {
 /// The scalar starting at `line:col` (up to a YAML delimiter), for messages.
 fn token_at(source: &str, line: u64, col: u64) -> Option<String> {
     let text = source.lines().nth((line as usize).checked_sub(1)?)?;
-    let rest: String = text.chars().skip(col as usize - 1).collect();
+    let rest: String = text
+        .chars()
+        .skip((col as usize).saturating_sub(1))
+        .collect();
     let token: String = rest
         .chars()
         .take_while(|c| !matches!(c, ',' | '}' | ']' | '#'))

@@ -29,7 +29,9 @@ use crate::strategy::{
     AimdSpec, Backoff, BatchOffload, Concurrency, Jitter, PacingSpec, Preset, QueueDiscipline,
     RetryPolicy, Route, Router, SdkVersion, StrategySpec, sdk,
 };
-use crate::workload::{ArrivalProcess, Popularity, PromptCache, Spike, StreamSpec, TokenDist};
+use crate::workload::{
+    ArrivalProcess, MAX_TOKENS, Popularity, PromptCache, Spike, StreamSpec, TokenDist,
+};
 
 /// A validated scenario, ready to simulate.
 #[derive(Clone, Debug)]
@@ -129,16 +131,7 @@ impl Scenario {
         // Usage traces, read now: the models their rows name join the list.
         let mut traces = Vec::with_capacity(raw.streams.value.len());
         for s in &raw.streams.value {
-            let Some(m) = find_model(&s.model.value) else {
-                return Err(cx.err(
-                    &s.model.referenced,
-                    format!(
-                        "unknown model `{}`, expected one of {}",
-                        s.model.value,
-                        catalog::model_ids().join(", ")
-                    ),
-                ));
-            };
+            let m = known_model(cx, &s.model, "")?;
             let t = trace::read(cx, s)?;
             for m in std::iter::once(m).chain(t.iter().flat_map(|t| t.models())) {
                 if !models.iter().any(|x| x.id == m.id) {
@@ -153,16 +146,7 @@ impl Scenario {
         // Models the router may send to join the list (and bring their pools).
         for route in raw.router.values() {
             for name in std::iter::once(&route.value.primary).chain(&route.value.fallbacks) {
-                let Some(m) = find_model(&name.value) else {
-                    return Err(cx.err(
-                        &name.referenced,
-                        format!(
-                            "router: unknown model `{}`, expected one of {}",
-                            name.value,
-                            catalog::model_ids().join(", ")
-                        ),
-                    ));
-                };
+                let m = known_model(cx, name, "router: ")?;
                 if !models.iter().any(|x| x.id == m.id) {
                     models.push(m);
                 }
@@ -200,8 +184,17 @@ impl Scenario {
 
         // Workspaces: their own caps, unlimited unless set.
         let mut workspaces: Vec<WorkspaceSpec> = Vec::new();
+        let mut workspace_names = std::collections::BTreeSet::new();
         for w in &raw.workspaces {
-            if workspaces.iter().any(|x| x.name == w.value.name) {
+            // The simulator numbers clients (one per workspace, plus the
+            // default) with a u16.
+            if workspaces.len() >= MAX_WORKSPACES {
+                return Err(cx.err(
+                    &w.referenced,
+                    format!("too many workspaces (at most {MAX_WORKSPACES})"),
+                ));
+            }
+            if !workspace_names.insert(w.value.name.as_str()) {
                 return Err(cx.err(
                     &w.referenced,
                     format!("duplicate workspace `{}`", w.value.name),
@@ -380,7 +373,7 @@ impl Scenario {
                     }
                 },
             };
-            let model = find_model(&s.model.value).expect("checked above");
+            let model = known_model(cx, &s.model, "")?;
             let model_idx = model_specs
                 .iter()
                 .position(|m| m.id == model.id)
@@ -398,6 +391,15 @@ impl Scenario {
             }
             let mut spikes = Vec::new();
             for sp in &s.spikes {
+                if sp.value.count > MAX_SPIKE_COUNT {
+                    return Err(cx.err(
+                        &sp.referenced,
+                        format!(
+                            "spikes: count must be at most {MAX_SPIKE_COUNT} requests, got {}",
+                            sp.value.count
+                        ),
+                    ));
+                }
                 spikes.push(Spike {
                     at: sp.value.at.0,
                     count: sp.value.count,
@@ -439,6 +441,13 @@ impl Scenario {
         if classes.len() > u8::MAX as usize {
             return Err(cx.err(&streams_loc, "too many classes (at most 255)"));
         }
+        // The simulator numbers streams with a u16.
+        if streams.len() > u16::MAX as usize {
+            return Err(cx.err(
+                &streams_loc,
+                format!("too many streams (at most {})", u16::MAX),
+            ));
+        }
         // Traces' models and classes become the scenario's indices.
         for (spec, t) in streams.iter_mut().zip(traces) {
             if let Some(t) = t {
@@ -465,13 +474,15 @@ impl Scenario {
                 ));
             };
             let index = |name: &Spanned<String>| {
-                let m = find_model(&name.value).expect("checked above");
-                model_specs.iter().position(|s| s.id == m.id).unwrap_or(0) as u16
+                let m = known_model(cx, name, "router: ")?;
+                Ok::<u16, ScenarioError>(
+                    model_specs.iter().position(|s| s.id == m.id).unwrap_or(0) as u16
+                )
             };
             let r = &route.value;
-            let mut models = vec![index(&r.primary)];
+            let mut models = vec![index(&r.primary)?];
             for f in &r.fallbacks {
-                let m = index(f);
+                let m = index(f)?;
                 if models.contains(&m) {
                     return Err(cx.err(
                         &f.referenced,
@@ -612,6 +623,25 @@ impl Cx<'_> {
     }
 }
 
+/// The catalogue entry for a model named in the scenario, or a located
+/// error listing the known ids (`what` prefixes the message, e.g. `router: `).
+fn known_model(
+    cx: &Cx,
+    name: &Spanned<String>,
+    what: &str,
+) -> Result<&'static catalog::ModelInfo, ScenarioError> {
+    find_model(&name.value).ok_or_else(|| {
+        cx.err(
+            &name.referenced,
+            format!(
+                "{what}unknown model `{}`, expected one of {}",
+                name.value,
+                catalog::model_ids().join(", ")
+            ),
+        )
+    })
+}
+
 fn batch_config(
     cx: &Cx,
     tier: &str,
@@ -731,6 +761,14 @@ fn check_probability(cx: &Cx, p: f64, loc: &Location, what: &str) -> Result<(), 
     }
 }
 
+/// Most workspaces a scenario may declare (clients are numbered with a u16,
+/// and the default client takes one number).
+const MAX_WORKSPACES: usize = u16::MAX as usize - 1;
+
+/// Most requests one spike may add (each is held in memory until it is
+/// sent: 10 million is 80 MB of arrival times).
+const MAX_SPIKE_COUNT: u64 = 10_000_000;
+
 /// Longest simulated arrival window a scenario may ask for.
 pub const MAX_DURATION: SimTime = SimTime(366 * 24 * 3600 * SimTime::NANOS_PER_SEC);
 
@@ -836,6 +874,12 @@ fn prompt_cache(cx: &Cx, c: &RawPromptCache) -> Result<PromptCache, ScenarioErro
         }
         None => None,
     };
+    if c.prefix_tokens.value > MAX_TOKENS {
+        return Err(cx.err(
+            &c.prefix_tokens.referenced,
+            format!("prompt_cache.prefix_tokens must be at most {MAX_TOKENS}"),
+        ));
+    }
     let prefixes = match &c.prefixes {
         Some(p) if p.value == 0 => {
             return Err(cx.err(&p.referenced, "prompt_cache.prefixes must be >= 1"));
@@ -875,7 +919,7 @@ fn prompt_cache(cx: &Cx, c: &RawPromptCache) -> Result<PromptCache, ScenarioErro
         }
     };
     Ok(PromptCache {
-        prefix_tokens: c.prefix_tokens,
+        prefix_tokens: c.prefix_tokens.value,
         prefixes,
         popularity,
         ttl,

@@ -320,7 +320,7 @@ pub struct RawSpike {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawPromptCache {
-    pub prefix_tokens: u64,
+    pub prefix_tokens: Spanned<u64>,
     #[serde(default)]
     pub prefixes: Option<Spanned<u32>>,
     #[serde(default)]

@@ -84,6 +84,43 @@ struct Slot {
     live: Option<Live>,
 }
 
+// Invariant: a request id is referenced (by an event, a client queue, a
+// gathering or an accepted batch) only while its slot holds `Some`, so the
+// three accessors below never find it empty. `arrive` fills the slot before handing the id out, and
+// `close` empties it after the last reference is cancelled or consumed;
+// deadline events, which may outlive the request, check the generation and
+// tolerate an empty slot instead.
+
+/// The live request in slot `id`.
+#[allow(clippy::expect_used)]
+#[inline]
+fn live_ref(slots: &[Slot], id: u32) -> &Live {
+    slots[id as usize]
+        .live
+        .as_ref()
+        .expect("id of a live request")
+}
+
+/// The live request in slot `id`, mutably.
+#[allow(clippy::expect_used)]
+#[inline]
+fn live_mut(slots: &mut [Slot], id: u32) -> &mut Live {
+    slots[id as usize]
+        .live
+        .as_mut()
+        .expect("id of a live request")
+}
+
+/// Takes the request out of slot `id`, ending it.
+#[allow(clippy::expect_used)]
+#[inline]
+fn take_live(slots: &mut [Slot], id: u32) -> Live {
+    slots[id as usize]
+        .live
+        .take()
+        .expect("id of a live request")
+}
+
 /// The state of one run.
 struct Run {
     queue: EventQueue<Event>,
@@ -230,7 +267,7 @@ impl Run {
             Event::Wake(c) => self.wakes[c as usize] = None,
             Event::Response(id) => self.respond(now, id),
             Event::RetryReady(id) => {
-                let live = self.slots[id as usize].live.as_mut().expect("live request");
+                let live = live_mut(&mut self.slots, id);
                 live.retry_event = None;
                 live.phase = Phase::Queued;
                 live.queued_at = now;
@@ -325,7 +362,7 @@ impl Run {
     /// Adds a request to its model's gathering batch, submitting when full
     /// or after `flush_every`.
     fn gather(&mut self, now: SimTime, id: u32, o: BatchOffload) {
-        let live = self.slots[id as usize].live.as_mut().expect("live request");
+        let live = live_mut(&mut self.slots, id);
         live.phase = Phase::Batched;
         let model = live.client.model as usize;
         self.metrics.classes[live.req.class as usize].batch_requests += 1;
@@ -374,12 +411,7 @@ impl Run {
                 for &id in &ids {
                     // Each batched request is one attempt, made when the
                     // batch is accepted.
-                    let class = self.slots[id as usize]
-                        .live
-                        .as_ref()
-                        .expect("live")
-                        .req
-                        .class;
+                    let class = live_ref(&self.slots, id).req.class;
                     self.metrics.classes[class as usize].attempts += 1;
                 }
                 self.metrics.batches += 1;
@@ -406,6 +438,9 @@ impl Run {
 
     /// Results (or the expiry) of a batch.
     fn batch_done(&mut self, now: SimTime, b: u32) {
+        // Invariant: `flush` stores a batch before scheduling its
+        // BatchDone, and only this event (once per batch) takes it.
+        #[allow(clippy::expect_used)]
         let (ids, expired) = self.batches[b as usize].take().expect("live batch");
         self.free_batches.push(b);
         for id in ids {
@@ -413,7 +448,7 @@ impl Run {
                 self.close(id, Err(Failure::BatchExpired));
                 continue;
             }
-            let live = self.slots[id as usize].live.as_ref().expect("live request");
+            let live = live_ref(&self.slots, id);
             let r = live.req;
             let m = &mut self.metrics.classes[r.class as usize];
             // Batch prompt-cache hits are best-effort: bill the prefix as input.
@@ -469,7 +504,7 @@ impl Run {
 
     fn send(&mut self, now: SimTime, request: ClientRequest, cost: Cost) {
         let id = request.id;
-        let live = self.slots[id as usize].live.as_mut().expect("live request");
+        let live = live_mut(&mut self.slots, id);
         // The client may have routed it to another model (spill-over).
         live.client = request;
         live.phase = Phase::InFlight;
@@ -508,7 +543,10 @@ impl Run {
     }
 
     fn respond(&mut self, now: SimTime, id: u32) {
-        let live = self.slots[id as usize].live.as_mut().expect("live request");
+        let live = live_mut(&mut self.slots, id);
+        // Invariant: `send` stores the response before scheduling its
+        // Response event, and only this event takes it.
+        #[allow(clippy::expect_used)]
         let response = live.response.take().expect("response in flight");
         let class = live.req.class as usize;
         let model = live.client.model as usize;
@@ -561,7 +599,7 @@ impl Run {
     /// attempt reaches the provider and none is counted; the client's retry
     /// policy decides, as for a 429 without `retry-after`.
     fn throttled(&mut self, now: SimTime, id: u32) {
-        let live = self.slots[id as usize].live.as_mut().expect("live request");
+        let live = live_mut(&mut self.slots, id);
         self.metrics.classes[live.req.class as usize].throttled_locally += 1;
         let decision = self.clients[client_of(live.req.workspace)].on_throttled(
             now,
@@ -575,7 +613,7 @@ impl Run {
     /// Carries out the client's decision for a request whose attempt was
     /// answered or rejected locally: close it, or schedule its retry.
     fn settle(&mut self, now: SimTime, id: u32, decision: Decision, too_large: bool) {
-        let live = self.slots[id as usize].live.as_mut().expect("live request");
+        let live = live_mut(&mut self.slots, id);
         let past_deadline = live.expired || live.req.deadline.is_some_and(|d| now > d);
         match decision {
             Decision::Done if past_deadline => self.close(id, Err(Failure::Deadline)),
@@ -647,7 +685,7 @@ impl Run {
 
     /// Ends a logical request and frees its slot.
     fn close(&mut self, id: u32, outcome: Result<SimTime, Failure>) {
-        let live = self.slots[id as usize].live.take().expect("live request");
+        let live = take_live(&mut self.slots, id);
         if let Some(e) = live.deadline_event {
             self.queue.cancel(e);
         }

@@ -207,21 +207,25 @@ impl Client {
 
     /// Decides what to send next at `now`.
     pub fn poll(&mut self, now: SimTime) -> Poll {
-        // (key, queue it waits in, pool it goes to, model, cost)
-        let mut best: Option<(Key, usize, usize, u16, Cost)> = None;
+        // (key, queue it waits in, its head, pool it goes to, model, cost)
+        let mut best: Option<(Key, usize, ClientRequest, usize, u16, Cost)> = None;
         let mut wake = SimTime::MAX;
         for pool in 0..self.queues.len() {
-            // Drop withdrawn heads.
-            while let Some(Reverse((_, id))) = self.queues[pool].peek() {
-                if self.waiting[pool][*id as usize].is_some() {
-                    break;
+            // Drop withdrawn heads; stop at the first live one.
+            let head = loop {
+                let Some(&Reverse((key, id))) = self.queues[pool].peek() else {
+                    break None;
+                };
+                match self.waiting[pool][id as usize] {
+                    Some(r) => break Some((key, r)),
+                    None => {
+                        self.queues[pool].pop();
+                    }
                 }
-                self.queues[pool].pop();
-            }
-            let Some(&Reverse((key, id))) = self.queues[pool].peek() else {
+            };
+            let Some((key, r)) = head else {
                 continue;
             };
-            let r = self.waiting[pool][id as usize].expect("live head");
             if self.in_flight >= self.permits_for(r.class) {
                 continue;
             }
@@ -253,16 +257,19 @@ impl Client {
             match ready {
                 Some((to, model, cost)) => {
                     if best.is_none_or(|(k, ..)| key < k) {
-                        best = Some((key, pool, to, model, cost));
+                        best = Some((key, pool, r, to, model, cost));
                     }
                 }
                 None => wake = wake.min(t),
             }
         }
         match best {
-            Some((_, pool, to, model, cost)) => {
-                let Reverse((_, id)) = self.queues[pool].pop().expect("head");
-                let mut request = self.waiting[pool][id as usize].take().expect("live head");
+            Some((_, pool, mut request, to, model, cost)) => {
+                // `request` is this queue's live head: nothing has touched
+                // the queue since it was peeked.
+                if let Some(Reverse((_, id))) = self.queues[pool].pop() {
+                    self.waiting[pool][id as usize] = None;
+                }
                 self.queued -= 1;
                 request.model = model;
                 request.pool = to as u16;

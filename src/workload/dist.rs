@@ -6,6 +6,13 @@ use rand::distr::weighted::WeightedIndex;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Exp, LogNormal};
 
+/// Largest token count a scenario may give (a constant, a `uniform` max, an
+/// `empirical` value, a `lognormal` median or an `exponential` mean), and
+/// the cap on sampled counts: a million times the largest context window,
+/// and far enough below `u64::MAX` that sums of a request's token counts
+/// cannot overflow.
+pub const MAX_TOKENS: u64 = 1_000_000_000_000;
+
 /// A distribution of token counts, as written in a scenario.
 #[derive(Clone, Debug, PartialEq)]
 pub enum TokenDist {
@@ -59,6 +66,31 @@ pub enum TokenSampler {
 impl TokenDist {
     /// Builds the sampler; fails with a message on impossible parameters.
     pub fn sampler(&self) -> Result<TokenSampler, String> {
+        let too_large = |what: &str, v: &dyn std::fmt::Display| {
+            Err(format!(
+                "{what} must be at most {MAX_TOKENS} tokens, got {v}"
+            ))
+        };
+        match self {
+            TokenDist::Constant(n) if *n > MAX_TOKENS => {
+                return too_large("a token count", n);
+            }
+            TokenDist::Uniform { max, .. } if *max > MAX_TOKENS => {
+                return too_large("uniform: max", max);
+            }
+            TokenDist::LogNormal { median, .. } if *median > MAX_TOKENS as f64 => {
+                return too_large("lognormal: median", median);
+            }
+            TokenDist::Exponential { mean } if *mean > MAX_TOKENS as f64 => {
+                return too_large("exponential: mean", mean);
+            }
+            TokenDist::Empirical { values, .. } => {
+                if let Some(v) = values.iter().find(|v| **v > MAX_TOKENS) {
+                    return too_large("empirical: each value", v);
+                }
+            }
+            _ => {}
+        }
         Ok(match self {
             TokenDist::Constant(n) => TokenSampler::Constant(*n),
             TokenDist::Uniform { min, max } => {
@@ -130,12 +162,12 @@ impl TokenSampler {
             TokenSampler::Uniform(a, b) => rng.random_range(*a..=*b),
             TokenSampler::LogNormal(d) => {
                 let x: f64 = d.sample(rng);
-                x.round().clamp(0.0, 1e12) as u64
+                x.round().clamp(0.0, MAX_TOKENS as f64) as u64
             }
             TokenSampler::Empirical(values, idx) => values[idx.sample(rng)],
             TokenSampler::Exponential(d) => {
                 let x: f64 = d.sample(rng);
-                x.round().clamp(0.0, 1e12) as u64
+                x.round().clamp(0.0, MAX_TOKENS as f64) as u64
             }
         }
     }

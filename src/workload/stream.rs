@@ -136,7 +136,7 @@ impl StreamGen {
                 } else {
                     0
                 };
-                let t = SimTime(s.at.as_nanos() + offset as u64);
+                let t = s.at.saturating_add(SimTime(offset as u64));
                 if t < horizon {
                     spike_times.push(t);
                 }
