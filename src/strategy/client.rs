@@ -216,9 +216,12 @@ impl Client {
                 let Some(&Reverse((key, id))) = self.queues[pool].peek() else {
                     break None;
                 };
+                // A slot whose request has another sequence number was
+                // withdrawn and then reused: this entry is stale, and the
+                // new request waits under its own key further back.
                 match self.waiting[pool][id as usize] {
-                    Some(r) => break Some((key, r)),
-                    None => {
+                    Some(r) if r.seq == key.seq => break Some((key, r)),
+                    _ => {
                         self.queues[pool].pop();
                     }
                 }
@@ -402,5 +405,57 @@ impl Client {
         } else {
             Decision::GiveUp
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::SeedableRng;
+
+    use super::*;
+    use crate::strategy::Preset;
+
+    fn request(id: u32, seq: u64, arrival_s: u64) -> ClientRequest {
+        ClientRequest {
+            id,
+            model: 0,
+            pool: 0,
+            class: 0,
+            arrival: SimTime::from_secs(arrival_s),
+            seq,
+            input_tokens: 100,
+            max_tokens: 100,
+        }
+    }
+
+    fn sent(client: &mut Client, now: SimTime) -> u64 {
+        match client.poll(now) {
+            Poll::Send { request, .. } => request.seq,
+            other => panic!("expected a send, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_reused_slot_waits_behind_older_requests() {
+        let mut client = Client::new(
+            Preset::NaiveRetry.spec(),
+            &[PoolLimits::default()],
+            vec![0],
+            Router::default(),
+            ChaCha8Rng::seed_from_u64(1),
+        );
+        // A (slot 0) and B (slot 1) queue; A is withdrawn at its deadline
+        // and C, arriving last, reuses slot 0.
+        client.enqueue(request(0, 0, 0));
+        client.enqueue(request(1, 1, 1));
+        assert!(client.withdraw(0, 0));
+        client.enqueue(request(0, 2, 2));
+        assert_eq!(client.queued(), 2);
+        // First come, first served: B before C, whatever A's old place.
+        let now = SimTime::from_secs(3);
+        assert_eq!(sent(&mut client, now), 1);
+        assert_eq!(sent(&mut client, now), 2);
+        assert_eq!(client.queued(), 0);
+        assert!(matches!(client.poll(now), Poll::Idle));
     }
 }
