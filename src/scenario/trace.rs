@@ -402,9 +402,14 @@ impl Builder<'_> {
             let obj: serde_json::Map<String, Value> = serde_json::from_str(line).map_err(|e| {
                 let msg = e.to_string();
                 let msg = msg.split(" at line ").next().unwrap_or_default();
+                // serde_json counts bytes; columns count characters.
+                let mut end = e.column().saturating_sub(1).min(line.len());
+                while !line.is_char_boundary(end) {
+                    end -= 1;
+                }
                 self.err(
                     n,
-                    e.column().max(1) as u64,
+                    line[..end].chars().count() as u64 + 1,
                     format!("expected one JSON object per line: {msg}"),
                 )
             })?;
@@ -601,7 +606,7 @@ impl Builder<'_> {
 
 /// Non-blank lines with their 1-based numbers.
 fn lines(text: &str) -> impl Iterator<Item = (u64, &str)> {
-    text.lines()
+    super::error::source_lines(text)
         .enumerate()
         .map(|(i, l)| (i as u64 + 1, l))
         .filter(|(_, l)| !l.trim().is_empty())
