@@ -16,6 +16,7 @@ use serde_saphyr::{Location, Spanned};
 
 pub use error::ScenarioError;
 use raw::*;
+pub use trace::parse_trace;
 
 use crate::assertions::Assertion;
 use crate::engine::SimTime;
