@@ -35,7 +35,7 @@ use ratesim::sim;
 
 /// Mutants per scenario seed file and per trace seed file.
 const SCENARIO_MUTANTS: usize = 200;
-const TRACE_MUTANTS: usize = 750;
+const TRACE_MUTANTS: usize = 400;
 /// How many mutants of each kind also go through the binary.
 const CLI_SAMPLE: usize = 20;
 
