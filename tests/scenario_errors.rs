@@ -105,6 +105,21 @@ const CASES: &[Case] = &[
         fragments: &["prompt_cache.hit_rate must be between 0 and 1", "got 1.5"],
     },
     Case {
+        // Lone CRs break lines for the parser; the snippet must agree.
+        file: "bad_lone_cr.yaml",
+        position: Some((9, 5)),
+        fragments: &["unknown field `rpmm`", "9 |     rpmm: 40"],
+    },
+    Case {
+        // Was 20:42, past the end of the line.
+        file: "bad_assert_folded.yaml",
+        position: Some((20, 5)),
+        fragments: &[
+            "assert: unexpected character \":\"",
+            "only one `STRATEGY:` prefix",
+        ],
+    },
+    Case {
         file: "bad_exponential_mean.yaml",
         position: Some((9, 20)),
         fragments: &["exponential: mean must be > 0", "got 0"],

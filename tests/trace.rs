@@ -504,6 +504,13 @@ fn malformed_files_are_rejected() {
         "{\"timestamp\": 0, \"input_tokens\": 1, \"output_tokens\": 1}\n{\"timestamp\": 1,\n",
         &["traces/t.jsonl:2:", "expected one JSON object per line"],
     );
+    // Columns count characters, not bytes (serde_json's count): `x` is the
+    // 30th character and the 34th byte.
+    rejected_trace(
+        "t.jsonl",
+        "{\"class\": \"é💥\", \"timestamp\": x}\n",
+        &["traces/t.jsonl:1:30: expected one JSON object per line: expected value"],
+    );
     rejected_trace(
         "t.jsonl",
         "[0, 1, 1]\n",

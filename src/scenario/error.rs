@@ -101,7 +101,7 @@ impl ScenarioError {
 
 /// The scalar starting at `line:col` (up to a YAML delimiter), for messages.
 fn token_at(source: &str, line: u64, col: u64) -> Option<String> {
-    let text = source.lines().nth((line as usize).checked_sub(1)?)?;
+    let text = source_lines(source).nth((line as usize).checked_sub(1)?)?;
     let rest: String = text
         .chars()
         .skip((col as usize).saturating_sub(1))
@@ -117,11 +117,32 @@ fn token_at(source: &str, line: u64, col: u64) -> Option<String> {
     (!token.is_empty()).then_some(token)
 }
 
+/// The lines of `source`, split where YAML (and editors) break lines: at
+/// `\n`, `\r\n` and a lone `\r`. `str::lines` keeps a lone `\r` inside a
+/// line, which would make line numbers disagree with the parser's.
+pub(crate) fn source_lines(source: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(source);
+    std::iter::from_fn(move || {
+        let s = rest?;
+        match s.find(['\n', '\r']) {
+            None => {
+                rest = None;
+                (!s.is_empty()).then_some(s)
+            }
+            Some(i) => {
+                let skip = if s[i..].starts_with("\r\n") { 2 } else { 1 };
+                rest = Some(&s[i + skip..]);
+                Some(&s[..i])
+            }
+        }
+    })
+}
+
 /// Longest source line echoed in a snippet.
 const SNIPPET_WIDTH: usize = 160;
 
 fn snippet(source: &str, line: u64, col: u64) -> Option<String> {
-    let full = source.lines().nth(line as usize - 1)?;
+    let full = source_lines(source).nth(line as usize - 1)?;
     // Keep the caret visible on long lines: show a window around the column.
     let chars: Vec<char> = full.chars().collect();
     let start = (col as usize)
@@ -152,3 +173,16 @@ impl fmt::Display for ScenarioError {
 }
 
 impl std::error::Error for ScenarioError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_break_at_lf_crlf_and_lone_cr() {
+        let lines: Vec<&str> = source_lines("a\nb\r\nc\rd\n\ne").collect();
+        assert_eq!(lines, ["a", "b", "c", "d", "", "e"]);
+        assert_eq!(source_lines("a\n").collect::<Vec<_>>(), ["a"]);
+        assert_eq!(source_lines("").count(), 0);
+    }
+}

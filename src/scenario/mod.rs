@@ -16,6 +16,7 @@ use serde_saphyr::{Location, Spanned};
 
 pub use error::ScenarioError;
 use raw::*;
+pub use trace::parse_trace;
 
 use crate::assertions::Assertion;
 use crate::engine::SimTime;
@@ -563,15 +564,23 @@ impl Scenario {
         for a in &raw.asserts {
             let parsed = Assertion::parse(&a.value).map_err(|e| {
                 // Point into the file: the value's column plus the column in
-                // the expression (one more when the value is quoted).
+                // the expression (one more when the value is quoted), when
+                // the expression is written as is on one line; otherwise
+                // (a scalar folded over lines, escapes) at the value.
                 let loc = a.referenced;
-                let quoted = cx
-                    .text
-                    .lines()
+                let rest: String = error::source_lines(cx.text)
                     .nth(loc.line().saturating_sub(1) as usize)
-                    .and_then(|l| l.chars().nth(loc.column().saturating_sub(1) as usize))
-                    .is_some_and(|c| c == '"' || c == '\'');
-                let col = loc.column() + e.column as u64 - 1 + quoted as u64;
+                    .unwrap_or_default()
+                    .chars()
+                    .skip(loc.column().saturating_sub(1) as usize)
+                    .collect();
+                let quoted = rest.starts_with(['"', '\'']);
+                let verbatim = rest[quoted as usize..].starts_with(a.value.as_str());
+                let col = if verbatim {
+                    loc.column() + e.column as u64 - 1 + quoted as u64
+                } else {
+                    loc.column()
+                };
                 ScenarioError::at_position(
                     cx.file,
                     cx.text,

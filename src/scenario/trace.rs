@@ -184,28 +184,50 @@ pub(super) fn read(cx: &Cx, s: &RawStream) -> Result<Option<ParsedTrace>, Scenar
     let base = Path::new(cx.file).parent().unwrap_or(Path::new(""));
     let path = base.join(&t.value);
     let file = path.display().to_string();
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    let jsonl = match ext.as_deref() {
-        Some("csv") => false,
-        Some("jsonl" | "ndjson") => true,
-        _ => {
-            return Err(cx.err(
-                &t.referenced,
-                format!(
-                    "trace `{}`: expected a .csv or .jsonl file (by its extension)",
-                    t.value
-                ),
-            ));
-        }
+    let Some(jsonl) = is_jsonl(&path) else {
+        return Err(cx.err(
+            &t.referenced,
+            format!(
+                "trace `{}`: expected a .csv or .jsonl file (by its extension)",
+                t.value
+            ),
+        ));
     };
     let text = std::fs::read_to_string(&path)
         .map_err(|e| cx.err(&t.referenced, format!("cannot read trace `{file}`: {e}")))?;
+    let (rows, models, classes) = parse_rows(&file, &text, jsonl)?;
+    Ok(Some(ParsedTrace {
+        file,
+        text,
+        rows,
+        models,
+        classes,
+        time_scale,
+        volume,
+    }))
+}
+
+/// The format by extension: `Some(false)` for CSV, `Some(true)` for JSONL.
+fn is_jsonl(path: &Path) -> Option<bool> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    match ext.as_str() {
+        "csv" => Some(false),
+        "jsonl" | "ndjson" => Some(true),
+        _ => None,
+    }
+}
+
+/// Rows, models and classes (trace-local) of trace text.
+type Parsed = (
+    Vec<TraceRow>,
+    Vec<&'static ModelInfo>,
+    Vec<(String, u64, u64)>,
+);
+
+fn parse_rows(file: &str, text: &str, jsonl: bool) -> Result<Parsed, ScenarioError> {
     let mut b = Builder {
-        file: &file,
-        text: &text,
+        file,
+        text,
         rows: Vec::new(),
         models: Vec::new(),
         classes: Vec::new(),
@@ -220,20 +242,31 @@ pub(super) fn read(cx: &Cx, s: &RawStream) -> Result<Option<ParsedTrace>, Scenar
     }
     if b.rows.is_empty() {
         return Err(ScenarioError::whole_file(
-            &file,
+            file,
             "the trace has no rows (a stream that replays it would send nothing)",
         ));
     }
-    let (rows, models, classes) = (b.rows, b.models, b.classes);
-    Ok(Some(ParsedTrace {
-        file,
-        text,
+    Ok((b.rows, b.models, b.classes))
+}
+
+/// Parses trace text on its own, without a scenario or the file system, so
+/// fuzzers and tests can feed it arbitrary input; `file` names it in errors
+/// and its extension (`.csv`, `.jsonl` or `.ndjson`) picks the format.
+///
+/// The rows' `model` and `class` are trace-local (0: the stream's, k: the
+/// k-th distinct name in the file), as no scenario maps them yet.
+pub fn parse_trace(file: &str, text: &str) -> Result<Trace, ScenarioError> {
+    let Some(jsonl) = is_jsonl(Path::new(file)) else {
+        return Err(ScenarioError::whole_file(
+            file,
+            "expected a .csv or .jsonl file (by its extension)",
+        ));
+    };
+    let (rows, _, _) = parse_rows(file, text, jsonl)?;
+    Ok(Trace {
+        file: file.to_string(),
         rows,
-        models,
-        classes,
-        time_scale,
-        volume,
-    }))
+    })
 }
 
 /// Maps a trace's models and classes to the scenario's indices.
@@ -402,9 +435,14 @@ impl Builder<'_> {
             let obj: serde_json::Map<String, Value> = serde_json::from_str(line).map_err(|e| {
                 let msg = e.to_string();
                 let msg = msg.split(" at line ").next().unwrap_or_default();
+                // serde_json counts bytes; columns count characters.
+                let mut end = e.column().saturating_sub(1).min(line.len());
+                while !line.is_char_boundary(end) {
+                    end -= 1;
+                }
                 self.err(
                     n,
-                    e.column().max(1) as u64,
+                    line[..end].chars().count() as u64 + 1,
                     format!("expected one JSON object per line: {msg}"),
                 )
             })?;
@@ -601,7 +639,7 @@ impl Builder<'_> {
 
 /// Non-blank lines with their 1-based numbers.
 fn lines(text: &str) -> impl Iterator<Item = (u64, &str)> {
-    text.lines()
+    super::error::source_lines(text)
         .enumerate()
         .map(|(i, l)| (i as u64 + 1, l))
         .filter(|(_, l)| !l.trim().is_empty())
