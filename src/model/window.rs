@@ -78,23 +78,24 @@ impl SlidingWindow {
     }
 
     /// Earliest time when `need` more units fit, if nothing else is admitted.
+    ///
+    /// Walks the entries oldest first, as if each had left the window, without
+    /// copying them: on a saturated window this runs for every rejection.
     pub fn wait_static(&self, now: SimTime, need: u64) -> Option<SimTime> {
         if need > self.limit {
             return None;
         }
-        let mut w = self.clone();
-        w.advance(now);
-        if w.used + need <= w.limit {
-            return Some(now);
-        }
-        let mut used = w.used;
-        for &(t, u) in &w.entries {
-            used -= u;
-            if used + need <= w.limit {
-                return Some(SimTime(t.as_nanos() + MINUTE));
+        let mut used = self.used;
+        let mut fits_from = now;
+        for &(t, u) in &self.entries {
+            if used + need <= self.limit {
+                return Some(fits_from);
             }
+            used -= u;
+            // Entries that already left the window free their units now.
+            fits_from = fits_from.max(SimTime(t.as_nanos().saturating_add(MINUTE)));
         }
-        None
+        (used + need <= self.limit).then_some(fits_from)
     }
 
     /// When the window will be empty (the reset header).
@@ -164,12 +165,12 @@ impl FixedWindow {
         if need > self.limit {
             return None;
         }
-        let mut w = self.clone();
-        w.advance(now);
-        if w.used + need <= w.limit {
+        let window = now.as_nanos() / MINUTE;
+        let used = if window > self.window { 0 } else { self.used };
+        if used + need <= self.limit {
             Some(now)
         } else {
-            Some(SimTime((w.window + 1) * MINUTE))
+            Some(SimTime((window.max(self.window) + 1) * MINUTE))
         }
     }
 
