@@ -602,6 +602,27 @@ fn billion_laughs_inside_a_known_field_is_rejected_quickly() {
 }
 
 #[test]
+fn an_oversized_file_says_which_parser_limit_it_broke() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.yaml");
+    let classes: Vec<String> = (0..260_000).map(|i| format!("c{i}")).collect();
+    std::fs::write(
+        &path,
+        format!(
+            "name: huge\nduration: 10m\nclasses: [{}]\n",
+            classes.join(",")
+        ),
+    )
+    .unwrap();
+    let stderr = assert_rejected_quickly(path.to_str().unwrap());
+    assert!(
+        stderr.contains("huge.yaml:3:")
+            && stderr.contains("too large to be a scenario: more than 250000 YAML nodes"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn deeply_nested_flow_collections_are_rejected_quickly() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("deep.yaml");

@@ -66,9 +66,12 @@ impl ScenarioError {
             Some(i) if first.starts_with("line ") => &first[i + 2..],
             _ => first,
         };
-        let mut message = message
-            .replace(", set DuplicateKeyPolicy in Options if acceptable", "")
-            .replace(" at line 1, column 1", "");
+        let mut message = strip_positions(
+            &message.replace(", set DuplicateKeyPolicy in Options if acceptable", ""),
+        );
+        if let Some(limit) = budget_message(e) {
+            message = limit;
+        }
         if message.starts_with("multiple YAML documents detected") {
             message = "a scenario file holds one YAML document; remove the `---` separator".into();
         }
@@ -97,6 +100,54 @@ impl ScenarioError {
             _ => ScenarioError::whole_file(file, message),
         }
     }
+}
+
+/// Removes serde-saphyr's ` at line L, column C` phrases: the error's own
+/// `file:line:column` already says where.
+fn strip_positions(message: &str) -> String {
+    const AT: &str = " at line ";
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(i) = rest.find(AT) {
+        let after = &rest[i + AT.len()..];
+        let digits = |s: &str| s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+        let line = digits(after);
+        let tail = after[line..].strip_prefix(", column ");
+        match tail {
+            Some(tail) if line > 0 && digits(tail) > 0 => {
+                out.push_str(&rest[..i]);
+                rest = &tail[digits(tail)..];
+            }
+            _ => {
+                out.push_str(&rest[..i + AT.len()]);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Says which of the parser's limits a file broke, in words: the limits
+/// guard against alias bombs and runaway files, and a scenario never needs
+/// to come near them.
+fn budget_message(e: &serde_saphyr::Error) -> Option<String> {
+    use serde_saphyr::budget::BudgetBreach as B;
+    let serde_saphyr::Error::Budget { breach, .. } = e.without_snippet() else {
+        return None;
+    };
+    let what = match breach {
+        B::Events { events } => format!("more than {} YAML events", events - 1),
+        B::Aliases { aliases } => format!("more than {} aliases (`*name`)", aliases - 1),
+        B::Anchors { anchors } => format!("more than {} anchors (`&name`)", anchors - 1),
+        B::Depth { depth } => format!("nesting deeper than {} levels", depth - 1),
+        B::Nodes { nodes } => format!("more than {} YAML nodes", nodes - 1),
+        B::Documents { documents } => format!("more than {} YAML documents", documents - 1),
+        other => format!("{other:?}"),
+    };
+    Some(format!(
+        "the file is too large to be a scenario: {what} (a limit that guards against alias bombs)"
+    ))
 }
 
 /// The scalar starting at `line:col` (up to a YAML delimiter), for messages.
@@ -177,6 +228,23 @@ impl std::error::Error for ScenarioError {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parser_positions_are_dropped_from_messages() {
+        assert_eq!(
+            strip_positions("expected mapping start at line 36, column 17"),
+            "expected mapping start"
+        );
+        assert_eq!(
+            strip_positions("found `a` at line 2, column 3 while scanning at line 1, column 1"),
+            "found `a` while scanning"
+        );
+        // Not a position: left alone.
+        assert_eq!(
+            strip_positions("look at line noise at line x"),
+            "look at line noise at line x"
+        );
+    }
 
     #[test]
     fn lines_break_at_lf_crlf_and_lone_cr() {
