@@ -261,14 +261,11 @@ fn simulate(args: SimulateArgs) -> Result<(), Failure> {
         Some(p) => Some(crate::gate::read_baseline(p).map_err(usage)?),
         None => None,
     };
-    if let Some(p) = &args.save_baseline
-        && p.exists()
-        && !args.force
-    {
-        return Err(usage(format!(
-            "{} already exists; pass --force to replace it",
-            p.display()
-        )));
+    if let Some(p) = &args.save_baseline {
+        check_output_file(p, args.force)?;
+    }
+    if let Some(p) = &args.timeseries {
+        check_output_file(p, args.force)?;
     }
     crate::replicate::check_replications(args.replications).map_err(usage)?;
     if args.replications > 1 && (matches!(args.format, Format::Csv) || args.timeseries.is_some()) {
@@ -302,9 +299,6 @@ fn simulate(args: SimulateArgs) -> Result<(), Failure> {
         Some(dir) => Some(check_out_dir(dir, &chart_files, args.force)?),
         None => None,
     };
-    if let Some(p) = &args.timeseries {
-        refuse_overwrite(p, args.force)?;
-    }
 
     let started = Instant::now();
     let mut results = Vec::new();
@@ -406,12 +400,19 @@ fn plural(n: usize, word: &str) -> String {
     }
 }
 
-/// Fails if `path` exists and `force` is not set.
-fn refuse_overwrite(path: &Path, force: bool) -> Result<(), Failure> {
-    if !force && path.exists() {
+/// Fails, before any simulating, if a report file could not be written
+/// afterwards: it exists (without `force`), or its directory does not.
+fn check_output_file(path: &Path, force: bool) -> Result<(), Failure> {
+    crate::gate::refuse_overwrite(&[path], force).map_err(usage)?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
         return Err(usage(format!(
-            "{} already exists; pass --force to replace it",
-            path.display()
+            "cannot write {}: {} is not a directory",
+            path.display(),
+            dir.display()
         )));
     }
     Ok(())
@@ -420,22 +421,18 @@ fn refuse_overwrite(path: &Path, force: bool) -> Result<(), Failure> {
 fn check_out_dir(dir: &Path, charts: &[&str], force: bool) -> Result<(PathBuf, PathBuf), Failure> {
     let json = dir.join("report.json");
     let md = dir.join("report.md");
-    for f in [json.clone(), md.clone()]
+    let files: Vec<PathBuf> = [json.clone(), md.clone()]
         .into_iter()
         .chain(charts.iter().map(|c| dir.join(c)))
-    {
-        refuse_overwrite(&f, force)?;
-    }
-    std::fs::create_dir_all(dir)
-        .map_err(|e| usage(format!("cannot create {}: {e}", dir.display())))?;
+        .collect();
+    let refs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+    crate::gate::refuse_overwrite(&refs, force).map_err(usage)?;
+    crate::gate::create_dir(dir).map_err(usage)?;
     Ok((json, md))
 }
 
 fn write_file(path: &Path, text: &str) -> Result<(), Failure> {
-    std::fs::write(path, text).map_err(|e| Failure {
-        code: 2,
-        message: format!("cannot write {}: {e}", path.display()),
-    })
+    crate::gate::write_text(path, text).map_err(usage)
 }
 
 /// Peak resident set size in KiB (Linux `VmHWM`).

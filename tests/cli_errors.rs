@@ -120,16 +120,19 @@ fn simulate_output_errors() {
         &["simulate", GOOD, "--out", s(&file.join("sub"))],
         &["cannot create", "file/sub"],
     );
-    // The report is printed before the series file is written, so stdout
-    // has it; the failed write still exits 2.
-    let ts = d.join("missing").join("ts.csv");
-    let (code, stdout, stderr) = run(&["simulate", GOOD, "--timeseries", s(&ts)]);
-    assert_eq!(code, Some(2), "{stderr}");
-    assert!(stdout.contains("naive_retry"), "{stdout}");
-    assert!(
-        stderr.contains(&format!("cannot write {}", s(&ts))),
-        "{stderr}"
-    );
+    // A series file or baseline in a missing directory is refused before
+    // simulating: nothing reaches stdout.
+    for flag in ["--timeseries", "--save-baseline"] {
+        let target = d.join("missing").join("out.csv");
+        let (code, stdout, stderr) = run(&["simulate", GOOD, flag, s(&target)]);
+        assert_eq!(code, Some(2), "{stderr}");
+        assert!(stdout.is_empty(), "{stdout}");
+        assert!(
+            stderr.contains(&format!("cannot write {}", s(&target)))
+                && stderr.contains("is not a directory"),
+            "{stderr}"
+        );
+    }
 }
 
 #[test]
