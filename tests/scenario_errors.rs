@@ -644,7 +644,22 @@ fn non_utf8_file_exits_2() {
     let path = dir.path().join("binary.yaml");
     std::fs::write(&path, b"\xff\xfe\x00garbage\n").unwrap();
     let stderr = assert_rejected_quickly(path.to_str().unwrap());
-    assert!(stderr.contains("cannot read"), "{stderr}");
+    assert!(
+        stderr.contains("binary.yaml:1:1: the scenario is not UTF-8 text: byte 0xff"),
+        "{stderr}"
+    );
+    // Further in: the line and column of the first bad byte (CRLF counts once).
+    let path = dir.path().join("latin1.yaml");
+    std::fs::write(
+        &path,
+        b"name: x\r\nduration: 1m\r\nstreams:\n  - name: caf\xe9\n",
+    )
+    .unwrap();
+    let stderr = assert_rejected_quickly(path.to_str().unwrap());
+    assert!(
+        stderr.contains("latin1.yaml:4:14: the scenario is not UTF-8 text: byte 0xe9"),
+        "{stderr}"
+    );
 }
 
 #[test]

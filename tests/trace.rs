@@ -327,6 +327,28 @@ fn rejected_trace(name: &str, trace: &str, fragments: &[&str]) {
     );
 }
 
+#[test]
+fn bytes_that_are_not_utf8_are_located_in_the_trace() {
+    let mut bytes =
+        csv_with_row("2026-11-02T09:00:01Z,claude-sonnet-4-5,,10,10,0,0,64").into_bytes();
+    // Latin-1 `é` in the third line's model name.
+    let at = bytes.len() - 60;
+    bytes.insert(at, 0xe9);
+    let dir = setup("t.csv", "", &scenario_yaml("traces/t.csv", "", "1h"));
+    std::fs::write(dir.path().join("traces").join("t.csv"), &bytes).unwrap();
+    let (code, stderr) = validate_in(dir.path());
+    assert_eq!(code, Some(2), "{stderr}");
+    let text = String::from_utf8_lossy(&bytes[..at]);
+    let line = text.lines().count();
+    let col = text.lines().last().unwrap().chars().count() + 1;
+    assert!(
+        stderr.contains(&format!(
+            "traces/t.csv:{line}:{col}: the trace is not UTF-8 text: byte 0xe9"
+        )),
+        "{stderr}"
+    );
+}
+
 fn csv_with_row(row: &str) -> String {
     format!(
         "{HEADER}\n2026-11-02T09:00:00Z,claude-sonnet-4-5,,10,10,0,0,64\n{row}\n\

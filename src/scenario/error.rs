@@ -102,6 +102,44 @@ impl ScenarioError {
     }
 }
 
+/// Reads a text file the loader parses (`what` names its kind in errors).
+/// Bytes that are not UTF-8 are reported at their line and column, so the
+/// user can find them.
+pub(crate) fn read_text(path: &std::path::Path, what: &str) -> Result<String, ScenarioError> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path)
+        .map_err(|e| ScenarioError::whole_file(&file, format!("cannot read {what}: {e}")))?;
+    utf8_text(&file, bytes, what)
+}
+
+/// The text in `bytes`, or an error at the first byte that is not UTF-8.
+pub(crate) fn utf8_text(file: &str, bytes: Vec<u8>, what: &str) -> Result<String, ScenarioError> {
+    String::from_utf8(bytes).map_err(|e| {
+        let bad = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let before = String::from_utf8_lossy(&bytes[..bad]);
+        let (mut line, mut col) = (1u64, 1u64);
+        let mut chars = before.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\r' if chars.peek() == Some(&'\n') => {}
+                '\n' | '\r' => (line, col) = (line + 1, 1),
+                _ => col += 1,
+            }
+        }
+        ScenarioError::at_position(
+            file,
+            &String::from_utf8_lossy(bytes),
+            line,
+            col,
+            format!(
+                "the {what} is not UTF-8 text: byte 0x{:02x} does not belong here; save it as UTF-8",
+                bytes[bad]
+            ),
+        )
+    })
+}
+
 /// Removes serde-saphyr's ` at line L, column C` phrases: the error's own
 /// `file:line:column` already says where.
 fn strip_positions(message: &str) -> String {

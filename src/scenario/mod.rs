@@ -59,10 +59,8 @@ pub const DEFAULT_SEED: u64 = 1;
 impl Scenario {
     /// Reads and validates a scenario file.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-        let file = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ScenarioError::whole_file(&file, format!("cannot read scenario: {e}")))?;
-        Scenario::from_yaml_str(&file, &text)
+        let text = error::read_text(path, "scenario")?;
+        Scenario::from_yaml_str(&path.display().to_string(), &text)
     }
 
     /// Parses and validates scenario text; `file` names it in errors.

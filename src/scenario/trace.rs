@@ -193,8 +193,9 @@ pub(super) fn read(cx: &Cx, s: &RawStream) -> Result<Option<ParsedTrace>, Scenar
             ),
         ));
     };
-    let text = std::fs::read_to_string(&path)
+    let bytes = std::fs::read(&path)
         .map_err(|e| cx.err(&t.referenced, format!("cannot read trace `{file}`: {e}")))?;
+    let text = super::error::utf8_text(&file, bytes, "trace")?;
     let (rows, models, classes) = parse_rows(&file, &text, jsonl)?;
     Ok(Some(ParsedTrace {
         file,
