@@ -5,21 +5,16 @@
 //! Scenarios are generated as YAML text, so the loader is exercised too. The
 //! runner uses a fixed seed (ChaCha, no failure files): CI runs are repeatable.
 
+mod common;
+
 use proptest::prelude::*;
-use proptest::test_runner::{RngAlgorithm, RngSeed};
 use ratesim::metrics::FAILURES;
 use ratesim::scenario::Scenario;
 use ratesim::sim;
 use ratesim::strategy::Preset;
 
 fn config(cases: u32) -> ProptestConfig {
-    ProptestConfig {
-        cases,
-        rng_algorithm: RngAlgorithm::ChaCha,
-        rng_seed: RngSeed::Fixed(0x5eed_c0de),
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
+    common::repeatable(cases, 0x5eed_c0de)
 }
 
 /// One generated stream: `(model, class, rate/min, median input, median

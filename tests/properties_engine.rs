@@ -6,18 +6,13 @@
 
 use std::collections::HashSet;
 
+mod common;
+
 use proptest::prelude::*;
-use proptest::test_runner::{RngAlgorithm, RngSeed};
 use ratesim::engine::{EventId, EventQueue, SimTime};
 
 fn config(cases: u32) -> ProptestConfig {
-    ProptestConfig {
-        cases,
-        rng_algorithm: RngAlgorithm::ChaCha,
-        rng_seed: RngSeed::Fixed(0x000e_6e47),
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
+    common::repeatable(cases, 0x000e_6e47)
 }
 
 #[derive(Clone, Debug)]

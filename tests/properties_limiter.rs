@@ -5,8 +5,9 @@
 //! token bucket's min-plus arrival curve), never from the limiter's code.
 //! Fixed seed (ChaCha, no failure files), so CI runs are repeatable.
 
+mod common;
+
 use proptest::prelude::*;
-use proptest::test_runner::{RngAlgorithm, RngSeed};
 use ratesim::engine::SimTime;
 use ratesim::model::{Algorithm, Limiter, Need};
 
@@ -20,13 +21,7 @@ const ALGORITHMS: [Algorithm; 3] = [
 ];
 
 fn config(cases: u32) -> ProptestConfig {
-    ProptestConfig {
-        cases,
-        rng_algorithm: RngAlgorithm::ChaCha,
-        rng_seed: RngSeed::Fixed(0x1111_7e55),
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
+    common::repeatable(cases, 0x1111_7e55)
 }
 
 /// Gaps between requests: often none (same instant), often sub-second,

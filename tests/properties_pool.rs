@@ -7,8 +7,9 @@
 //! traffic) or from an independent reference, never from the pool's own
 //! arithmetic. Fixed seed (ChaCha, no failure files): repeatable in CI.
 
+mod common;
+
 use proptest::prelude::*;
-use proptest::test_runner::{RngAlgorithm, RngSeed};
 use ratesim::engine::SimTime;
 use ratesim::model::catalog::find_model;
 use ratesim::model::{
@@ -28,13 +29,7 @@ const ACCOUNTINGS: [OtpmAccounting; 2] =
     [OtpmAccounting::Realtime, OtpmAccounting::ReserveMaxTokens];
 
 fn config(cases: u32) -> ProptestConfig {
-    ProptestConfig {
-        cases,
-        rng_algorithm: RngAlgorithm::ChaCha,
-        rng_seed: RngSeed::Fixed(0x9001_5eed),
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
+    common::repeatable(cases, 0x9001_5eed)
 }
 
 fn gap() -> impl Strategy<Value = u64> {
