@@ -164,7 +164,7 @@ fn set_existing(node: &mut Value, field: &[&str], value: Value) -> bool {
         *node = value;
         return true;
     };
-    if let Some(child) = node.get_mut(first) {
+    if let Some(child) = child_mut(node, first) {
         return set_existing(child, rest, value);
     }
     if rest.is_empty() {
@@ -201,9 +201,38 @@ pub fn set_path_public(node: &mut Value, path: &[&str], value: Value) {
     let _ = set_path(node, path, value);
 }
 
+/// The child of a mapping by key, or of a list by entry name or 0-based
+/// index (`workspaces.search`, `overload.windows.0`).
+fn child_mut<'a>(node: &'a mut Value, key: &str) -> Option<&'a mut Value> {
+    match node {
+        Value::Object(m) => m.get_mut(key),
+        Value::Array(items) => match key.parse::<usize>() {
+            Ok(i) => items.get_mut(i),
+            Err(_) => items.iter_mut().find(|e| {
+                e.get("name").and_then(Value::as_str) == Some(key) || e.as_str() == Some(key)
+            }),
+        },
+        _ => None,
+    }
+}
+
 fn set_path(node: &mut Value, path: &[&str], value: Value) -> Result<(), String> {
     let mut n = node;
     for (i, k) in path.iter().enumerate() {
+        if n.is_array() {
+            let at = path[..i].join(".");
+            let Some(child) = child_mut(n, k) else {
+                return Err(format!(
+                    "`{at}` has no entry `{k}` (give its name or 0-based index)"
+                ));
+            };
+            if i + 1 == path.len() {
+                *child = value;
+                return Ok(());
+            }
+            n = child;
+            continue;
+        }
         let Some(m) = n.as_object_mut() else {
             return Err(format!("`{}` is not a mapping", path[..i].join(".")));
         };
@@ -599,6 +628,26 @@ mod tests {
         set_param(&mut doc, "pools.sonnet-4.rpm", serde_json::json!(100)).unwrap();
         assert_eq!(doc["pools"]["sonnet-4"]["rpm"], 100);
         assert!(set_param(&mut doc, "streams.nope.x", serde_json::json!(1)).is_err());
+        // Lists are entered by entry name or by 0-based index.
+        let mut doc = serde_json::json!({
+            "workspaces": [{"name": "search", "limits": {"sonnet-4": {"rpm": 400}}}],
+            "overload": {"windows": [{"start": "1h", "rate": 0.1}, {"start": "2h", "rate": 0.2}]},
+            "classes": ["interactive", "background"],
+        });
+        set_param(
+            &mut doc,
+            "workspaces.search.limits.sonnet-4.rpm",
+            serde_json::json!(500),
+        )
+        .unwrap();
+        assert_eq!(doc["workspaces"][0]["limits"]["sonnet-4"]["rpm"], 500);
+        set_param(&mut doc, "overload.windows.1.rate", serde_json::json!(0.5)).unwrap();
+        assert_eq!(doc["overload"]["windows"][1]["rate"], 0.5);
+        assert_eq!(doc["overload"]["windows"][0]["rate"], 0.1);
+        set_param(&mut doc, "classes.1", serde_json::json!("batch")).unwrap();
+        assert_eq!(doc["classes"], serde_json::json!(["interactive", "batch"]));
+        let e = set_param(&mut doc, "overload.windows.2.rate", serde_json::json!(1)).unwrap_err();
+        assert!(e.contains("`overload.windows` has no entry `2`"), "{e}");
         assert!(set_param(&mut doc, "streams.chat.nope", serde_json::json!(1)).is_err());
     }
 }
