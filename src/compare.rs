@@ -30,6 +30,7 @@ pub const METRICS: &[(&str, Direction)] = &[
     ("latency_ms.p90", Direction::LowerIsBetter),
     ("latency_ms.p99", Direction::LowerIsBetter),
     ("latency_ms.p999", Direction::LowerIsBetter),
+    ("queue_wait_ms", Direction::LowerIsBetter),
     ("goodput_per_min", Direction::HigherIsBetter),
     ("cost_usd", Direction::LowerIsBetter),
 ];

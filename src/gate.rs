@@ -1116,6 +1116,7 @@ const REPLICATED_ROWS: &[(&str, &str)] = &[
     ("latency p90 ms", "latency_ms.p90"),
     ("latency p99 ms", "latency_ms.p99"),
     ("latency p99.9 ms", "latency_ms.p999"),
+    ("queue wait ms", "queue_wait_ms"),
     ("goodput /min", "goodput_per_min"),
     ("cost USD", "cost_usd"),
 ];

@@ -9,7 +9,7 @@ use crate::metrics::Series;
 use crate::model::Dimension;
 
 /// Columns of [`to_csv`], in order.
-pub const REPORT_COLUMNS: [&str; 34] = [
+pub const REPORT_COLUMNS: [&str; 35] = [
     "strategy",
     "class",
     "requests",
@@ -36,6 +36,7 @@ pub const REPORT_COLUMNS: [&str; 34] = [
     "latency_p99_ms",
     "latency_p999_ms",
     "latency_max_ms",
+    "queue_wait_ms",
     "routed_away",
     "goodput_per_min",
     "cost_usd",
@@ -109,7 +110,7 @@ fn outcome_row(out: &mut String, strategy: &str, class: &str, o: &Outcome) {
     for v in [l.p50, l.p90, l.p99, l.p999, l.max] {
         let _ = write!(out, ",{v}");
     }
-    let _ = write!(out, ",{}", o.routed_away);
+    let _ = write!(out, ",{},{}", o.queue_wait_ms, o.routed_away);
     let _ = write!(out, ",{},{}", o.goodput_per_min, o.cost_usd);
     for v in [
         t.input,
