@@ -371,43 +371,49 @@ const CASES: &[Case] = &[
     },
     Case {
         file: "bad_concurrency_zero.yaml",
-        position: Some((11, 5)),
+        position: Some((11, 28)),
         fragments: &["concurrency.fixed must be >= 1"],
     },
     Case {
         file: "bad_aimd_bad.yaml",
-        position: Some((11, 5)),
+        position: Some((11, 28)),
         fragments: &["concurrency.aimd needs 1 <= min <= initial <= max"],
     },
     Case {
         file: "bad_token_bucket_fraction.yaml",
-        position: Some((11, 5)),
+        position: Some((11, 23)),
         fragments: &["pacing.token_bucket.fraction must be in (0, 1], got 1.5"],
     },
     Case {
         file: "bad_adaptive_throttle_k.yaml",
-        position: Some((11, 5)),
+        position: Some((11, 23)),
         fragments: &["pacing.adaptive_throttle.k must be > 0, got 0"],
     },
     Case {
         file: "bad_retry_budget_ratio.yaml",
-        position: Some((11, 5)),
+        position: Some((11, 29)),
         fragments: &["retry_budget.ratio must be between 0 and 1000, got -1"],
     },
     Case {
         file: "bad_batch_offload_zero.yaml",
-        position: Some((11, 5)),
+        position: Some((11, 30)),
         fragments: &["batch_offload needs 1..=100000 max_batch_requests and flush_every > 0"],
     },
     Case {
         file: "bad_background_reserve.yaml",
-        position: Some((11, 5)),
+        position: Some((11, 35)),
         fragments: &["background_reserve must be in [0, 1), got 1"],
     },
     Case {
         file: "bad_backoff_cap.yaml",
-        position: Some((11, 5)),
+        position: Some((11, 22)),
         fragments: &["retry.backoff needs base > 0 and cap >= base"],
+    },
+    Case {
+        // Block style: the error points at the preset's value.
+        file: "bad_preset_field.yaml",
+        position: Some((12, 13)),
+        fragments: &["unknown strategy preset `header_driver`"],
     },
 ];
 

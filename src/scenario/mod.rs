@@ -958,15 +958,19 @@ fn tokens(cx: &Cx, t: &Spanned<RawTokens>) -> Result<TokenDist, ScenarioError> {
 fn strategy(cx: &Cx, s: &Spanned<RawStrategy>) -> Result<StrategySpec, ScenarioError> {
     let raw = &s.value;
     let loc = &s.referenced;
+    // Each layer's error points at its own key; a bare preset name, which has
+    // no position of its own, at the entry.
+    let at = |field: &Location| if field.line() == 0 { *loc } else { *field };
     let base = match &raw.preset {
-        Some(p) => match Preset::from_name(p) {
+        Some(p) => match Preset::from_name(&p.value) {
             Some(p) => p.spec(),
             None => {
                 let names: Vec<_> = Preset::ALL.iter().map(|p| p.name()).collect();
                 return Err(cx.err(
-                    loc,
+                    &at(&p.referenced),
                     format!(
-                        "unknown strategy preset `{p}`, expected one of {}",
+                        "unknown strategy preset `{}`, expected one of {}",
+                        p.value,
                         names.join(", ")
                     ),
                 ));
@@ -987,7 +991,7 @@ fn strategy(cx: &Cx, s: &Spanned<RawStrategy>) -> Result<StrategySpec, ScenarioE
     };
     let name = match (&raw.name, &raw.preset) {
         (Some(n), _) => n.clone(),
-        (None, Some(p)) => p.clone(),
+        (None, Some(p)) => p.value.clone(),
         (None, None) => {
             return Err(cx.err(
                 loc,
@@ -1002,8 +1006,9 @@ fn strategy(cx: &Cx, s: &Spanned<RawStrategy>) -> Result<StrategySpec, ScenarioE
             RawQueue::Priority => QueueDiscipline::Priority,
         };
     }
-    if let Some(c) = raw.concurrency {
-        spec.concurrency = match c {
+    if let Some(c) = &raw.concurrency {
+        let loc = &at(&c.referenced);
+        spec.concurrency = match c.value {
             RawConcurrency::Unbounded => Concurrency::Unbounded,
             RawConcurrency::Fixed(0) => return Err(cx.err(loc, "concurrency.fixed must be >= 1")),
             RawConcurrency::Fixed(n) => Concurrency::Fixed(n),
@@ -1023,7 +1028,8 @@ fn strategy(cx: &Cx, s: &Spanned<RawStrategy>) -> Result<StrategySpec, ScenarioE
         };
     }
     if let Some(p) = &raw.pacing {
-        spec.pacing = match p {
+        let loc = &at(&p.referenced);
+        spec.pacing = match &p.value {
             RawPacing::None => PacingSpec::None,
             RawPacing::TokenBucket { fraction } => {
                 let prev = match spec.pacing {
@@ -1055,9 +1061,11 @@ fn strategy(cx: &Cx, s: &Spanned<RawStrategy>) -> Result<StrategySpec, ScenarioE
         };
     }
     if let Some(r) = &raw.retry {
-        spec.retry = retry(cx, loc, r, spec.retry)?;
+        spec.retry = retry(cx, &at(&r.referenced), &r.value, spec.retry)?;
     }
-    if let Some(b) = raw.retry_budget {
+    if let Some(b) = &raw.retry_budget {
+        let loc = &at(&b.referenced);
+        let b = &b.value;
         let prev = spec.retry_budget.unwrap_or_default();
         let merged = prev.merge(b.ratio, b.min_per_s, b.ttl.map(|d| d.0));
         spec.retry_budget = Some(merged.map_err(|e| cx.err(loc, e))?);
@@ -1065,7 +1073,9 @@ fn strategy(cx: &Cx, s: &Spanned<RawStrategy>) -> Result<StrategySpec, ScenarioE
     if let Some(r) = raw.routing {
         spec.routing = r;
     }
-    if let Some(b) = raw.batch_offload {
+    if let Some(b) = &raw.batch_offload {
+        let loc = &at(&b.referenced);
+        let b = &b.value;
         let d = spec.batch_offload.unwrap_or_default();
         let o = BatchOffload {
             from_class: b.from_class.unwrap_or(d.from_class),
@@ -1086,7 +1096,8 @@ fn strategy(cx: &Cx, s: &Spanned<RawStrategy>) -> Result<StrategySpec, ScenarioE
         }
         spec.batch_offload = Some(o);
     }
-    if let Some(b) = raw.background_reserve {
+    if let Some(b) = &raw.background_reserve {
+        let (loc, b) = (&at(&b.referenced), b.value);
         if !(0.0..1.0).contains(&b) {
             return Err(cx.err(
                 loc,

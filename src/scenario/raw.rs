@@ -388,15 +388,15 @@ impl<'de> Deserialize<'de> for RawTokens {
 #[derive(Debug, Default)]
 pub struct RawStrategy {
     pub name: Option<String>,
-    pub preset: Option<String>,
+    pub preset: Option<Spanned<String>>,
     pub queue: Option<RawQueue>,
-    pub concurrency: Option<RawConcurrency>,
-    pub pacing: Option<RawPacing>,
-    pub retry: Option<RawRetry>,
-    pub retry_budget: Option<RawRetryBudget>,
-    pub background_reserve: Option<f64>,
+    pub concurrency: Option<Spanned<RawConcurrency>>,
+    pub pacing: Option<Spanned<RawPacing>>,
+    pub retry: Option<Spanned<RawRetry>>,
+    pub retry_budget: Option<Spanned<RawRetryBudget>>,
+    pub background_reserve: Option<Spanned<f64>>,
     pub routing: Option<bool>,
-    pub batch_offload: Option<RawBatchOffload>,
+    pub batch_offload: Option<Spanned<RawBatchOffload>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -405,23 +405,23 @@ struct RawStrategyMap {
     #[serde(default)]
     name: Option<String>,
     #[serde(default)]
-    preset: Option<String>,
+    preset: Option<Spanned<String>>,
     #[serde(default)]
     queue: Option<RawQueue>,
     #[serde(default)]
-    concurrency: Option<RawConcurrency>,
+    concurrency: Option<Spanned<RawConcurrency>>,
     #[serde(default)]
-    pacing: Option<RawPacing>,
+    pacing: Option<Spanned<RawPacing>>,
     #[serde(default)]
-    retry: Option<RawRetry>,
+    retry: Option<Spanned<RawRetry>>,
     #[serde(default)]
-    retry_budget: Option<RawRetryBudget>,
+    retry_budget: Option<Spanned<RawRetryBudget>>,
     #[serde(default)]
-    background_reserve: Option<f64>,
+    background_reserve: Option<Spanned<f64>>,
     #[serde(default)]
     routing: Option<bool>,
     #[serde(default)]
-    batch_offload: Option<RawBatchOffload>,
+    batch_offload: Option<Spanned<RawBatchOffload>>,
 }
 
 impl<'de> Deserialize<'de> for RawStrategy {
@@ -436,7 +436,13 @@ impl<'de> Deserialize<'de> for RawStrategy {
             }
             fn visit_str<E: de::Error>(self, s: &str) -> Result<RawStrategy, E> {
                 Ok(RawStrategy {
-                    preset: Some(s.to_string()),
+                    // A bare name has no position of its own: errors about
+                    // it point at the strategy entry.
+                    preset: Some(Spanned::new(
+                        s.to_string(),
+                        serde_saphyr::Location::UNKNOWN,
+                        serde_saphyr::Location::UNKNOWN,
+                    )),
                     ..Default::default()
                 })
             }
