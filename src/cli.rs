@@ -442,8 +442,10 @@ fn peak_rss() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// `--duration`: the scenario file's spelling and bounds.
-fn parse_duration(s: &str) -> Result<SimTime, String> {
+/// `--duration`: the scenario file's spelling and bounds. Shared by every
+/// command that runs a scenario, so a quick look at a shorter horizon reads
+/// the same everywhere.
+pub fn parse_duration(s: &str) -> Result<SimTime, String> {
     let d = humantime::parse_duration(s.trim())
         .map_err(|e| format!("{e}; expected e.g. `90m`, `12h`, `30d`"))?;
     let d = SimTime(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));

@@ -13,6 +13,7 @@ use crate::compare::Direction;
 use crate::compare::{
     BASELINE_KIND, BaselineFile, DEFAULT_GATE, MetricDiff, Runs, Verdict, compare, runs_of,
 };
+use crate::engine::SimTime;
 use crate::replicate;
 use crate::scenario::Scenario;
 
@@ -64,6 +65,9 @@ pub struct CompareArgs {
     /// Override the scenario's seed.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Override the scenario's `duration` (arrival window), e.g. `2h`.
+    #[arg(long, value_name = "DURATION", value_parser = crate::cli::parse_duration)]
+    pub duration: Option<SimTime>,
     /// An assertion on the candidate, repeatable; `baseline` in it means the
     /// baseline's value (the scenario's `assert:` block applies too).
     #[arg(long = "assert", value_name = "EXPR")]
@@ -137,6 +141,9 @@ pub fn run_compare(args: &CompareArgs) -> Result<u8, String> {
     let mut scenario = Scenario::load(&args.scenario).map_err(|e| e.to_string())?;
     if let Some(seed) = args.seed {
         scenario.sim.seed = seed;
+    }
+    if let Some(d) = args.duration {
+        scenario.sim.horizon = d;
     }
     crate::replicate::check_replications(args.replications)?;
     let gate: Vec<&str> = match args.fail_on.trim() {
@@ -514,6 +521,10 @@ pub struct SweepArgs {
     /// scenario's `assert:` block applies too).
     #[arg(long = "assert", value_name = "EXPR")]
     pub asserts: Vec<String>,
+    /// Override the scenario's `duration` (arrival window) at every point,
+    /// e.g. `2h`.
+    #[arg(long, value_name = "DURATION", value_parser = crate::cli::parse_duration)]
+    pub duration: Option<SimTime>,
     /// Run only slice I of N (1-based): every N-th point from the I-th.
     #[arg(long, value_name = "I/N", value_parser = parse_shard)]
     pub shard: Option<[usize; 2]>,
@@ -636,12 +647,20 @@ pub fn run_sweep(args: &SweepArgs) -> Result<u8, String> {
         metric: args.metric.clone(),
         goal,
         assertions: checks.iter().map(|a| a.source().to_string()).collect(),
+        duration: args
+            .duration
+            .map(|d| humantime::format_duration(std::time::Duration::from_nanos(d.0)).to_string()),
     };
     if def.points() > 1_000_000 {
         return Err(format!("{} grid points is too many", def.points()));
     }
     let indices = sweep::shard_indices(def.points(), args.shard);
-    let scenarios = sweep::variants(&doc, &file, &def, &indices)?;
+    let mut scenarios = sweep::variants(&doc, &file, &def, &indices)?;
+    if let Some(d) = args.duration {
+        for s in &mut scenarios {
+            s.sim.horizon = d;
+        }
+    }
     let bar = progress(indices.len() as u64 * args.replications as u64, "sweep");
     let judge = |v: &serde_json::Value| judge_point(&checks, &def.strategy, v);
     let points = sweep::evaluate(

@@ -428,6 +428,10 @@ pub struct PlanArgs {
     /// SLO: largest share of requests that fail, e.g. `1%`.
     #[arg(long, default_value = "1%", value_parser = crate::gate::parse_fraction)]
     pub slo_failed_rate: f64,
+    /// Override the scenario's `duration` (arrival window) for every month
+    /// simulated, e.g. `2h`.
+    #[arg(long, value_name = "DURATION", value_parser = crate::cli::parse_duration)]
+    pub duration: Option<crate::engine::SimTime>,
     /// Write request.md, plan.json and charts (a limit-increase request pack).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -645,7 +649,10 @@ const MAX_GROWTH_FACTOR: f64 = 1e6;
 /// Runs `ratesim plan`; exit 0, or a usage error (exit 2).
 pub fn run_plan(args: &PlanArgs) -> Result<u8, String> {
     use std::io::Write;
-    let s = Scenario::load(&args.scenario).map_err(|e| e.to_string())?;
+    let mut s = Scenario::load(&args.scenario).map_err(|e| e.to_string())?;
+    if let Some(d) = args.duration {
+        s.sim.horizon = d;
+    }
     if args.months == 0 || args.months > 120 {
         return Err("--months must be between 1 and 120".into());
     }

@@ -266,6 +266,10 @@ pub struct Definition {
     pub goal: Direction,
     /// Assertions a point must pass to be eligible as best.
     pub assertions: Vec<String>,
+    /// The `--duration` override, if any: shards run with different ones
+    /// must not be merged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<String>,
 }
 
 impl Definition {
@@ -593,6 +597,7 @@ mod tests {
             metric: "cost_usd".into(),
             goal: Direction::LowerIsBetter,
             assertions: vec![],
+            duration: None,
         };
         assert_eq!(def.points(), 6);
         assert_eq!(

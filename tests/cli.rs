@@ -404,4 +404,39 @@ fn duration_flag_replaces_the_scenarios_arrival_window() {
             .code(2)
             .stderr(predicate::str::contains("--duration"));
     }
+    // compare and plan: the flag reads exactly as the edited file does.
+    let compare = [
+        "--baseline",
+        "naive_retry",
+        "--candidate",
+        "exponential_backoff",
+        "-n",
+        "2",
+    ];
+    let plan = ["--growth", "50%", "--months", "2"];
+    for (command, options) in [("compare", &compare[..]), ("plan", &plan[..])] {
+        let with = |scenario: &str, flag: &[&str]| {
+            let mut args = vec![command, scenario, "--format", "json"];
+            args.extend(options);
+            args.extend(flag);
+            stdout(&run_ok(&args))
+        };
+        let by_flag = with(GOOD, &["--duration", "7m"]);
+        assert_eq!(by_flag, with(edited.to_str().unwrap(), &[]), "{command}");
+        assert_ne!(by_flag, with(GOOD, &[]), "{command}");
+    }
+    // sweep: the same points, and the definition records the override (so
+    // shards run with different horizons cannot be merged).
+    let sweep = |scenario: &str, flag: &[&str]| {
+        let mut args = vec!["sweep", scenario, "--param", "pools.sonnet-4.rpm=20,40"];
+        args.extend(["-n", "2", "--format", "json"]);
+        args.extend(flag);
+        serde_json::from_slice::<serde_json::Value>(&run_ok(&args).stdout).unwrap()
+    };
+    let by_flag = sweep(GOOD, &["--duration", "7m"]);
+    let by_file = sweep(edited.to_str().unwrap(), &[]);
+    assert_eq!(by_flag["points"], by_file["points"]);
+    assert_eq!(by_flag["definition"]["duration"], "7m");
+    assert!(by_file["definition"].get("duration").is_none());
+    assert_ne!(by_flag["points"], sweep(GOOD, &[])["points"]);
 }
