@@ -599,8 +599,7 @@ pub fn parse_shard(s: &str) -> Result<[usize; 2], String> {
 pub fn run_sweep(args: &SweepArgs) -> Result<u8, String> {
     use crate::sweep::{self, Definition, Param, SweepReport};
     let file = args.scenario.display().to_string();
-    let text = std::fs::read_to_string(&args.scenario)
-        .map_err(|e| format!("{file}: cannot read scenario: {e}"))?;
+    let text = crate::scenario::read_text(&args.scenario, "scenario").map_err(|e| e.to_string())?;
     let base = Scenario::from_yaml_str(&file, &text).map_err(|e| e.to_string())?;
     let doc: serde_json::Value =
         serde_saphyr::from_str(&text).map_err(|e| format!("{file}: {e}"))?;

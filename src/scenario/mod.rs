@@ -15,6 +15,7 @@ use std::path::Path;
 use serde_saphyr::{Location, Spanned};
 
 pub use error::ScenarioError;
+pub(crate) use error::read_text;
 use raw::*;
 pub use trace::parse_trace;
 
@@ -59,7 +60,7 @@ pub const DEFAULT_SEED: u64 = 1;
 impl Scenario {
     /// Reads and validates a scenario file.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-        let text = error::read_text(path, "scenario")?;
+        let text = read_text(path, "scenario")?;
         Scenario::from_yaml_str(&path.display().to_string(), &text)
     }
 
