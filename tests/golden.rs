@@ -70,3 +70,56 @@ fn replications_are_identical_on_one_and_two_threads() {
     assert_eq!(one, run("2"), "--jobs 1 and --jobs 2 differ");
     insta::assert_snapshot!("replications-tier1-x4", one);
 }
+
+/// The example reports in `reports/` (linked from the README) are what the
+/// README's commands write today: a change that moves a number or a pixel
+/// must regenerate them in the same commit.
+#[test]
+fn the_committed_example_reports_are_current() {
+    let dir = tempfile::tempdir().unwrap();
+    let commands: [(&str, &[&str]); 2] = [
+        ("tier1", &["simulate", "scenarios/tier1.yaml"]),
+        (
+            "plan-tier1",
+            &[
+                "plan",
+                "scenarios/tier1.yaml",
+                "--growth",
+                "15%/month",
+                "--months",
+                "12",
+            ],
+        ),
+    ];
+    for (name, command) in commands {
+        let out = dir.path().join(name);
+        let mut args = command.to_vec();
+        args.extend(["--out", out.to_str().unwrap()]);
+        report(&args);
+        let committed = Path::new("reports").join(name);
+        let mut files: Vec<_> = std::fs::read_dir(&committed)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        files.sort();
+        let mut written: Vec<_> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        written.sort();
+        assert_eq!(
+            files, written,
+            "reports/{name} holds other files than the command writes"
+        );
+        for f in files {
+            let same =
+                std::fs::read(committed.join(&f)).unwrap() == std::fs::read(out.join(&f)).unwrap();
+            assert!(
+                same,
+                "reports/{name}/{} is stale: rerun `ratesim {} --out reports/{name} --force`",
+                f.to_string_lossy(),
+                command.join(" ")
+            );
+        }
+    }
+}
