@@ -871,10 +871,7 @@ pub struct AssertionVerdict {
 
 /// Reads a baseline saved with `simulate --save-baseline`.
 pub fn read_baseline(path: &std::path::Path) -> Result<BaselineFile, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let b: BaselineFile = serde_json::from_str(&text)
-        .map_err(|e| crate::report::json::read_error(path, "not a ratesim baseline", &e))?;
+    let b: BaselineFile = crate::report::json::read_file(path, "not a ratesim baseline")?;
     if b.kind != BASELINE_KIND {
         return Err(format!("{}: not a ratesim baseline file", path.display()));
     }
@@ -925,8 +922,7 @@ pub fn save_baseline(
         replications,
         strategies,
     };
-    let text = crate::report::json::pretty(&file);
-    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    write_text(path, &crate::report::json::pretty(&file))?;
     eprintln!("wrote baseline {}", path.display());
     Ok(())
 }

@@ -548,10 +548,7 @@ pub fn merge(shards: Vec<SweepReport>) -> Result<SweepReport, String> {
 
 /// Reads a sweep report.
 pub fn read(path: &Path) -> Result<SweepReport, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    serde_json::from_str(&text)
-        .map_err(|e| crate::report::json::read_error(path, "not a ratesim sweep report", &e))
+    crate::report::json::read_file(path, "not a ratesim sweep report")
 }
 
 /// Where a sweep writes: `sweep.json` and `sweep.csv` in `dir`.

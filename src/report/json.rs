@@ -32,9 +32,20 @@ pub fn value<T: Serialize + ?Sized>(v: &T) -> Value {
     serde_json::to_value(v).expect("ratesim output types serialise")
 }
 
+/// Reads back a JSON file ratesim wrote (a baseline, a sweep shard); `what`
+/// names the expected kind in errors, which give `path:line:column`.
+pub fn read_file<T: serde::de::DeserializeOwned>(
+    path: &std::path::Path,
+    what: &str,
+) -> Result<T, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| read_error(path, what, &e))
+}
+
 /// `path:line:column: what: message` for a JSON file ratesim wrote and now
 /// reads back (a baseline, a sweep shard) that does not parse.
-pub fn read_error(path: &std::path::Path, what: &str, e: &serde_json::Error) -> String {
+fn read_error(path: &std::path::Path, what: &str, e: &serde_json::Error) -> String {
     // serde_json ends its message with " at line L column C": put the
     // position up front instead, as scenario errors do.
     let text = e.to_string();
