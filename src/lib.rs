@@ -50,4 +50,5 @@ pub mod scenario;
 pub mod sim;
 pub mod strategy;
 pub mod sweep;
+pub mod text;
 pub mod workload;

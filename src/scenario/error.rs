@@ -4,6 +4,8 @@ use std::fmt;
 
 use serde_saphyr::Location;
 
+pub(crate) use crate::text::snippet::{snippet, source_lines};
+
 /// A scenario that could not be read, parsed or validated.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScenarioError {
@@ -206,48 +208,6 @@ fn token_at(source: &str, line: u64, col: u64) -> Option<String> {
     (!token.is_empty()).then_some(token)
 }
 
-/// The lines of `source`, split where YAML (and editors) break lines: at
-/// `\n`, `\r\n` and a lone `\r`. `str::lines` keeps a lone `\r` inside a
-/// line, which would make line numbers disagree with the parser's.
-pub(crate) fn source_lines(source: &str) -> impl Iterator<Item = &str> {
-    let mut rest = Some(source);
-    std::iter::from_fn(move || {
-        let s = rest?;
-        match s.find(['\n', '\r']) {
-            None => {
-                rest = None;
-                (!s.is_empty()).then_some(s)
-            }
-            Some(i) => {
-                let skip = if s[i..].starts_with("\r\n") { 2 } else { 1 };
-                rest = Some(&s[i + skip..]);
-                Some(&s[..i])
-            }
-        }
-    })
-}
-
-/// Longest source line echoed in a snippet.
-const SNIPPET_WIDTH: usize = 160;
-
-fn snippet(source: &str, line: u64, col: u64) -> Option<String> {
-    let full = source_lines(source).nth(line as usize - 1)?;
-    // Keep the caret visible on long lines: show a window around the column.
-    let chars: Vec<char> = full.chars().collect();
-    let start = (col as usize)
-        .saturating_sub(SNIPPET_WIDTH / 2)
-        .min(chars.len());
-    let end = (start + SNIPPET_WIDTH).min(chars.len());
-    let text: String = chars[start..end].iter().collect();
-    let col = col - start as u64;
-    let gutter = line.to_string().len();
-    let caret = " ".repeat(col as usize - 1);
-    Some(format!(
-        "{:gutter$} |\n{line} | {text}\n{:gutter$} | {caret}^",
-        "", ""
-    ))
-}
-
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.position {
@@ -282,13 +242,5 @@ mod tests {
             strip_positions("look at line noise at line x"),
             "look at line noise at line x"
         );
-    }
-
-    #[test]
-    fn lines_break_at_lf_crlf_and_lone_cr() {
-        let lines: Vec<&str> = source_lines("a\nb\r\nc\rd\n\ne").collect();
-        assert_eq!(lines, ["a", "b", "c", "d", "", "e"]);
-        assert_eq!(source_lines("a\n").collect::<Vec<_>>(), ["a"]);
-        assert_eq!(source_lines("").count(), 0);
     }
 }
