@@ -34,21 +34,17 @@
 // invariants carry an `allow` and an `// Invariant:` comment saying why.
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod analysis;
 pub mod assertions;
-pub mod catalog_report;
 pub mod charts;
 pub mod cli;
-pub mod compare;
 pub mod engine;
-pub mod gate;
+pub mod export;
 pub mod metrics;
 pub mod model;
-pub mod plan;
-pub mod replicate;
 pub mod report;
 pub mod scenario;
 pub mod sim;
 pub mod strategy;
-pub mod sweep;
 pub mod text;
 pub mod workload;

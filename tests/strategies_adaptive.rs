@@ -6,9 +6,10 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use ratesim::engine::SimTime;
+use ratesim::export::to_table;
 use ratesim::metrics::{ClassMetrics, RunMetrics};
 use ratesim::model::{Dimension, PoolLimits, RateLimitHeaders, Response, Status};
-use ratesim::report::{Report, StrategyResult, to_table};
+use ratesim::report::{Report, StrategyResult};
 use ratesim::scenario::Scenario;
 use ratesim::sim;
 use ratesim::strategy::sdk::{self, SdkVersion};

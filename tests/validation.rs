@@ -14,8 +14,8 @@
 
 use std::path::Path;
 
+use ratesim::analysis::replicate::{self, Stat};
 use ratesim::engine::SimTime;
-use ratesim::replicate::{self, Stat};
 use ratesim::report::StrategyResult;
 use ratesim::scenario::Scenario;
 

@@ -6,7 +6,7 @@ use std::path::Path;
 use plotters::prelude::*;
 
 use super::{DrawResult, Key, LIGHT, color, font, header, legend, number, save};
-use crate::plan::{DIMS, Plan};
+use crate::analysis::plan::{DIMS, Plan};
 
 /// File names and alt texts of the plan charts.
 pub const CHARTS: [(&str, &str); 2] = [

@@ -9,8 +9,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde_json::Value;
 
 use super::{GREY, Key, LIGHT, bold, color, font, header, legend, number, save};
-use crate::compare::Direction;
-use crate::sweep::SweepReport;
+use crate::analysis::compare::Direction;
+use crate::analysis::sweep::SweepReport;
 
 fn label(v: &Value) -> String {
     match v {
@@ -71,7 +71,7 @@ fn line(root: &super::Area<'_>, r: &SweepReport) -> super::DrawResult {
         Some(v) => v.clone(),
         None => (0..values.len()).map(|i| i as f64).collect(),
     };
-    let pts: Vec<(f64, &crate::sweep::Point)> = r
+    let pts: Vec<(f64, &crate::analysis::sweep::Point)> = r
         .points
         .iter()
         .map(|p| (xs[p.index % values.len()], p))

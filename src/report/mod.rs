@@ -1,9 +1,8 @@
-//! The report: what a run measured, as serde data, plus one exporter per format.
+//! The report: what a run measured, as serde data. [`crate::export`]
+//! renders it.
 
-mod csv;
+pub mod catalog;
 pub mod json;
-mod markdown;
-mod table;
 
 use std::collections::BTreeMap;
 
@@ -11,15 +10,9 @@ use serde::Serialize;
 
 use crate::metrics::{ClassMetrics, RunMetrics, Tokens};
 use crate::model::OtpmAccounting;
-use crate::model::catalog;
 use crate::model::catalog::Prices;
 use crate::scenario::Scenario;
 use crate::strategy::StrategySpec;
-
-pub use csv::{REPORT_COLUMNS, TIMESERIES_COLUMNS, timeseries_csv, to_csv};
-pub use markdown::{to_markdown, to_markdown_with_charts};
-pub(crate) use table::int;
-pub use table::to_table;
 
 /// Version of the JSON layout; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -514,8 +507,8 @@ impl Report {
                 "bucket capacity = {}s at the limit (Anthropic does not publish it; set limiter.burst)",
                 p.limiter.burst.as_secs_f64()
             ),
-            format!("latency: {}", catalog::LATENCY_SOURCE),
-            match catalog::profile(&scenario.tier) {
+            format!("latency: {}", crate::model::catalog::LATENCY_SOURCE),
+            match crate::model::catalog::profile(&scenario.tier) {
                 Some(p) => format!(
                     "limits: profile `{}`{}: {} (read {}); scenario overrides apply",
                     p.name,
@@ -523,9 +516,9 @@ impl Report {
                     p.source,
                     p.read
                 ),
-                None => format!("limits: {}", catalog::LIMITS_SOURCE),
+                None => format!("limits: {}", crate::model::catalog::LIMITS_SOURCE),
             },
-            format!("prices: {}", catalog::PRICES_SOURCE),
+            format!("prices: {}", crate::model::catalog::PRICES_SOURCE),
         ];
         assumptions.push(
             "the server admits an attempt when it is sent; the network round trip is added to the response"

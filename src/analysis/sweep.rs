@@ -9,8 +9,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::compare::{Direction, METRICS};
-use crate::replicate::{self, Stat, replication_seed};
+use crate::analysis::compare::{Direction, METRICS};
+use crate::analysis::replicate::{self, Stat, replication_seed};
 use crate::report::StrategyResult;
 use crate::scenario::Scenario;
 use crate::sim;
@@ -438,7 +438,7 @@ pub fn evaluate(
     let jobs: Vec<(usize, u32)> = (0..scenarios.len())
         .flat_map(|p| (0..n).map(move |k| (p, k)))
         .collect();
-    let pool = crate::replicate::thread_pool(threads)?;
+    let pool = crate::analysis::replicate::thread_pool(threads)?;
     let runs: Vec<Result<StrategyResult, String>> = pool.install(|| {
         // One task per run: runs differ in length, so let idle threads
         // steal single runs rather than halves of the list.

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::replicate::{Stat, flatten};
+use crate::analysis::replicate::{Stat, flatten};
 use crate::report::StrategyResult;
 
 /// Whether a larger value of a metric is good or bad.
@@ -151,36 +151,6 @@ pub fn compare(baseline: &Runs, candidate: &Runs, tolerance: f64) -> Vec<MetricD
         })
         .collect()
 }
-
-/// A saved baseline: every replication's metrics per strategy, so a later
-/// run can be compared pairwise with the same seeds.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct BaselineFile {
-    /// Layout version.
-    pub schema_version: u32,
-    /// Always `ratesim-baseline`.
-    pub kind: String,
-    /// Scenario name.
-    pub scenario: String,
-    /// Master seed.
-    pub seed: u64,
-    /// Replications per strategy.
-    pub replications: u32,
-    /// Per strategy, per replication, metric path → value.
-    pub strategies: Vec<BaselineStrategy>,
-}
-
-/// One strategy in a baseline file.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct BaselineStrategy {
-    /// Strategy name.
-    pub strategy: String,
-    /// Per replication.
-    pub runs: Runs,
-}
-
-/// The `kind` tag of baseline files.
-pub const BASELINE_KIND: &str = "ratesim-baseline";
 
 #[cfg(test)]
 mod tests {

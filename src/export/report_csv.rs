@@ -4,9 +4,9 @@
 
 use std::fmt::Write;
 
-use super::{Outcome, Report};
 use crate::metrics::Series;
 use crate::model::Dimension;
+use crate::report::{Outcome, Report};
 
 /// Columns of [`to_csv`], in order.
 pub const REPORT_COLUMNS: [&str; 35] = [

@@ -1,77 +1,22 @@
-//! The command line: the only place that reads arguments, the wall clock and
-//! the file system for output, and prints.
+//! `ratesim simulate`: one run per strategy (or replications), the report
+//! in the chosen format, and optionally charts, a time series and a
+//! baseline file.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::time::Instant;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::ValueEnum;
 
-use crate::catalog_report::CatalogReport;
+use super::{Failure, gated, load, parse_duration, usage};
 use crate::charts::{self, ChartRun};
 use crate::engine::SimTime;
-use crate::report::{
-    Report, StrategyResult, timeseries_csv, to_csv, to_markdown, to_markdown_with_charts, to_table,
-};
-use crate::scenario::Scenario;
+use crate::export::{timeseries_csv, to_csv, to_markdown, to_markdown_with_charts, to_table};
+use crate::report::{Report, StrategyResult};
 use crate::sim;
 
-/// Deterministic simulator and capacity planner for Claude API rate limits.
-#[derive(Debug, Parser)]
-#[command(name = "ratesim", version, about, long_about = None)]
-pub struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Replay a scenario's workload against each strategy and compare them.
-    Simulate(SimulateArgs),
-    /// Check scenario files without simulating (exit 0 if valid, 2 if not).
-    Validate {
-        /// Scenario files.
-        #[arg(required = true)]
-        files: Vec<PathBuf>,
-    },
-    /// Show the built-in catalogue: tier limits, spend caps, Batch limits,
-    /// prices and cache minimums, each with its source and date.
-    Tiers(TiersArgs),
-    /// Compare a candidate strategy with a baseline (paired replications,
-    /// 95 % intervals); exit 1 when a gated metric gets significantly worse.
-    Compare(crate::gate::CompareArgs),
-    /// Evaluate a grid of parameters with replications, in parallel; name
-    /// the best setting that passes the assertions.
-    Sweep(crate::gate::SweepArgs),
-    /// Join the outputs of `sweep --shard I/N` into the whole sweep.
-    Merge(crate::gate::MergeArgs),
-    /// Project demand growth month by month and find the limits that keep
-    /// the SLO; `--out` writes a limit-increase request pack.
-    Plan(crate::plan::PlanArgs),
-}
-
 #[derive(Debug, clap::Args)]
-struct TiersArgs {
-    /// Only this model's pool and prices (dated ids and aliases accepted).
-    #[arg(long, value_name = "MODEL")]
-    model: Option<String>,
-    /// Only this profile (a name a scenario's `tier:` accepts).
-    #[arg(long, value_name = "PROFILE")]
-    profile: Option<String>,
-    /// Output format on stdout.
-    #[arg(long, short, value_enum, default_value_t = TiersFormat::Table)]
-    format: TiersFormat,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum TiersFormat {
-    Table,
-    Json,
-}
-
-#[derive(Debug, clap::Args)]
-struct SimulateArgs {
+pub struct SimulateArgs {
     /// Scenario file (YAML).
     scenario: PathBuf,
     /// Output format on stdout.
@@ -132,104 +77,8 @@ enum Format {
     Csv,
 }
 
-/// An error with the exit code it maps to.
-struct Failure {
-    code: u8,
-    message: String,
-}
-
-fn usage(message: impl Into<String>) -> Failure {
-    Failure {
-        code: 2,
-        message: message.into(),
-    }
-}
-
-/// Parses arguments, runs the command and returns the process exit code:
-/// 0 success, 2 bad input or usage.
-pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(c) => c,
-        Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
-        }
-    };
-    let result = match cli.command {
-        Command::Simulate(args) => simulate(args),
-        Command::Validate { files } => validate(&files),
-        Command::Tiers(args) => tiers(&args),
-        Command::Compare(args) => gated(crate::gate::run_compare(&args)),
-        Command::Sweep(args) => gated(crate::gate::run_sweep(&args)),
-        Command::Merge(args) => gated(crate::gate::run_merge(&args)),
-        Command::Plan(args) => gated(crate::plan::run_plan(&args)),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(f) => {
-            eprintln!("error: {}", f.message);
-            ExitCode::from(f.code)
-        }
-    }
-}
-
-/// Maps a gate command's outcome: `Ok(code)` is its exit code (1: the gate
-/// failed), `Err` a usage error (exit 2).
-fn gated(r: Result<u8, String>) -> Result<(), Failure> {
-    match r {
-        Ok(0) => Ok(()),
-        Ok(code) => Err(Failure {
-            code,
-            message: "the gate failed (see above)".into(),
-        }),
-        Err(message) => Err(usage(message)),
-    }
-}
-
-fn load(path: &Path) -> Result<Scenario, Failure> {
-    Scenario::load(path).map_err(|e| usage(e.to_string()))
-}
-
-fn validate(files: &[PathBuf]) -> Result<(), Failure> {
-    let mut bad = 0;
-    for f in files {
-        match Scenario::load(f) {
-            Ok(s) => println!(
-                "{}: ok ({}, {})",
-                f.display(),
-                plural(s.sim.streams.len(), "stream"),
-                plural(s.strategies.len(), "strategy")
-            ),
-            Err(e) => {
-                eprintln!("error: {e}");
-                bad += 1;
-            }
-        }
-    }
-    if bad > 0 {
-        Err(usage(format!(
-            "{bad} of {} scenario(s) invalid",
-            files.len()
-        )))
-    } else {
-        Ok(())
-    }
-}
-
-fn tiers(args: &TiersArgs) -> Result<(), Failure> {
-    let report = CatalogReport::build(args.model.as_deref(), args.profile.as_deref())
-        .map_err(|e| usage(e.to_string()))?;
-    let text = match args.format {
-        TiersFormat::Table => report.to_table(),
-        TiersFormat::Json => report.to_json(),
-    };
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(text.as_bytes());
-    let _ = stdout.flush();
-    Ok(())
-}
-
-fn simulate(args: SimulateArgs) -> Result<(), Failure> {
+/// Runs `simulate`.
+pub fn simulate(args: SimulateArgs) -> Result<(), Failure> {
     let mut scenario = load(&args.scenario)?;
     if let Some(seed) = args.seed {
         scenario.sim.seed = seed;
@@ -256,9 +105,9 @@ fn simulate(args: SimulateArgs) -> Result<(), Failure> {
             .strategies
             .retain(|s| args.strategies.contains(&s.name));
     }
-    let checks = crate::gate::assertions(&scenario, &args.asserts).map_err(usage)?;
+    let checks = crate::analysis::checks::assertions(&scenario, &args.asserts).map_err(usage)?;
     let against = match &args.against {
-        Some(p) => Some(crate::gate::read_baseline(p).map_err(usage)?),
+        Some(p) => Some(crate::cli::output::read_baseline(p).map_err(usage)?),
         None => None,
     };
     if let Some(p) = &args.save_baseline {
@@ -267,14 +116,14 @@ fn simulate(args: SimulateArgs) -> Result<(), Failure> {
     if let Some(p) = &args.timeseries {
         check_output_file(p, args.force)?;
     }
-    crate::replicate::check_replications(args.replications).map_err(usage)?;
+    crate::analysis::replicate::check_replications(args.replications).map_err(usage)?;
     if args.replications > 1 && (matches!(args.format, Format::Csv) || args.timeseries.is_some()) {
         return Err(usage(
             "--format csv and --timeseries describe a single run; drop --replications",
         ));
     }
     if args.replications > 1 {
-        let opts = crate::gate::ReplicatedOutput {
+        let opts = crate::cli::replicated::ReplicatedOutput {
             json: matches!(args.format, Format::Json),
             markdown: matches!(args.format, Format::Markdown),
             out: args.out.clone(),
@@ -282,7 +131,7 @@ fn simulate(args: SimulateArgs) -> Result<(), Failure> {
             save_baseline: args.save_baseline.clone(),
             stats: args.stats,
         };
-        return gated(crate::gate::simulate_replicated(
+        return gated(crate::cli::replicated::simulate_replicated(
             &scenario,
             args.replications,
             args.jobs,
@@ -316,18 +165,22 @@ fn simulate(args: SimulateArgs) -> Result<(), Failure> {
     let report = Report::new(&scenario, results);
 
     let verdicts =
-        crate::gate::check_results(&report.results, &checks, against.as_ref()).map_err(usage)?;
+        crate::analysis::checks::check_results(&report.results, &checks, against.as_ref())
+            .map_err(usage)?;
     let mut text = match args.format {
         Format::Table => to_table(&report),
-        Format::Json => crate::gate::json_with_assertions(&report, &verdicts),
+        Format::Json => crate::export::checks::json_with_assertions(&report, &verdicts),
         Format::Markdown => to_markdown(&report),
         Format::Csv => to_csv(&report),
     };
     if matches!(args.format, Format::Csv) {
         // Keep stdout a clean CSV.
-        eprint!("{}", crate::gate::assertion_text(&verdicts, false));
+        eprint!(
+            "{}",
+            crate::export::checks::assertion_text(&verdicts, false)
+        );
     } else if !matches!(args.format, Format::Json) {
-        text.push_str(&crate::gate::assertion_text(
+        text.push_str(&crate::export::checks::assertion_text(
             &verdicts,
             matches!(args.format, Format::Markdown),
         ));
@@ -336,7 +189,11 @@ fn simulate(args: SimulateArgs) -> Result<(), Failure> {
     let _ = stdout.write_all(text.as_bytes());
     let _ = stdout.flush();
     if let Some(p) = &args.save_baseline {
-        crate::gate::save_baseline(p, &scenario, 1, &report.results).map_err(usage)?;
+        crate::cli::output::save_baseline(
+            p,
+            &crate::analysis::baseline::BaselineFile::new(&scenario, 1, &report.results),
+        )
+        .map_err(usage)?;
     }
 
     if let (Some((json, md)), Some(dir)) = (targets, args.out.as_deref()) {
@@ -392,18 +249,10 @@ fn simulate(args: SimulateArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-fn plural(n: usize, word: &str) -> String {
-    match (n, word.strip_suffix('y')) {
-        (1, _) => format!("1 {word}"),
-        (_, Some(stem)) => format!("{n} {stem}ies"),
-        _ => format!("{n} {word}s"),
-    }
-}
-
 /// Fails, before any simulating, if a report file could not be written
 /// afterwards: it exists (without `force`), or its directory does not.
 fn check_output_file(path: &Path, force: bool) -> Result<(), Failure> {
-    crate::gate::refuse_overwrite(&[path], force).map_err(usage)?;
+    crate::cli::output::refuse_overwrite(&[path], force).map_err(usage)?;
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -426,13 +275,13 @@ fn check_out_dir(dir: &Path, charts: &[&str], force: bool) -> Result<(PathBuf, P
         .chain(charts.iter().map(|c| dir.join(c)))
         .collect();
     let refs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
-    crate::gate::refuse_overwrite(&refs, force).map_err(usage)?;
-    crate::gate::create_dir(dir).map_err(usage)?;
+    crate::cli::output::refuse_overwrite(&refs, force).map_err(usage)?;
+    crate::cli::output::create_dir(dir).map_err(usage)?;
     Ok((json, md))
 }
 
 fn write_file(path: &Path, text: &str) -> Result<(), Failure> {
-    crate::gate::write_text(path, text).map_err(usage)
+    crate::cli::output::write_text(path, text).map_err(usage)
 }
 
 /// Peak resident set size in KiB (Linux `VmHWM`).
@@ -440,28 +289,4 @@ fn peak_rss() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// `--duration`: the scenario file's spelling and bounds. Shared by every
-/// command that runs a scenario, so a quick look at a shorter horizon reads
-/// the same everywhere.
-pub fn parse_duration(s: &str) -> Result<SimTime, String> {
-    let d = humantime::parse_duration(s.trim())
-        .map_err(|e| format!("{e}; expected e.g. `90m`, `12h`, `30d`"))?;
-    let d = SimTime(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
-    if d == SimTime::ZERO || d > crate::scenario::MAX_DURATION {
-        return Err("must be > 0 and at most 366 days".into());
-    }
-    Ok(d)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use clap::CommandFactory;
-
-    #[test]
-    fn cli_definition_is_consistent() {
-        Cli::command().debug_assert();
-    }
 }

@@ -1,6 +1,6 @@
 //! The terminal table: one column per strategy, one row per metric.
 
-use super::{Outcome, Report, StrategyResult};
+use crate::report::{Outcome, Report, StrategyResult};
 
 /// A labelled row of formatted cells, one per strategy.
 pub(crate) struct Row {

@@ -1,0 +1,108 @@
+//! Assertions judged on results: which held, which failed and by how much.
+
+use crate::analysis::baseline::BaselineFile;
+use crate::analysis::gate::mean_value;
+use crate::assertions::Assertion;
+use crate::scenario::Scenario;
+
+/// The scenario's `assert:` block plus `--assert` flags, parsed. A malformed
+/// flag is a usage error naming its column.
+pub fn assertions(scenario: &Scenario, flags: &[String]) -> Result<Vec<Assertion>, String> {
+    let mut out = scenario.assertions.clone();
+    for f in flags {
+        let a = Assertion::parse(f).map_err(|e| format!("--assert '{f}': {e}\n{}", e.render(f)))?;
+        if let Some(st) = &a.strategy
+            && !scenario.strategies.iter().any(|s| &s.name == st)
+        {
+            return Err(format!(
+                "--assert '{f}': no strategy `{st}` in the scenario"
+            ));
+        }
+        out.push(a);
+    }
+    Ok(out)
+}
+
+/// Evaluates assertions on one strategy's result; returns the failures as
+/// messages. An assertion that cannot be evaluated (unknown metric) is an
+/// error.
+pub fn judge_point(
+    checks: &[Assertion],
+    strategy: &str,
+    result: &serde_json::Value,
+) -> Result<Vec<String>, String> {
+    judge(checks, strategy, result, None)
+}
+
+/// Like [`judge_point`], with an optional baseline result.
+pub fn judge(
+    checks: &[Assertion],
+    strategy: &str,
+    result: &serde_json::Value,
+    baseline: Option<&serde_json::Value>,
+) -> Result<Vec<String>, String> {
+    let mut failed = Vec::new();
+    for a in checks.iter().filter(|a| a.applies_to(strategy)) {
+        let c = a.evaluate(result, baseline).map_err(|e| e.to_string())?;
+        if !c.passed {
+            failed.push(c.message);
+        }
+    }
+    Ok(failed)
+}
+
+/// One assertion's verdict on one strategy.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct AssertionVerdict {
+    /// Strategy.
+    pub strategy: String,
+    /// The assertion as written.
+    pub assertion: String,
+    /// Whether it held.
+    pub passed: bool,
+    /// What was compared, and by how much it missed or held.
+    pub message: String,
+}
+/// Evaluates assertions on each named result (a strategy's JSON), with
+/// the baseline's mean values when `against` holds that strategy.
+pub fn check_values(
+    results: &[(String, serde_json::Value)],
+    checks: &[Assertion],
+    against: Option<&BaselineFile>,
+) -> Result<Vec<AssertionVerdict>, String> {
+    let mut out = Vec::new();
+    for (name, v) in results {
+        let base = against
+            .and_then(|b| b.strategies.iter().find(|s| &s.strategy == name))
+            .map(|s| mean_value(&s.runs));
+        for a in checks.iter().filter(|a| a.applies_to(name)) {
+            if a.uses_baseline() && base.is_none() {
+                return Err(format!(
+                    "assertion `{}` uses `baseline`: pass --against FILE holding strategy `{name}`",
+                    a.source()
+                ));
+            }
+            let c = a.evaluate(v, base.as_ref()).map_err(|e| e.to_string())?;
+            out.push(AssertionVerdict {
+                strategy: name.clone(),
+                assertion: a.source().to_string(),
+                passed: c.passed,
+                message: c.message,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Evaluates assertions on single-run results.
+pub fn check_results(
+    results: &[crate::report::StrategyResult],
+    checks: &[Assertion],
+    against: Option<&BaselineFile>,
+) -> Result<Vec<AssertionVerdict>, String> {
+    let values: Vec<(String, serde_json::Value)> = results
+        .iter()
+        .map(|r| (r.strategy.clone(), crate::report::json::value(r)))
+        .collect();
+    check_values(&values, checks, against)
+}

@@ -1,0 +1,113 @@
+//! `ratesim simulate --replications N`.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use crate::analysis::baseline::BaselineFile;
+use crate::analysis::checks::check_values;
+use crate::analysis::replicate;
+use crate::assertions::Assertion;
+use crate::cli::output::save_baseline;
+use crate::cli::output::{create_dir, refuse_overwrite, write_text};
+use crate::cli::progress::progress;
+use crate::export::checks::{assertion_text, json_with_assertions};
+use crate::export::replicated::replicated_table;
+use crate::scenario::Scenario;
+
+/// How `simulate --replications N` writes its output.
+#[derive(Debug, Clone)]
+pub struct ReplicatedOutput {
+    /// JSON on stdout.
+    pub json: bool,
+    /// Markdown on stdout.
+    pub markdown: bool,
+    /// Also write report.json and report.md here.
+    pub out: Option<PathBuf>,
+    /// Replace existing files.
+    pub force: bool,
+    /// Save every replication for `compare --against`.
+    pub save_baseline: Option<PathBuf>,
+    /// Print timing to stderr.
+    pub stats: bool,
+}
+
+/// `simulate --replications N`: every strategy N times in parallel; the
+/// report's numbers are means, with `ci95` intervals per metric.
+pub fn simulate_replicated(
+    scenario: &Scenario,
+    n: u32,
+    jobs: usize,
+    checks: &[Assertion],
+    against: Option<&BaselineFile>,
+    opts: &ReplicatedOutput,
+) -> Result<u8, String> {
+    let started = std::time::Instant::now();
+    let bar = progress(scenario.strategies.len() as u64 * n as u64, "replications");
+    let reps = replicate::run(scenario, &scenario.strategies, n, jobs, &|| bar.inc(1))?;
+    bar.finish_and_clear();
+    let firsts: Vec<_> = reps.iter().map(|r| r.runs[0].clone()).collect();
+    let report = crate::report::Report::new(scenario, firsts);
+    let mut v = crate::report::json::value(&report);
+    let summaries: Vec<(String, serde_json::Value)> = reps
+        .iter()
+        .map(|r| (r.strategy.clone(), replicate::summary_value(r)))
+        .collect();
+    if let serde_json::Value::Object(m) = &mut v {
+        m.insert("replications".into(), serde_json::Value::from(n));
+        m.insert(
+            "results".into(),
+            serde_json::Value::Array(summaries.iter().map(|(_, s)| s.clone()).collect()),
+        );
+    }
+    let verdicts = check_values(&summaries, checks, against)?;
+    let json = json_with_assertions(&v, &verdicts);
+    let table = replicated_table(&report, &reps, n);
+    let md = format!(
+        "# ratesim: {} ({n} replications)\n\n```text\n{table}```\n",
+        report.scenario
+    );
+    if let Some(dir) = &opts.out {
+        let (j, m) = (dir.join("report.json"), dir.join("report.md"));
+        refuse_overwrite(&[&j, &m], opts.force)?;
+        create_dir(dir)?;
+        write_text(&j, &json)?;
+        write_text(&m, &md)?;
+        eprintln!("wrote {} and {}", j.display(), m.display());
+    }
+    let mut text = if opts.json {
+        json
+    } else if opts.markdown {
+        md
+    } else {
+        table
+    };
+    if !opts.json {
+        text.push_str(&assertion_text(&verdicts, opts.markdown));
+    }
+    let mut o = std::io::stdout().lock();
+    let _ = o.write_all(text.as_bytes());
+    let _ = o.flush();
+    if let Some(p) = &opts.save_baseline {
+        let all: Vec<_> = reps.iter().flat_map(|r| r.runs.iter().cloned()).collect();
+        save_baseline(p, &BaselineFile::new(scenario, n, &all))?;
+    }
+    if opts.stats {
+        let secs = started.elapsed().as_secs_f64().max(1e-9);
+        let events: u64 = reps.iter().flat_map(|r| &r.runs).map(|r| r.events).sum();
+        let requests: u64 = reps
+            .iter()
+            .flat_map(|r| &r.runs)
+            .map(|r| r.total.requests)
+            .sum();
+        eprintln!(
+            "stats: wall {secs:.3} s, {n} replications, {events} events ({:.0}/s), {requests} logical requests ({:.0}/s)",
+            events as f64 / secs,
+            requests as f64 / secs
+        );
+    }
+    Ok(if verdicts.iter().any(|v| !v.passed) {
+        1
+    } else {
+        0
+    })
+}

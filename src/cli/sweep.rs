@@ -1,0 +1,248 @@
+//! `ratesim sweep` and `ratesim merge`.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::ValueEnum;
+
+use crate::analysis::checks::judge_point;
+use crate::analysis::compare::Direction;
+use crate::cli::output::{create_dir, refuse_overwrite, write_text};
+use crate::cli::progress::progress;
+use crate::engine::SimTime;
+use crate::export::sweep::sweep_table;
+use crate::scenario::Scenario;
+
+/// Arguments of `ratesim sweep`.
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// Scenario file (YAML).
+    pub scenario: PathBuf,
+    /// A swept parameter, repeatable: `PATH=a..b:step` or `PATH=v1,v2,...`
+    /// (e.g. `strategy.token_bucket.fraction=0.5..1.0:0.1`,
+    /// `streams.chat.rate_per_min=20,40,80`, `pools.sonnet-4.rpm=50,100`).
+    #[arg(long = "param", value_name = "PATH=VALUES", required = true)]
+    pub params: Vec<String>,
+    /// Strategy evaluated at every point (default: the one a `strategy.`
+    /// parameter names, else the scenario's first).
+    #[arg(long)]
+    pub strategy: Option<String>,
+    /// Replications per point (the same seeds at every point).
+    #[arg(long, short = 'n', default_value_t = 5)]
+    pub replications: u32,
+    /// Worker threads (0: one per core). Results do not depend on it.
+    #[arg(long, short = 'j', default_value_t = 0)]
+    pub jobs: usize,
+    /// Metric that ranks the points (a dotted path of a result).
+    #[arg(long, default_value = "latency_ms.p99")]
+    pub metric: String,
+    /// Whether lower or higher is better (default: by metric).
+    #[arg(long, value_enum)]
+    pub goal: Option<Goal>,
+    /// An assertion every eligible point must pass (repeatable; the
+    /// scenario's `assert:` block applies too).
+    #[arg(long = "assert", value_name = "EXPR")]
+    pub asserts: Vec<String>,
+    /// Override the scenario's `duration` (arrival window) at every point,
+    /// e.g. `2h`.
+    #[arg(long, value_name = "DURATION", value_parser = crate::cli::parse_duration)]
+    pub duration: Option<SimTime>,
+    /// Run only slice I of N (1-based): every N-th point from the I-th.
+    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+    pub shard: Option<[usize; 2]>,
+    /// Write sweep.json and sweep.csv (and a chart) into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Replace existing files in --out.
+    #[arg(long)]
+    pub force: bool,
+    /// Output format on stdout.
+    #[arg(long, short, value_enum, default_value_t = SweepFormat::Table)]
+    pub format: SweepFormat,
+}
+
+/// Ranking direction.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Goal {
+    /// Lower is better.
+    Min,
+    /// Higher is better.
+    Max,
+}
+
+/// Output format of `sweep` and `merge`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SweepFormat {
+    /// Aligned text.
+    Table,
+    /// The sweep report as JSON.
+    Json,
+    /// One row per point.
+    Csv,
+}
+
+/// Arguments of `ratesim merge`.
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// Shard files written by `sweep --shard I/N --out DIR` (DIR/sweep.json).
+    #[arg(required = true)]
+    pub shards: Vec<PathBuf>,
+    /// Write the merged sweep.json and sweep.csv (and a chart) here.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Replace existing files in --out.
+    #[arg(long)]
+    pub force: bool,
+    /// Output format on stdout.
+    #[arg(long, short, value_enum, default_value_t = SweepFormat::Table)]
+    pub format: SweepFormat,
+}
+
+/// Parses `I/N` with 1 ≤ I ≤ N.
+pub fn parse_shard(s: &str) -> Result<[usize; 2], String> {
+    let (i, n) = s
+        .split_once('/')
+        .ok_or_else(|| format!("`{s}`: expected I/N, e.g. 2/8"))?;
+    let (i, n): (usize, usize) = (
+        i.trim()
+            .parse()
+            .map_err(|_| format!("`{s}`: I is not a whole number"))?,
+        n.trim()
+            .parse()
+            .map_err(|_| format!("`{s}`: N is not a whole number"))?,
+    );
+    if n == 0 || i == 0 || i > n {
+        return Err(format!("`{s}`: need 1 <= I <= N"));
+    }
+    Ok([i, n])
+}
+
+/// Runs `sweep`; exit 0, or a usage error (exit 2).
+pub fn run_sweep(args: &SweepArgs) -> Result<u8, String> {
+    use crate::analysis::sweep::{self, Definition, Param, SweepReport};
+    let file = args.scenario.display().to_string();
+    let text = crate::scenario::read_text(&args.scenario, "scenario").map_err(|e| e.to_string())?;
+    let base = Scenario::from_yaml_str(&file, &text).map_err(|e| e.to_string())?;
+    let doc: serde_json::Value =
+        serde_saphyr::from_str(&text).map_err(|e| format!("{file}: {e}"))?;
+    let params = args
+        .params
+        .iter()
+        .map(|p| Param::parse(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    crate::analysis::replicate::check_replications(args.replications)?;
+    let strategy = match &args.strategy {
+        Some(s) => s.clone(),
+        None => params
+            .iter()
+            .find_map(|p| {
+                let mut it = p.path.split('.');
+                matches!(it.next(), Some("strategy" | "strategies"))
+                    .then(|| it.next().map(str::to_string))
+                    .flatten()
+            })
+            .unwrap_or_else(|| base.strategies[0].name.clone()),
+    };
+    if !base.strategies.iter().any(|s| s.name == strategy) {
+        let have: Vec<&str> = base.strategies.iter().map(|s| s.name.as_str()).collect();
+        return Err(format!(
+            "no strategy `{strategy}` in {file} (have: {})",
+            have.join(", ")
+        ));
+    }
+    let goal = match args.goal {
+        Some(Goal::Min) => Direction::LowerIsBetter,
+        Some(Goal::Max) => Direction::HigherIsBetter,
+        None => crate::analysis::compare::METRICS
+            .iter()
+            .find(|(m, _)| *m == args.metric)
+            .map_or(Direction::LowerIsBetter, |(_, d)| *d),
+    };
+    let checks = crate::analysis::checks::assertions(&base, &args.asserts)?;
+    let def = Definition {
+        scenario: base.name.clone(),
+        seed: base.sim.seed,
+        strategy,
+        params,
+        replications: args.replications,
+        metric: args.metric.clone(),
+        goal,
+        assertions: checks.iter().map(|a| a.source().to_string()).collect(),
+        duration: args
+            .duration
+            .map(|d| humantime::format_duration(std::time::Duration::from_nanos(d.0)).to_string()),
+    };
+    if def.points() > 1_000_000 {
+        return Err(format!("{} grid points is too many", def.points()));
+    }
+    let indices = sweep::shard_indices(def.points(), args.shard);
+    let mut scenarios = sweep::variants(&doc, &file, &def, &indices)?;
+    if let Some(d) = args.duration {
+        for s in &mut scenarios {
+            s.sim.horizon = d;
+        }
+    }
+    let bar = progress(indices.len() as u64 * args.replications as u64, "sweep");
+    let judge = |v: &serde_json::Value| judge_point(&checks, &def.strategy, v);
+    let points = sweep::evaluate(
+        &def,
+        &scenarios,
+        &indices,
+        args.jobs,
+        &|| bar.inc(1),
+        &judge,
+    )?;
+    bar.finish_and_clear();
+    let mut report = SweepReport {
+        schema_version: 1,
+        definition: def,
+        shard: args.shard,
+        points,
+        best: None,
+    };
+    report.rank();
+    emit_sweep(&report, args.out.as_deref(), args.force, args.format)?;
+    Ok(0)
+}
+
+/// Runs `merge`.
+pub fn run_merge(args: &MergeArgs) -> Result<u8, String> {
+    let shards = args
+        .shards
+        .iter()
+        .map(|p| crate::analysis::sweep::read(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let report = crate::analysis::sweep::merge(shards)?;
+    emit_sweep(&report, args.out.as_deref(), args.force, args.format)?;
+    Ok(0)
+}
+
+fn emit_sweep(
+    report: &crate::analysis::sweep::SweepReport,
+    out: Option<&std::path::Path>,
+    force: bool,
+    format: SweepFormat,
+) -> Result<(), String> {
+    if let Some(dir) = out {
+        let (json, csv) = crate::analysis::sweep::out_files(dir);
+        let png = dir.join("sweep.png");
+        refuse_overwrite(&[&json, &csv, &png], force)?;
+        create_dir(dir)?;
+        write_text(&json, &report.to_json())?;
+        write_text(&csv, &report.to_csv())?;
+        eprintln!("wrote {} and {}", json.display(), csv.display());
+        // A shard's chart would show a slice; draw it after `merge`.
+        if report.shard.is_none() && crate::charts::sweep::render(&png, report)? {
+            eprintln!("wrote {}", png.display());
+        }
+    }
+    let text = match format {
+        SweepFormat::Json => report.to_json(),
+        SweepFormat::Csv => report.to_csv(),
+        SweepFormat::Table => sweep_table(report),
+    };
+    let mut o = std::io::stdout().lock();
+    let _ = o.write_all(text.as_bytes());
+    let _ = o.flush();
+    Ok(())
+}

@@ -1,0 +1,206 @@
+//! `ratesim tiers`: the catalogue as text.
+
+use crate::export::int;
+
+use crate::report::catalog::*;
+
+impl CatalogReport {
+    /// Pretty-printed JSON with a trailing newline.
+    pub fn to_json(&self) -> String {
+        crate::report::json::pretty(self)
+    }
+
+    /// The terminal rendering.
+    pub fn to_table(&self) -> String {
+        let mut out = String::new();
+        out.push_str("ratesim catalogue: limits per minute, money in USD; ");
+        out.push_str("every figure can be overridden in a scenario (`pools:`, `latency.models`)\n");
+        for p in &self.profiles {
+            out.push('\n');
+            out.push_str(&profile_table(p));
+        }
+        out.push('\n');
+        out.push_str(&prices_table(&self.models));
+        out.push('\n');
+        let b = &self.batch_api;
+        out.push_str(&format!(
+            "batch API: {:.0}% of standard prices (stacks with caching); at most {} requests or {} MB per batch; expires after {} h\n",
+            b.discount * 100.0,
+            int(b.max_requests_per_batch),
+            b.max_batch_mb,
+            b.expiry_hours
+        ));
+        out.push('\n');
+        out.push_str("sources\n");
+        for s in &self.sources {
+            out.push_str(&format!("  {}: {}\n", s.topic, s.source));
+        }
+        out
+    }
+}
+
+fn opt(x: Option<u64>) -> String {
+    x.map_or_else(|| "-".to_string(), int)
+}
+
+fn usd(x: u64) -> String {
+    format!("${}", int(x))
+}
+
+/// Aligned columns: text columns left-aligned, the rest right-aligned.
+fn columns(indent: &str, header: &[&str], left: &[bool], rows: &[Vec<String>]) -> String {
+    let widths: Vec<usize> = (0..header.len())
+        .map(|i| {
+            rows.iter()
+                .map(|r| r[i].chars().count())
+                .chain([header[i].chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: Vec<&str>| {
+        let mut s = indent.to_string();
+        for (i, c) in cells.iter().enumerate() {
+            if i > 0 {
+                s.push_str("  ");
+            }
+            let w = widths[i];
+            if left[i] {
+                s.push_str(&format!("{c:<w$}"));
+            } else {
+                s.push_str(&format!("{c:>w$}"));
+            }
+        }
+        let mut s = s.trim_end().to_string();
+        s.push('\n');
+        s
+    };
+    let mut out = line(header.to_vec());
+    for r in rows {
+        out.push_str(&line(r.iter().map(String::as_str).collect()));
+    }
+    out
+}
+
+fn profile_table(p: &ProfileReport) -> String {
+    let mut out = format!("{} — {} — {}\n", p.name, p.title, p.label);
+    out.push_str(&format!("  source: {} — as of {}\n", p.source, p.read));
+    let s = &p.spend;
+    let mut spend = Vec::new();
+    if let Some(x) = s.credit_purchase_usd {
+        spend.push(format!("credit purchase to reach {}", usd(x)));
+    }
+    if let Some(x) = s.max_single_purchase_usd {
+        spend.push(format!("max single purchase {}", usd(x)));
+    }
+    if let Some(x) = s.monthly_limit_usd {
+        spend.push(format!("monthly spend limit {}", usd(x)));
+    }
+    if spend.is_empty() {
+        out.push_str("  spend: no figures in this source\n");
+    } else {
+        out.push_str(&format!("  spend: {}\n", spend.join("; ")));
+    }
+    if !p.pools.is_empty() {
+        let rows: Vec<Vec<String>> = p
+            .pools
+            .iter()
+            .map(|r| {
+                vec![
+                    r.pool.to_string(),
+                    opt(r.rpm),
+                    opt(r.itpm),
+                    opt(r.otpm),
+                    opt(r.tpm),
+                    r.models.join(", "),
+                ]
+            })
+            .collect();
+        out.push_str(&columns(
+            "  ",
+            &[
+                "pool",
+                "RPM",
+                "ITPM",
+                "OTPM",
+                "TPM",
+                "models sharing the pool",
+            ],
+            &[true, false, false, false, false, true],
+            &rows,
+        ));
+    }
+    for pool in &p.pools_without_figures {
+        out.push_str(&format!(
+            "  {pool}: no figures in this source (set them under `pools.{pool}`)\n"
+        ));
+    }
+    match &p.batch {
+        Some(b) => out.push_str(&format!(
+            "  batch API (shared by all models): {} RPM, {} requests queued, {} requests per batch\n",
+            int(b.rpm),
+            int(b.max_queued_requests),
+            int(b.max_batch_requests)
+        )),
+        None => out.push_str("  batch API: no figures in this source\n"),
+    }
+    for n in &p.notes {
+        out.push_str(&format!("  note: {n}\n"));
+    }
+    out
+}
+
+fn prices_table(models: &[ModelReport]) -> String {
+    let money = |x: f64| format!("{x:.2}");
+    let rows: Vec<Vec<String>> = models
+        .iter()
+        .map(|m| {
+            let p = &m.prices;
+            vec![
+                format!(
+                    "{}{}",
+                    m.id,
+                    if m.itpm_counts_cache_reads {
+                        " †"
+                    } else {
+                        ""
+                    }
+                ),
+                m.pool.to_string(),
+                money(p.input),
+                money(p.output),
+                money(p.cache_write_5m),
+                money(p.cache_write_1h),
+                money(p.cache_read),
+                money(p.batch_input),
+                money(p.batch_output),
+                int(m.min_cacheable_tokens),
+            ]
+        })
+        .collect();
+    let mut out =
+        String::from("prices, USD per million tokens; minimum cacheable prompt, tokens\n");
+    out.push_str(&columns(
+        "  ",
+        &[
+            "model",
+            "pool",
+            "input",
+            "output",
+            "cache write 5m",
+            "cache write 1h",
+            "cache read",
+            "batch input",
+            "batch output",
+            "min cacheable",
+        ],
+        &[
+            true, true, false, false, false, false, false, false, false, false,
+        ],
+        &rows,
+    ));
+    if models.iter().any(|m| m.itpm_counts_cache_reads) {
+        out.push_str("  † cache reads count toward ITPM\n");
+    }
+    out
+}

@@ -1,0 +1,158 @@
+//! `compare` as a table and as Markdown.
+
+use crate::analysis::compare::{MetricDiff, Verdict};
+use crate::analysis::gate::{CompareReport, Comparison};
+use crate::export::num::{num, signed};
+
+fn cells(m: &MetricDiff) -> [String; 5] {
+    let rel = m.relative();
+    let rel = if rel.is_finite() {
+        format!(" ({:+.1}%)", rel * 100.0)
+    } else {
+        String::new()
+    };
+    [
+        m.metric.clone(),
+        format!("{} ± {}", num(m.baseline.mean), num(m.baseline.half_width)),
+        format!(
+            "{} ± {}",
+            num(m.candidate.mean),
+            num(m.candidate.half_width)
+        ),
+        format!(
+            "{} [{}, {}]{rel}",
+            signed(m.difference.mean),
+            signed(m.difference.lo()),
+            signed(m.difference.hi())
+        ),
+        m.verdict.words().to_string(),
+    ]
+}
+
+const HEADER: [&str; 5] = [
+    "metric",
+    "baseline",
+    "candidate",
+    "difference (95% CI)",
+    "verdict",
+];
+
+/// Aligned text, one table per comparison, and the gate line.
+pub fn compare_table(r: &CompareReport) -> String {
+    let mut s = String::new();
+    for c in &r.comparisons {
+        s.push_str(&format!(
+            "{}: {} (baseline) vs {} (candidate), {} paired replications, seed {}\n\n",
+            r.scenario, c.baseline, c.candidate, r.replications, r.seed
+        ));
+        let rows: Vec<[String; 5]> = c.metrics.iter().map(cells).collect();
+        let widths: Vec<usize> = (0..5)
+            .map(|i| {
+                rows.iter()
+                    .map(|row| row[i].chars().count())
+                    .chain([HEADER[i].len()])
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let line = |cols: [&str; 5]| {
+            let mut l = String::new();
+            for (i, c) in cols.iter().enumerate() {
+                let pad = widths[i] - c.chars().count();
+                if i == 0 || i == 4 {
+                    l.push_str(c);
+                    l.push_str(&" ".repeat(pad));
+                } else {
+                    l.push_str(&" ".repeat(pad));
+                    l.push_str(c);
+                }
+                l.push_str("  ");
+            }
+            l.trim_end().to_string() + "\n"
+        };
+        s.push_str(&line(HEADER));
+        for row in &rows {
+            s.push_str(&line([&row[0], &row[1], &row[2], &row[3], &row[4]]));
+        }
+        s.push('\n');
+        s.push_str(&gate_line(c));
+        s.push('\n');
+    }
+    s
+}
+
+fn gate_line(c: &Comparison) -> String {
+    let mut s = String::new();
+    for f in &c.failed_assertions {
+        s.push_str(&format!("assertion failed: {f}\n"));
+    }
+    if c.regressions.is_empty() && c.failed_assertions.is_empty() {
+        s.push_str(&format!("gate: PASS ({} vs {})\n", c.candidate, c.baseline));
+    } else {
+        let mut why = Vec::new();
+        if !c.regressions.is_empty() {
+            why.push(format!("significantly worse {}", c.regressions.join(", ")));
+        }
+        if !c.failed_assertions.is_empty() {
+            why.push(format!("{} assertion(s) failed", c.failed_assertions.len()));
+        }
+        s.push_str(&format!(
+            "gate: FAIL ({} vs {}): {}\n",
+            c.candidate,
+            c.baseline,
+            why.join("; ")
+        ));
+    }
+    s
+}
+
+/// Markdown for a pull request's job summary.
+pub fn compare_markdown(r: &CompareReport) -> String {
+    let mut s = String::new();
+    for c in &r.comparisons {
+        let verdict = if c.regressions.is_empty() {
+            "PASS"
+        } else {
+            "FAIL"
+        };
+        s.push_str(&format!(
+            "### ratesim gate: {verdict} — `{}` vs `{}`\n\n",
+            c.candidate, c.baseline
+        ));
+        s.push_str(&format!(
+            "Scenario `{}`, {} paired replications (common random numbers), seed {}, tolerance {}%.\n\n",
+            r.scenario,
+            r.replications,
+            r.seed,
+            r.tolerance * 100.0
+        ));
+        s.push_str("| metric | baseline | candidate | difference (95% CI) | verdict |\n|---|---:|---:|---:|---|\n");
+        for m in &c.metrics {
+            let [a, b, cc, d, e] = cells(m);
+            let e = if m.verdict == Verdict::Worse && c.regressions.contains(&m.metric) {
+                format!("**{e}**")
+            } else {
+                e
+            };
+            s.push_str(&format!("| `{a}` | {b} | {cc} | {d} | {e} |\n"));
+        }
+        s.push('\n');
+        for f in &c.failed_assertions {
+            s.push_str(&format!("- assertion failed: `{f}`\n"));
+        }
+        if !c.failed_assertions.is_empty() {
+            s.push('\n');
+        }
+        if !c.regressions.is_empty() {
+            s.push_str(&format!(
+                "Significantly worse: {}.\n\n",
+                c.regressions
+                    .iter()
+                    .map(|m| format!("`{m}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    }
+    s
+}

@@ -1,0 +1,187 @@
+//! A capacity plan as text and as a limit-increase request in Markdown.
+
+use crate::analysis::plan::{DIMS, Plan, limit_of};
+use crate::model::PoolLimits;
+
+fn pct(x: Option<f64>) -> String {
+    x.map_or("-".into(), |u| format!("{:.0}%", u * 100.0))
+}
+
+fn limits_words(l: &PoolLimits) -> String {
+    let f = |x: Option<u64>, unit: &str| {
+        x.map(|v| format!("{} {unit}", crate::charts::number(v as f64, 0)))
+    };
+    [
+        f(l.rpm, "RPM"),
+        f(l.itpm, "ITPM"),
+        f(l.otpm, "OTPM"),
+        f(l.tpm, "TPM"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(", ")
+}
+
+fn crossing_words(p: &Plan, pool: &str, dim: &str, th: f64) -> String {
+    p.crossings
+        .iter()
+        .find(|c| c.pool == pool && c.dimension == dim && c.threshold == th)
+        .map_or("-".into(), |c| match c.month {
+            Some(0) => "now".into(),
+            Some(m) => format!("month {m}"),
+            None => format!("> {}", p.months),
+        })
+}
+
+/// The plan as text.
+pub fn to_table(p: &Plan) -> String {
+    let mut s = format!(
+        "capacity plan for {} ({}): demand +{:.1}%/month for {} months; SLO p99 <= {} ms, 429s <= {:.1}% of attempts, failures <= {:.1}%\n\n",
+        p.scenario,
+        p.strategy,
+        p.growth_per_month * 100.0,
+        p.months,
+        crate::charts::number(p.slo.p99_ms, 0),
+        p.slo.rate_429 * 100.0,
+        p.slo.failed_rate * 100.0
+    );
+    for (i, (pool, l)) in p.current.iter().enumerate() {
+        s.push_str(&format!("pool {pool}: {}\n", limits_words(l)));
+        s.push_str("  month  factor   peak RPM   peak ITPM   peak OTPM   util rpm  itpm  otpm\n");
+        for m in &p.projection {
+            let pm = &m.pools[i];
+            s.push_str(&format!(
+                "  {:>5}  {:>6.2}  {:>9}  {:>10}  {:>10}   {:>8} {:>5} {:>5}\n",
+                m.month,
+                m.factor,
+                crate::charts::number(pm.peak_per_min[0], 0),
+                crate::charts::number(pm.peak_per_min[1], 0),
+                crate::charts::number(pm.peak_per_min[2], 0),
+                pct(pm.utilisation[0]),
+                pct(pm.utilisation[1]),
+                pct(pm.utilisation[2]),
+            ));
+        }
+        s.push_str("  crossings:\n");
+        for (d, dim) in DIMS.iter().enumerate() {
+            if limit_of(l, d).is_none() {
+                continue;
+            }
+            s.push_str(&format!(
+                "    {dim:<5} 70%: {:<10} 80%: {:<10} 100%: {}\n",
+                crossing_words(p, pool, dim, 0.7),
+                crossing_words(p, pool, dim, 0.8),
+                crossing_words(p, pool, dim, 1.0)
+            ));
+        }
+        s.push('\n');
+    }
+    for t in &p.targets {
+        s.push_str(&format!("month {}:\n", t.month));
+        s.push_str(&format!(
+            "  at current limits:   p99 {} ms, {} 429s ({:.1}% of attempts), {} failed — SLO {}\n",
+            crate::charts::number(t.at_current.p99_ms, 0),
+            t.at_current.rate_limited,
+            t.at_current.rate_429 * 100.0,
+            t.at_current.failed,
+            if t.at_current.slo_met {
+                "met"
+            } else {
+                "MISSED"
+            }
+        ));
+        s.push_str(&format!(
+            "  smallest tier that keeps the SLO: {}\n",
+            t.smallest_tier.as_deref().unwrap_or("none of tier1-tier4")
+        ));
+        for (pool, l) in &t.requested {
+            s.push_str(&format!("  request for {pool}: {}\n", limits_words(l)));
+        }
+        s.push_str(&format!(
+            "  at requested limits: p99 {} ms, {} 429s ({:.1}%), {} failed — SLO {}\n\n",
+            crate::charts::number(t.at_requested.p99_ms, 0),
+            t.at_requested.rate_limited,
+            t.at_requested.rate_429 * 100.0,
+            t.at_requested.failed,
+            if t.at_requested.slo_met {
+                "met"
+            } else {
+                "MISSED"
+            }
+        ));
+    }
+    s
+}
+
+/// The limit-increase request, as Markdown (`request.md`).
+pub fn to_markdown(p: &Plan, charts: &[(String, String)]) -> String {
+    let mut s = format!("# Rate-limit increase request: {}\n\n", p.scenario);
+    s.push_str(&format!(
+        "Prepared with ratesim from a simulation of our traffic (strategy `{}`), projected at **{:.1}% growth per month** for {} months. \
+Every figure below comes from simulating the workload against Anthropic's limit model; none is a linear extrapolation.\n\n",
+        p.strategy,
+        p.growth_per_month * 100.0,
+        p.months
+    ));
+    s.push_str("## Current usage as a share of our limits\n\n| pool | limits | peak-minute RPM | ITPM | OTPM |\n|---|---|---:|---:|---:|\n");
+    for (i, (pool, l)) in p.current.iter().enumerate() {
+        let m0 = &p.projection[0].pools[i];
+        s.push_str(&format!(
+            "| {pool} | {} | {} | {} | {} |\n",
+            limits_words(l),
+            pct(m0.utilisation[0]),
+            pct(m0.utilisation[1]),
+            pct(m0.utilisation[2])
+        ));
+    }
+    s.push_str("\n## Projection\n\n| pool | dimension | reaches 70 % | 80 % | 100 % |\n|---|---|---|---|---|\n");
+    for (pool, l) in &p.current {
+        for (d, dim) in DIMS.iter().enumerate() {
+            if limit_of(l, d).is_some() {
+                s.push_str(&format!(
+                    "| {pool} | {dim} | {} | {} | {} |\n",
+                    crossing_words(p, pool, dim, 0.7),
+                    crossing_words(p, pool, dim, 0.8),
+                    crossing_words(p, pool, dim, 1.0)
+                ));
+            }
+        }
+    }
+    for (file, alt) in charts {
+        s.push_str(&format!("\n![{alt}]({file})\n"));
+    }
+    s.push_str(&format!(
+        "\n## Requested limits\n\nOur service level: p99 latency at most {} ms, at most {:.1}% of attempts rate-limited, at most {:.1}% of requests failing.\n\n",
+        crate::charts::number(p.slo.p99_ms, 0),
+        p.slo.rate_429 * 100.0,
+        p.slo.failed_rate * 100.0
+    ));
+    for t in &p.targets {
+        s.push_str(&format!("### In {} months\n\n", t.month));
+        for (pool, l) in &t.requested {
+            s.push_str(&format!("- **{pool}**: {}\n", limits_words(l)));
+        }
+        if let Some(tier) = &t.smallest_tier {
+            s.push_str(&format!(
+                "- (the published `{tier}` limits would also keep the SLO)\n"
+            ));
+        }
+        s.push_str(&format!(
+            "\n| | p99 latency | 429s | share of attempts | failed | SLO |\n|---|---:|---:|---:|---:|---|\n\
+| current limits | {} ms | {} | {:.1}% | {} | {} |\n| requested limits | {} ms | {} | {:.1}% | {} | {} |\n\n",
+            crate::charts::number(t.at_current.p99_ms, 0),
+            t.at_current.rate_limited,
+            t.at_current.rate_429 * 100.0,
+            t.at_current.failed,
+            if t.at_current.slo_met { "met" } else { "missed" },
+            crate::charts::number(t.at_requested.p99_ms, 0),
+            t.at_requested.rate_limited,
+            t.at_requested.rate_429 * 100.0,
+            t.at_requested.failed,
+            if t.at_requested.slo_met { "met" } else { "missed" }
+        ));
+        s.push_str("Why: the requested limits are the smallest multiple of the month's simulated peak-minute demand (rounded up to two significant figures) that keeps the SLO, found by bisection with the simulator.\n\n");
+    }
+    s
+}

@@ -1,0 +1,71 @@
+//! `simulate --replications N` as a table.
+
+use crate::analysis::replicate;
+use crate::export::num::num;
+
+/// Rows of the replicated table: label and metric path.
+const REPLICATED_ROWS: &[(&str, &str)] = &[
+    ("requests", "requests"),
+    ("succeeded", "succeeded"),
+    ("failed", "failed"),
+    ("attempts", "attempts"),
+    ("429 total", "rate_limited.total"),
+    ("429 rpm", "rate_limited.rpm"),
+    ("429 itpm", "rate_limited.itpm"),
+    ("429 otpm", "rate_limited.otpm"),
+    ("529 overloaded", "overloaded"),
+    ("latency p50 ms", "latency_ms.p50"),
+    ("latency p90 ms", "latency_ms.p90"),
+    ("latency p99 ms", "latency_ms.p99"),
+    ("latency p99.9 ms", "latency_ms.p999"),
+    ("queue wait ms", "queue_wait_ms"),
+    ("goodput /min", "goodput_per_min"),
+    ("cost USD", "cost_usd"),
+];
+
+/// One column per strategy, one row per metric, as mean ± 95 % CI.
+pub fn replicated_table(
+    report: &crate::report::Report,
+    reps: &[replicate::Replicated],
+    n: u32,
+) -> String {
+    let stats: Vec<_> = reps.iter().map(|r| replicate::stats(&r.runs)).collect();
+    let mut rows: Vec<Vec<String>> = vec![
+        std::iter::once(String::new())
+            .chain(reps.iter().map(|r| r.strategy.clone()))
+            .collect(),
+    ];
+    for (label, path) in REPLICATED_ROWS {
+        let mut row = vec![label.to_string()];
+        for st in &stats {
+            row.push(st.get(*path).map_or("-".into(), |s| {
+                format!("{} ± {}", num(s.mean), num(s.half_width))
+            }));
+        }
+        rows.push(row);
+    }
+    let widths: Vec<usize> = (0..rows[0].len())
+        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut s = format!(
+        "{} — {} limiter, {}, {} s simulated, {n} replications from seed {} (mean ± 95% CI)\n\n",
+        report.scenario, report.limiter.algorithm, report.tier, report.duration_s, report.seed
+    );
+    for row in &rows {
+        let mut l = String::new();
+        for (i, c) in row.iter().enumerate() {
+            let pad = widths[i] - c.chars().count();
+            if i == 0 {
+                l.push_str(c);
+                l.push_str(&" ".repeat(pad));
+            } else {
+                l.push_str("  ");
+                l.push_str(&" ".repeat(pad));
+                l.push_str(c);
+            }
+        }
+        s.push_str(l.trim_end());
+        s.push('\n');
+    }
+    s
+}
