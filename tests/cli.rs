@@ -272,12 +272,12 @@ fn strategy_flag_selects_strategies() {
 #[test]
 fn unknown_strategy_exits_2() {
     ratesim()
-        .args(["simulate", GOOD, "--strategy", "semaphore"])
+        .args(["simulate", GOOD, "--strategy", "nosuch"])
         .assert()
         .code(2)
         .stdout(predicate::str::is_empty())
         .stderr(
-            predicate::str::contains("--strategy semaphore: no such strategy")
+            predicate::str::contains("--strategy nosuch: no strategy `nosuch`")
                 .and(predicate::str::contains(
                     "have: naive_retry, exponential_backoff",
                 ))

@@ -3,7 +3,6 @@
 //! joins slices into exactly what one unsharded run writes.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -544,16 +543,6 @@ pub fn merge(shards: Vec<SweepReport>) -> Result<SweepReport, String> {
     };
     r.rank();
     Ok(r)
-}
-
-/// Reads a sweep report.
-pub fn read(path: &Path) -> Result<SweepReport, String> {
-    crate::report::json::read_file(path, "not a ratesim sweep report")
-}
-
-/// Where a sweep writes: `sweep.json` and `sweep.csv` in `dir`.
-pub fn out_files(dir: &Path) -> (PathBuf, PathBuf) {
-    (dir.join("sweep.json"), dir.join("sweep.csv"))
 }
 
 #[cfg(test)]

@@ -1,20 +1,18 @@
 //! `ratesim compare`.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use clap::ValueEnum;
 
+use super::args::{ScenarioArgs, find_strategy, parse_fraction};
+use super::output::{prepare_dir, read_baseline, refuse_overwrite, write_text};
+use super::progress::progress;
+use super::{CliError, print};
 use crate::analysis::checks::{assertions, judge};
-use crate::analysis::compare::{DEFAULT_GATE, Runs, runs_of};
+use crate::analysis::compare::{DEFAULT_GATE, METRICS, Runs, runs_of};
 use crate::analysis::gate::{CompareReport, build, mean_value};
 use crate::analysis::replicate;
-use crate::cli::args::parse_fraction;
-use crate::cli::output::read_baseline;
-use crate::cli::progress::progress;
-use crate::engine::SimTime;
 use crate::export::compare::{compare_markdown, compare_table};
-use crate::scenario::Scenario;
 
 /// Output format of `compare`.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -30,8 +28,8 @@ pub enum CompareFormat {
 /// Arguments of `ratesim compare`.
 #[derive(Debug, clap::Args)]
 pub struct CompareArgs {
-    /// Scenario file (YAML).
-    pub scenario: PathBuf,
+    #[command(flatten)]
+    pub run: ScenarioArgs,
     /// Baseline strategy (a name in the scenario, or in the --against file).
     #[arg(long, value_name = "NAME")]
     pub baseline: Option<String>,
@@ -41,9 +39,10 @@ pub struct CompareArgs {
     /// Compare against a report saved with `simulate --save-baseline FILE`.
     #[arg(long, value_name = "FILE")]
     pub against: Option<PathBuf>,
-    /// Independent replications per side (the same seeds on both sides).
-    #[arg(long, short = 'n', default_value_t = 10)]
-    pub replications: u32,
+    /// Independent replications per side (the same seeds on both sides;
+    /// default 10). With --against, the baseline file's count is used.
+    #[arg(long, short = 'n')]
+    pub replications: Option<u32>,
     /// Worker threads (0: one per core). Results do not depend on it.
     #[arg(long, short = 'j', default_value_t = 0)]
     pub jobs: usize,
@@ -61,113 +60,119 @@ pub struct CompareArgs {
     /// Output format on stdout.
     #[arg(long, short, value_enum, default_value_t = CompareFormat::Table)]
     pub format: CompareFormat,
-    /// Override the scenario's seed.
+    /// Also write compare.json and compare.md into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Replace existing files in --out.
     #[arg(long)]
-    pub seed: Option<u64>,
-    /// Override the scenario's `duration` (arrival window), e.g. `2h`.
-    #[arg(long, value_name = "DURATION", value_parser = crate::cli::parse_duration)]
-    pub duration: Option<SimTime>,
+    pub force: bool,
     /// An assertion on the candidate, repeatable; `baseline` in it means the
     /// baseline's value (the scenario's `assert:` block applies too).
     #[arg(long = "assert", value_name = "EXPR")]
     pub asserts: Vec<String>,
 }
 
-/// Runs `compare`; returns the exit code (0 pass, 1 gate failed) or a usage
-/// error (exit 2).
-pub fn run_compare(args: &CompareArgs) -> Result<u8, String> {
-    let mut scenario = Scenario::load(&args.scenario).map_err(|e| e.to_string())?;
-    if let Some(seed) = args.seed {
-        scenario.sim.seed = seed;
-    }
-    if let Some(d) = args.duration {
-        scenario.sim.horizon = d;
-    }
-    crate::analysis::replicate::check_replications(args.replications)?;
+/// Replications per side when `-n` is not given.
+const DEFAULT_REPLICATIONS: u32 = 10;
+
+/// Runs `compare`: exit 0 when the gate passes, 1 when it fails.
+pub fn run(args: &CompareArgs) -> Result<(), CliError> {
+    let mut scenario = args.run.load()?;
+    let file = &args.run.scenario;
+    let mut replications = args.replications.unwrap_or(DEFAULT_REPLICATIONS);
+    crate::analysis::replicate::check_replications(replications)?;
     let gate: Vec<&str> = match args.fail_on.trim() {
         "none" | "" => Vec::new(),
         list => list.split(',').map(str::trim).collect(),
     };
     for g in &gate {
-        if !crate::analysis::compare::METRICS
-            .iter()
-            .any(|(m, _)| m == g)
-        {
-            let known: Vec<&str> = crate::analysis::compare::METRICS
-                .iter()
-                .map(|(m, _)| *m)
-                .collect();
-            return Err(format!(
-                "--fail-on: unknown metric `{g}`, expected some of {} (default {})",
+        if !METRICS.iter().any(|(m, _)| m == g) {
+            let known: Vec<&str> = METRICS.iter().map(|(m, _)| *m).collect();
+            return Err(CliError::Usage(format!(
+                "--fail-on: unknown metric `{g}`, expected some of {} (default {}){}",
                 known.join(", "),
-                DEFAULT_GATE.join(",")
-            ));
+                DEFAULT_GATE.join(","),
+                crate::text::suggest::hint(g, known.iter().copied())
+            )));
         }
     }
-    let find = |name: &str| {
-        scenario
-            .strategies
-            .iter()
-            .find(|s| s.name == name)
-            .cloned()
-            .ok_or_else(|| {
-                let have: Vec<&str> = scenario
-                    .strategies
-                    .iter()
-                    .map(|s| s.name.as_str())
-                    .collect();
-                format!(
-                    "no strategy `{name}` in {} (have: {})",
-                    args.scenario.display(),
-                    have.join(", ")
-                )
-            })
-    };
+    let names = ["compare.json", "compare.md"];
+    if let Some(dir) = &args.out {
+        let paths: Vec<PathBuf> = names.iter().map(|n| dir.join(n)).collect();
+        let refs: Vec<&std::path::Path> = paths.iter().map(PathBuf::as_path).collect();
+        refuse_overwrite(&refs, args.force)?;
+    }
 
     // Baselines saved earlier (label, runs), or none: the first strategy
     // run is then the baseline.
     let mut saved: Vec<(String, Runs)> = Vec::new();
     let mut specs = Vec::new();
-    let mut replications = args.replications;
     match &args.against {
-        Some(file) => {
-            let base = read_baseline(file)?;
-            // Pair replication by replication: the baseline's seeds.
+        Some(against) => {
+            let base = read_baseline(against)?;
+            // Pair replication by replication: the baseline's seeds and count.
             scenario.sim.seed = base.seed;
+            if args.run.seed.is_some_and(|s| s != base.seed) {
+                eprintln!(
+                    "note: --seed is ignored: runs are paired with the {} seeds {} was saved with (seed {})",
+                    base.replications,
+                    against.display(),
+                    base.seed
+                );
+            }
+            if let Some(n) = args.replications.filter(|&n| n != base.replications) {
+                eprintln!(
+                    "note: comparing {} replications, as many as {} holds, not -n {n}",
+                    base.replications,
+                    against.display()
+                );
+            }
             replications = base.replications;
             let candidates: Vec<_> = match &args.candidate {
-                Some(c) => vec![find(c)?],
+                Some(c) => vec![find_strategy(&scenario, file, c)?],
                 None => scenario.strategies.clone(),
             };
             for spec in candidates {
                 let bname = args.baseline.clone().unwrap_or(spec.name.clone());
                 match base.strategies.iter().find(|s| s.strategy == bname) {
                     Some(b) => {
-                        saved.push((format!("{bname}@{}", file.display()), b.runs.clone()));
+                        saved.push((format!("{bname}@{}", against.display()), b.runs.clone()));
                         specs.push(spec);
                     }
                     None if args.candidate.is_some() || args.baseline.is_some() => {
-                        return Err(format!(
-                            "{}: no strategy `{bname}` in the baseline",
-                            file.display()
-                        ));
+                        let have: Vec<&str> = base
+                            .strategies
+                            .iter()
+                            .map(|s| s.strategy.as_str())
+                            .collect();
+                        return Err(CliError::Usage(format!(
+                            "{}: no strategy `{bname}` in the baseline (it has: {}){}",
+                            against.display(),
+                            have.join(", "),
+                            crate::text::suggest::hint(&bname, have.iter().copied())
+                        )));
                     }
                     None => {}
                 }
             }
             if specs.is_empty() {
-                return Err(format!(
+                return Err(CliError::Usage(format!(
                     "no strategy of {} is in {}",
-                    args.scenario.display(),
-                    file.display()
-                ));
+                    file.display(),
+                    against.display()
+                )));
             }
         }
         None => {
             let (Some(b), Some(c)) = (&args.baseline, &args.candidate) else {
-                return Err("compare needs --baseline A --candidate B, or --against FILE".into());
+                return Err(CliError::Usage(
+                    "compare needs --baseline A --candidate B, or --against FILE".into(),
+                ));
             };
-            specs = vec![find(b)?, find(c)?];
+            specs = vec![
+                find_strategy(&scenario, file, b)?,
+                find_strategy(&scenario, file, c)?,
+            ];
         }
     }
 
@@ -217,17 +222,24 @@ pub fn run_compare(args: &CompareArgs) -> Result<u8, String> {
         tolerance: args.tolerance,
         comparisons,
     };
-    let text = match args.format {
-        CompareFormat::Json => crate::report::json::pretty(&report),
+    let json = crate::report::json::pretty(&report);
+    if let Some(dir) = &args.out {
+        let files = prepare_dir(dir, &names, args.force)?;
+        write_text(&files[0], &json)?;
+        write_text(&files[1], &compare_markdown(&report))?;
+        eprintln!("wrote {} and {}", files[0].display(), files[1].display());
+    }
+    print(&match args.format {
+        CompareFormat::Json => json,
         CompareFormat::Table => compare_table(&report),
         CompareFormat::Markdown => compare_markdown(&report),
-    };
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.flush();
+    });
     let failed = report
         .comparisons
         .iter()
         .any(|c| !c.regressions.is_empty() || !c.failed_assertions.is_empty());
-    Ok(if failed { 1 } else { 0 })
+    if failed {
+        return Err(CliError::Failed("the gate failed (see above)"));
+    }
+    Ok(())
 }

@@ -12,12 +12,10 @@ mod sweep;
 mod tiers;
 mod validate;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-
-use crate::scenario::Scenario;
 
 pub use args::parse_duration;
 
@@ -44,32 +42,56 @@ enum Command {
     Tiers(tiers::TiersArgs),
     /// Compare a candidate strategy with a baseline (paired replications,
     /// 95 % intervals); exit 1 when a gated metric gets significantly worse.
-    Compare(crate::cli::compare::CompareArgs),
+    Compare(compare::CompareArgs),
     /// Evaluate a grid of parameters with replications, in parallel; name
     /// the best setting that passes the assertions.
-    Sweep(crate::cli::sweep::SweepArgs),
+    Sweep(sweep::SweepArgs),
     /// Join the outputs of `sweep --shard I/N` into the whole sweep.
-    Merge(crate::cli::sweep::MergeArgs),
+    Merge(sweep::MergeArgs),
     /// Project demand growth month by month and find the limits that keep
     /// the SLO; `--out` writes a limit-increase request pack.
     Plan(plan::PlanArgs),
 }
 
-/// An error with the exit code it maps to.
-struct Failure {
-    code: u8,
-    message: String,
+/// Why a command did not end in success, and the exit code each maps to
+/// (ripgrep's convention: 1 "ran, but the answer is no", 2 an error).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CliError {
+    /// Bad input or usage (exit 2).
+    #[error("{0}")]
+    Usage(String),
+    /// A scenario file that does not load (exit 2).
+    #[error(transparent)]
+    Scenario(#[from] crate::scenario::ScenarioError),
+    /// An output file that cannot be written, or a saved file that cannot be
+    /// read back (exit 2).
+    #[error(transparent)]
+    Output(#[from] output::OutputError),
+    /// The command ran and a gate or an assertion failed (exit 1); what
+    /// failed is already on stdout.
+    #[error("{0}")]
+    Failed(&'static str),
 }
 
-fn usage(message: impl Into<String>) -> Failure {
-    Failure {
-        code: 2,
-        message: message.into(),
+impl CliError {
+    /// The process exit code.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Failed(_) => 1,
+            _ => 2,
+        }
+    }
+}
+
+impl From<String> for CliError {
+    fn from(message: String) -> Self {
+        CliError::Usage(message)
     }
 }
 
 /// Parses arguments, runs the command and returns the process exit code:
-/// 0 success, 2 bad input or usage.
+/// 0 success, 1 a gate or assertion failed, 2 bad input or usage.
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -79,38 +101,29 @@ pub fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Simulate(args) => simulate::simulate(args),
-        Command::Validate { files } => validate::validate(&files),
-        Command::Tiers(args) => tiers::tiers(&args),
-        Command::Compare(args) => gated(crate::cli::compare::run_compare(&args)),
-        Command::Sweep(args) => gated(crate::cli::sweep::run_sweep(&args)),
-        Command::Merge(args) => gated(crate::cli::sweep::run_merge(&args)),
-        Command::Plan(args) => gated(plan::run_plan(&args)),
+        Command::Simulate(args) => simulate::run(args),
+        Command::Validate { files } => validate::run(&files),
+        Command::Tiers(args) => tiers::run(&args),
+        Command::Compare(args) => compare::run(&args),
+        Command::Sweep(args) => sweep::run_sweep(&args),
+        Command::Merge(args) => sweep::run_merge(&args),
+        Command::Plan(args) => plan::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(f) => {
-            eprintln!("error: {}", f.message);
-            ExitCode::from(f.code)
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code())
         }
     }
 }
 
-/// Maps a gate command's outcome: `Ok(code)` is its exit code (1: the gate
-/// failed), `Err` a usage error (exit 2).
-fn gated(r: Result<u8, String>) -> Result<(), Failure> {
-    match r {
-        Ok(0) => Ok(()),
-        Ok(code) => Err(Failure {
-            code,
-            message: "the gate failed (see above)".into(),
-        }),
-        Err(message) => Err(usage(message)),
-    }
-}
-
-fn load(path: &Path) -> Result<Scenario, Failure> {
-    Scenario::load(path).map_err(|e| usage(e.to_string()))
+/// Writes `text` to stdout; a closed pipe (`| head`) is not an error.
+fn print(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
 }
 
 #[cfg(test)]

@@ -1,10 +1,14 @@
 //! `ratesim plan`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use super::args::{ScenarioArgs, find_strategy, parse_fraction};
+use super::output::{prepare_dir, refuse_overwrite, write_text};
+use super::progress::progress;
+use super::{CliError, print};
 use crate::analysis::plan::{Slo, budget, plan};
+use crate::charts::plan::CHARTS;
 use crate::export::plan::{to_markdown, to_table};
-use crate::scenario::Scenario;
 
 /// Parses `15%/month`, `15%`, or `0.15`.
 pub fn parse_growth(s: &str) -> Result<f64, String> {
@@ -13,14 +17,16 @@ pub fn parse_growth(s: &str) -> Result<f64, String> {
         .strip_suffix("/month")
         .or_else(|| t.strip_suffix("/mo"))
         .unwrap_or(t);
-    crate::cli::args::parse_fraction(t).map_err(|e| format!("--growth: {e} (e.g. 15%/month)"))
+    parse_fraction(t).map_err(|e| format!("--growth: {e} (e.g. 15%/month)"))
 }
 
 /// Arguments of `ratesim plan`.
 #[derive(Debug, clap::Args)]
 pub struct PlanArgs {
-    /// Scenario file (YAML): today's traffic and limits.
-    pub scenario: PathBuf,
+    /// Today's traffic and limits (`--duration` applies to every month
+    /// simulated).
+    #[command(flatten)]
+    pub run: ScenarioArgs,
     /// Demand growth per month, e.g. `15%/month`.
     #[arg(long, value_parser = parse_growth)]
     pub growth: f64,
@@ -34,15 +40,11 @@ pub struct PlanArgs {
     #[arg(long, default_value = "30s", value_parser = parse_ms)]
     pub slo_p99: f64,
     /// SLO: largest share of attempts answered 429, e.g. `1%`.
-    #[arg(long, default_value = "1%", value_parser = crate::cli::args::parse_fraction)]
+    #[arg(long, default_value = "1%", value_parser = parse_fraction)]
     pub slo_429_rate: f64,
     /// SLO: largest share of requests that fail, e.g. `1%`.
-    #[arg(long, default_value = "1%", value_parser = crate::cli::args::parse_fraction)]
+    #[arg(long, default_value = "1%", value_parser = parse_fraction)]
     pub slo_failed_rate: f64,
-    /// Override the scenario's `duration` (arrival window) for every month
-    /// simulated, e.g. `2h`.
-    #[arg(long, value_name = "DURATION", value_parser = crate::cli::parse_duration)]
-    pub duration: Option<crate::engine::SimTime>,
     /// Write request.md, plan.json and charts (a limit-increase request pack).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -74,34 +76,25 @@ fn parse_ms(s: &str) -> Result<f64, String> {
 /// Largest demand multiplier `plan` simulates.
 const MAX_GROWTH_FACTOR: f64 = 1e6;
 
-/// Runs `ratesim plan`; exit 0, or a usage error (exit 2).
-pub fn run_plan(args: &PlanArgs) -> Result<u8, String> {
-    use std::io::Write;
-    let mut s = Scenario::load(&args.scenario).map_err(|e| e.to_string())?;
-    if let Some(d) = args.duration {
-        s.sim.horizon = d;
-    }
+/// Runs `ratesim plan`.
+pub fn run(args: &PlanArgs) -> Result<(), CliError> {
+    let s = args.run.load()?;
     if args.months == 0 || args.months > 120 {
-        return Err("--months must be between 1 and 120".into());
+        return Err(CliError::Usage("--months must be between 1 and 120".into()));
     }
     // Each month is simulated at (1 + growth)^month times today's demand:
     // past a million-fold the runs would not finish (and at infinity the
     // arrival rates stop meaning anything).
     let factor = (1.0 + args.growth).powi(args.months as i32);
     if !(factor.is_finite() && factor <= MAX_GROWTH_FACTOR) {
-        return Err(format!(
+        return Err(CliError::Usage(format!(
             "--growth over {} months multiplies demand by {factor:.3e}; \
              at most {MAX_GROWTH_FACTOR:e} can be simulated",
             args.months
-        ));
+        )));
     }
     let spec = match &args.strategy {
-        Some(n) => s
-            .strategies
-            .iter()
-            .find(|x| &x.name == n)
-            .cloned()
-            .ok_or_else(|| format!("no strategy `{n}` in {}", args.scenario.display()))?,
+        Some(n) => find_strategy(&s, &args.run.scenario, n)?,
         None => s.strategies[0].clone(),
     };
     let slo = Slo {
@@ -109,28 +102,32 @@ pub fn run_plan(args: &PlanArgs) -> Result<u8, String> {
         rate_429: args.slo_429_rate,
         failed_rate: args.slo_failed_rate,
     };
-    let files = ["request.md", "plan.json", CHART_FILES[0], CHART_FILES[1]];
+    let names = ["request.md", "plan.json", CHARTS[0].0, CHARTS[1].0];
     if let Some(dir) = &args.out {
-        let paths: Vec<PathBuf> = files.iter().map(|f| dir.join(f)).collect();
-        let refs: Vec<&std::path::Path> = paths.iter().map(PathBuf::as_path).collect();
-        crate::cli::output::refuse_overwrite(&refs, args.force)?;
+        let paths: Vec<PathBuf> = names.iter().map(|f| dir.join(f)).collect();
+        let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+        refuse_overwrite(&refs, args.force)?;
     }
-    let bar = crate::cli::progress::progress(budget(args.months), "simulating months");
+    let bar = progress(budget(args.months), "simulating months");
     let plan = plan(&s, &spec, args.growth, args.months, slo, &|| bar.inc(1))?;
     bar.finish_and_clear();
     let json = crate::report::json::pretty(&plan);
-    let charts: Vec<(String, String)> = crate::charts::plan::CHARTS
+    let charts: Vec<(String, String)> = CHARTS
         .iter()
         .map(|(f, a)| (f.to_string(), a.to_string()))
         .collect();
     if let Some(dir) = &args.out {
-        crate::cli::output::create_dir(dir)?;
+        let files = prepare_dir(dir, &names, args.force)?;
         crate::charts::plan::render(dir, &plan)?;
-        crate::cli::output::write_text(&dir.join("request.md"), &to_markdown(&plan, &charts))?;
-        crate::cli::output::write_text(&dir.join("plan.json"), &json)?;
+        write_text(&files[0], &to_markdown(&plan, &charts))?;
+        write_text(&files[1], &json)?;
         eprintln!(
             "wrote {}",
-            files.map(|f| dir.join(f).display().to_string()).join(", ")
+            files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     let text = match args.format {
@@ -138,13 +135,6 @@ pub fn run_plan(args: &PlanArgs) -> Result<u8, String> {
         PlanFormat::Json => json,
         PlanFormat::Markdown => to_markdown(&plan, &[]),
     };
-    let mut o = std::io::stdout().lock();
-    let _ = o.write_all(text.as_bytes());
-    let _ = o.flush();
-    Ok(0)
+    print(&text);
+    Ok(())
 }
-
-const CHART_FILES: [&str; 2] = [
-    crate::charts::plan::CHARTS[0].0,
-    crate::charts::plan::CHARTS[1].0,
-];

@@ -1,14 +1,16 @@
 //! `ratesim simulate --replications N`.
 
-use std::io::Write;
 use std::path::PathBuf;
+
+use super::args::Format;
+use super::{CliError, print};
 
 use crate::analysis::baseline::BaselineFile;
 use crate::analysis::checks::check_values;
 use crate::analysis::replicate;
 use crate::assertions::Assertion;
 use crate::cli::output::save_baseline;
-use crate::cli::output::{create_dir, refuse_overwrite, write_text};
+use crate::cli::output::{prepare_dir, write_text};
 use crate::cli::progress::progress;
 use crate::export::checks::{assertion_text, json_with_assertions};
 use crate::export::replicated::replicated_table;
@@ -17,10 +19,8 @@ use crate::scenario::Scenario;
 /// How `simulate --replications N` writes its output.
 #[derive(Debug, Clone)]
 pub struct ReplicatedOutput {
-    /// JSON on stdout.
-    pub json: bool,
-    /// Markdown on stdout.
-    pub markdown: bool,
+    /// What goes to stdout (not CSV: a replicated report has no CSV form).
+    pub format: Format,
     /// Also write report.json and report.md here.
     pub out: Option<PathBuf>,
     /// Replace existing files.
@@ -33,14 +33,14 @@ pub struct ReplicatedOutput {
 
 /// `simulate --replications N`: every strategy N times in parallel; the
 /// report's numbers are means, with `ci95` intervals per metric.
-pub fn simulate_replicated(
+pub fn run(
     scenario: &Scenario,
     n: u32,
     jobs: usize,
     checks: &[Assertion],
     against: Option<&BaselineFile>,
     opts: &ReplicatedOutput,
-) -> Result<u8, String> {
+) -> Result<(), CliError> {
     let started = std::time::Instant::now();
     let bar = progress(scenario.strategies.len() as u64 * n as u64, "replications");
     let reps = replicate::run(scenario, &scenario.strategies, n, jobs, &|| bar.inc(1))?;
@@ -67,26 +67,22 @@ pub fn simulate_replicated(
         report.scenario
     );
     if let Some(dir) = &opts.out {
-        let (j, m) = (dir.join("report.json"), dir.join("report.md"));
-        refuse_overwrite(&[&j, &m], opts.force)?;
-        create_dir(dir)?;
-        write_text(&j, &json)?;
-        write_text(&m, &md)?;
+        let files = prepare_dir(dir, &["report.json", "report.md"], opts.force)?;
+        let (j, m) = (&files[0], &files[1]);
+        write_text(j, &json)?;
+        write_text(m, &md)?;
         eprintln!("wrote {} and {}", j.display(), m.display());
     }
-    let mut text = if opts.json {
-        json
-    } else if opts.markdown {
-        md
-    } else {
-        table
+    let markdown = opts.format == Format::Markdown;
+    let mut text = match opts.format {
+        Format::Json => json,
+        Format::Markdown => md,
+        Format::Table | Format::Csv => table,
     };
-    if !opts.json {
-        text.push_str(&assertion_text(&verdicts, opts.markdown));
+    if opts.format != Format::Json {
+        text.push_str(&assertion_text(&verdicts, markdown));
     }
-    let mut o = std::io::stdout().lock();
-    let _ = o.write_all(text.as_bytes());
-    let _ = o.flush();
+    print(&text);
     if let Some(p) = &opts.save_baseline {
         let all: Vec<_> = reps.iter().flat_map(|r| r.runs.iter().cloned()).collect();
         save_baseline(p, &BaselineFile::new(scenario, n, &all))?;
@@ -105,9 +101,8 @@ pub fn simulate_replicated(
             requests as f64 / secs
         );
     }
-    Ok(if verdicts.iter().any(|v| !v.passed) {
-        1
-    } else {
-        0
-    })
+    if verdicts.iter().any(|v| !v.passed) {
+        return Err(CliError::Failed("assertions failed (see above)"));
+    }
+    Ok(())
 }

@@ -2,23 +2,25 @@
 //! in the chosen format, and optionally charts, a time series and a
 //! baseline file.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
-use clap::ValueEnum;
-
-use super::{Failure, gated, load, parse_duration, usage};
+use super::args::{Format, ScenarioArgs, find_strategy};
+use super::output::{check_file, prepare_dir, read_baseline, save_baseline, write_text};
+use super::{CliError, print};
+use crate::analysis::baseline::BaselineFile;
+use crate::analysis::checks::{assertions, check_results};
 use crate::charts::{self, ChartRun};
-use crate::engine::SimTime;
+use crate::export::checks::{assertion_text, json_with_assertions};
 use crate::export::{timeseries_csv, to_csv, to_markdown, to_markdown_with_charts, to_table};
 use crate::report::{Report, StrategyResult};
 use crate::sim;
 
+/// Arguments of `ratesim simulate`.
 #[derive(Debug, clap::Args)]
 pub struct SimulateArgs {
-    /// Scenario file (YAML).
-    scenario: PathBuf,
+    #[command(flatten)]
+    run: ScenarioArgs,
     /// Output format on stdout.
     #[arg(long, short, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -29,18 +31,12 @@ pub struct SimulateArgs {
     /// bucket) to this CSV file.
     #[arg(long, value_name = "FILE.csv")]
     timeseries: Option<PathBuf>,
-    /// Replace existing files (in --out, --timeseries).
+    /// Replace existing files (in --out, --timeseries, --save-baseline).
     #[arg(long)]
     force: bool,
     /// Run only the named strategy (repeatable).
     #[arg(long = "strategy", value_name = "NAME")]
     strategies: Vec<String>,
-    /// Override the scenario's seed.
-    #[arg(long)]
-    seed: Option<u64>,
-    /// Override the scenario's `duration` (arrival window), e.g. `30d`, `90m`.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    duration: Option<SimTime>,
     /// Print wall time, events/s, requests/s and peak memory to stderr.
     #[arg(long)]
     stats: bool,
@@ -65,87 +61,63 @@ pub struct SimulateArgs {
     against: Option<PathBuf>,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum Format {
-    /// A comparison table for the terminal.
-    Table,
-    /// The full report (`schema_version` 1).
-    Json,
-    /// A report to paste into a pull request or a document.
-    Markdown,
-    /// One row per strategy and class (`all` for the totals).
-    Csv,
-}
-
 /// Runs `simulate`.
-pub fn simulate(args: SimulateArgs) -> Result<(), Failure> {
-    let mut scenario = load(&args.scenario)?;
-    if let Some(seed) = args.seed {
-        scenario.sim.seed = seed;
-    }
-    if let Some(d) = args.duration {
-        scenario.sim.horizon = d;
-    }
+pub fn run(args: SimulateArgs) -> Result<(), CliError> {
+    let mut scenario = args.run.load()?;
     if !args.strategies.is_empty() {
+        let mut chosen = Vec::new();
         for name in &args.strategies {
-            if !scenario.strategies.iter().any(|s| &s.name == name) {
-                let known: Vec<_> = scenario
-                    .strategies
-                    .iter()
-                    .map(|s| s.name.as_str())
-                    .collect();
-                return Err(usage(format!(
-                    "--strategy {name}: no such strategy in {} (have: {})",
-                    args.scenario.display(),
-                    known.join(", ")
-                )));
+            let spec = find_strategy(&scenario, &args.run.scenario, name)
+                .map_err(|e| CliError::Usage(format!("--strategy {name}: {e}")))?;
+            if !chosen
+                .iter()
+                .any(|s: &crate::strategy::StrategySpec| s.name == spec.name)
+            {
+                chosen.push(spec);
             }
         }
-        scenario
-            .strategies
-            .retain(|s| args.strategies.contains(&s.name));
+        // In the scenario's order, as without the flag.
+        chosen.sort_by_key(|c| scenario.strategies.iter().position(|s| s.name == c.name));
+        scenario.strategies = chosen;
     }
-    let checks = crate::analysis::checks::assertions(&scenario, &args.asserts).map_err(usage)?;
-    let against = match &args.against {
-        Some(p) => Some(crate::cli::output::read_baseline(p).map_err(usage)?),
-        None => None,
-    };
+    let checks = assertions(&scenario, &args.asserts)?;
+    let against = args.against.as_deref().map(read_baseline).transpose()?;
     if let Some(p) = &args.save_baseline {
-        check_output_file(p, args.force)?;
+        check_file(p, args.force)?;
     }
     if let Some(p) = &args.timeseries {
-        check_output_file(p, args.force)?;
+        check_file(p, args.force)?;
     }
-    crate::analysis::replicate::check_replications(args.replications).map_err(usage)?;
+    crate::analysis::replicate::check_replications(args.replications)?;
     if args.replications > 1 && (matches!(args.format, Format::Csv) || args.timeseries.is_some()) {
-        return Err(usage(
-            "--format csv and --timeseries describe a single run; drop --replications",
+        return Err(CliError::Usage(
+            "--format csv and --timeseries describe a single run; drop --replications".into(),
         ));
     }
     if args.replications > 1 {
-        let opts = crate::cli::replicated::ReplicatedOutput {
-            json: matches!(args.format, Format::Json),
-            markdown: matches!(args.format, Format::Markdown),
+        let opts = super::replicated::ReplicatedOutput {
+            format: args.format,
             out: args.out.clone(),
             force: args.force,
             save_baseline: args.save_baseline.clone(),
             stats: args.stats,
         };
-        return gated(crate::cli::replicated::simulate_replicated(
+        return super::replicated::run(
             &scenario,
             args.replications,
             args.jobs,
             &checks,
             against.as_ref(),
             &opts,
-        ));
+        );
     }
     // The charts depend only on the scenario's pools: name every file
     // before simulating, so nothing is overwritten without --force.
     let planned = charts::planned(&Report::new(&scenario, Vec::new()));
-    let chart_files: Vec<&str> = planned.iter().map(|c| c.file.as_str()).collect();
+    let mut names = vec!["report.json", "report.md"];
+    names.extend(planned.iter().map(|c| c.file.as_str()));
     let targets = match &args.out {
-        Some(dir) => Some(check_out_dir(dir, &chart_files, args.force)?),
+        Some(dir) => Some(prepare_dir(dir, &names, args.force)?),
         None => None,
     };
 
@@ -154,7 +126,7 @@ pub fn simulate(args: SimulateArgs) -> Result<(), Failure> {
     let mut runs = Vec::new();
     let (mut events, mut requests) = (0u64, 0u64);
     for spec in &scenario.strategies {
-        let m = sim::run(&scenario.sim, spec).map_err(usage)?;
+        let m = sim::run(&scenario.sim, spec)?;
         events += m.events;
         let r = StrategyResult::new(&scenario, spec, &m);
         requests += r.total.requests;
@@ -164,40 +136,29 @@ pub fn simulate(args: SimulateArgs) -> Result<(), Failure> {
     let wall = started.elapsed();
     let report = Report::new(&scenario, results);
 
-    let verdicts =
-        crate::analysis::checks::check_results(&report.results, &checks, against.as_ref())
-            .map_err(usage)?;
+    let verdicts = check_results(&report.results, &checks, against.as_ref())?;
     let mut text = match args.format {
         Format::Table => to_table(&report),
-        Format::Json => crate::export::checks::json_with_assertions(&report, &verdicts),
+        Format::Json => json_with_assertions(&report, &verdicts),
         Format::Markdown => to_markdown(&report),
         Format::Csv => to_csv(&report),
     };
-    if matches!(args.format, Format::Csv) {
+    match args.format {
         // Keep stdout a clean CSV.
-        eprint!(
-            "{}",
-            crate::export::checks::assertion_text(&verdicts, false)
-        );
-    } else if !matches!(args.format, Format::Json) {
-        text.push_str(&crate::export::checks::assertion_text(
+        Format::Csv => eprint!("{}", assertion_text(&verdicts, false)),
+        Format::Json => {}
+        Format::Table | Format::Markdown => text.push_str(&assertion_text(
             &verdicts,
             matches!(args.format, Format::Markdown),
-        ));
+        )),
     }
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(text.as_bytes());
-    let _ = stdout.flush();
+    print(&text);
     if let Some(p) = &args.save_baseline {
-        crate::cli::output::save_baseline(
-            p,
-            &crate::analysis::baseline::BaselineFile::new(&scenario, 1, &report.results),
-        )
-        .map_err(usage)?;
+        save_baseline(p, &BaselineFile::new(&scenario, 1, &report.results))?;
     }
 
-    if let (Some((json, md)), Some(dir)) = (targets, args.out.as_deref()) {
-        write_file(&json, &report.to_json())?;
+    if let (Some(files), Some(dir)) = (targets, args.out.as_deref()) {
+        write_text(&files[0], &report.to_json())?;
         let totals: Vec<_> = runs.iter().map(|m| m.total().latency_us).collect();
         let chart_runs: Vec<ChartRun<'_>> = runs
             .iter()
@@ -207,22 +168,21 @@ pub fn simulate(args: SimulateArgs) -> Result<(), Failure> {
                 latency_us,
             })
             .collect();
-        let drawn = charts::render(dir, &report, &chart_runs)
-            .map_err(|message| Failure { code: 2, message })?;
+        let drawn = charts::render(dir, &report, &chart_runs)?;
         let embedded: Vec<(String, String)> =
             drawn.into_iter().map(|c| (c.title, c.file)).collect();
-        write_file(&md, &to_markdown_with_charts(&report, &embedded))?;
+        write_text(&files[1], &to_markdown_with_charts(&report, &embedded))?;
         eprintln!(
             "wrote {}, {} and {} charts in {}",
-            json.display(),
-            md.display(),
+            files[0].display(),
+            files[1].display(),
             embedded.len(),
             dir.display()
         );
     }
     if let Some(p) = &args.timeseries {
         let series: Vec<_> = runs.iter().map(|m| &m.series).collect();
-        write_file(p, &timeseries_csv(&report, &series))?;
+        write_text(p, &timeseries_csv(&report, &series))?;
         eprintln!("wrote {}", p.display());
     }
     if args.stats {
@@ -241,51 +201,13 @@ pub fn simulate(args: SimulateArgs) -> Result<(), Failure> {
         );
     }
     if verdicts.iter().any(|v| !v.passed) {
-        return Err(Failure {
-            code: 1,
-            message: "assertions failed (see above)".into(),
-        });
+        return Err(CliError::Failed("assertions failed (see above)"));
     }
     Ok(())
-}
-
-/// Fails, before any simulating, if a report file could not be written
-/// afterwards: it exists (without `force`), or its directory does not.
-fn check_output_file(path: &Path, force: bool) -> Result<(), Failure> {
-    crate::cli::output::refuse_overwrite(&[path], force).map_err(usage)?;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    if !dir.is_dir() {
-        return Err(usage(format!(
-            "cannot write {}: {} is not a directory",
-            path.display(),
-            dir.display()
-        )));
-    }
-    Ok(())
-}
-
-fn check_out_dir(dir: &Path, charts: &[&str], force: bool) -> Result<(PathBuf, PathBuf), Failure> {
-    let json = dir.join("report.json");
-    let md = dir.join("report.md");
-    let files: Vec<PathBuf> = [json.clone(), md.clone()]
-        .into_iter()
-        .chain(charts.iter().map(|c| dir.join(c)))
-        .collect();
-    let refs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
-    crate::cli::output::refuse_overwrite(&refs, force).map_err(usage)?;
-    crate::cli::output::create_dir(dir).map_err(usage)?;
-    Ok((json, md))
-}
-
-fn write_file(path: &Path, text: &str) -> Result<(), Failure> {
-    crate::cli::output::write_text(path, text).map_err(usage)
 }
 
 /// Peak resident set size in KiB (Linux `VmHWM`).
-fn peak_rss() -> Option<u64> {
+pub(super) fn peak_rss() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()

@@ -1,23 +1,25 @@
 //! `ratesim sweep` and `ratesim merge`.
 
-use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 
+use super::args::{ScenarioArgs, find_strategy};
+use super::output::{OutputError, prepare_dir, write_text};
+use super::progress::progress;
+use super::{CliError, print};
 use crate::analysis::checks::judge_point;
 use crate::analysis::compare::Direction;
-use crate::cli::output::{create_dir, refuse_overwrite, write_text};
-use crate::cli::progress::progress;
-use crate::engine::SimTime;
+use crate::analysis::sweep::SweepReport;
 use crate::export::sweep::sweep_table;
 use crate::scenario::Scenario;
 
 /// Arguments of `ratesim sweep`.
 #[derive(Debug, clap::Args)]
 pub struct SweepArgs {
-    /// Scenario file (YAML).
-    pub scenario: PathBuf,
+    /// The scenario; `--seed` and `--duration` apply at every point.
+    #[command(flatten)]
+    pub run: ScenarioArgs,
     /// A swept parameter, repeatable: `PATH=a..b:step` or `PATH=v1,v2,...`
     /// (e.g. `strategy.token_bucket.fraction=0.5..1.0:0.1`,
     /// `streams.chat.rate_per_min=20,40,80`, `pools.sonnet-4.rpm=50,100`).
@@ -43,10 +45,6 @@ pub struct SweepArgs {
     /// scenario's `assert:` block applies too).
     #[arg(long = "assert", value_name = "EXPR")]
     pub asserts: Vec<String>,
-    /// Override the scenario's `duration` (arrival window) at every point,
-    /// e.g. `2h`.
-    #[arg(long, value_name = "DURATION", value_parser = crate::cli::parse_duration)]
-    pub duration: Option<SimTime>,
     /// Run only slice I of N (1-based): every N-th point from the I-th.
     #[arg(long, value_name = "I/N", value_parser = parse_shard)]
     pub shard: Option<[usize; 2]>,
@@ -118,11 +116,13 @@ pub fn parse_shard(s: &str) -> Result<[usize; 2], String> {
 }
 
 /// Runs `sweep`; exit 0, or a usage error (exit 2).
-pub fn run_sweep(args: &SweepArgs) -> Result<u8, String> {
-    use crate::analysis::sweep::{self, Definition, Param, SweepReport};
-    let file = args.scenario.display().to_string();
-    let text = crate::scenario::read_text(&args.scenario, "scenario").map_err(|e| e.to_string())?;
-    let base = Scenario::from_yaml_str(&file, &text).map_err(|e| e.to_string())?;
+/// Runs `sweep`.
+pub fn run_sweep(args: &SweepArgs) -> Result<(), CliError> {
+    use crate::analysis::sweep::{self, Definition, Param};
+    let file = args.run.scenario.display().to_string();
+    let text = crate::scenario::read_text(&args.run.scenario, "scenario")?;
+    let mut base = Scenario::from_yaml_str(&file, &text)?;
+    args.run.apply(&mut base);
     let doc: serde_json::Value =
         serde_saphyr::from_str(&text).map_err(|e| format!("{file}: {e}"))?;
     let params = args
@@ -143,13 +143,7 @@ pub fn run_sweep(args: &SweepArgs) -> Result<u8, String> {
             })
             .unwrap_or_else(|| base.strategies[0].name.clone()),
     };
-    if !base.strategies.iter().any(|s| s.name == strategy) {
-        let have: Vec<&str> = base.strategies.iter().map(|s| s.name.as_str()).collect();
-        return Err(format!(
-            "no strategy `{strategy}` in {file} (have: {})",
-            have.join(", ")
-        ));
-    }
+    find_strategy(&base, &args.run.scenario, &strategy)?;
     let goal = match args.goal {
         Some(Goal::Min) => Direction::LowerIsBetter,
         Some(Goal::Max) => Direction::HigherIsBetter,
@@ -169,18 +163,20 @@ pub fn run_sweep(args: &SweepArgs) -> Result<u8, String> {
         goal,
         assertions: checks.iter().map(|a| a.source().to_string()).collect(),
         duration: args
+            .run
             .duration
             .map(|d| humantime::format_duration(std::time::Duration::from_nanos(d.0)).to_string()),
     };
     if def.points() > 1_000_000 {
-        return Err(format!("{} grid points is too many", def.points()));
+        return Err(CliError::Usage(format!(
+            "{} grid points is too many",
+            def.points()
+        )));
     }
     let indices = sweep::shard_indices(def.points(), args.shard);
     let mut scenarios = sweep::variants(&doc, &file, &def, &indices)?;
-    if let Some(d) = args.duration {
-        for s in &mut scenarios {
-            s.sim.horizon = d;
-        }
+    for s in &mut scenarios {
+        args.run.apply(s);
     }
     let bar = progress(indices.len() as u64 * args.replications as u64, "sweep");
     let judge = |v: &serde_json::Value| judge_point(&checks, &def.strategy, v);
@@ -201,48 +197,45 @@ pub fn run_sweep(args: &SweepArgs) -> Result<u8, String> {
         best: None,
     };
     report.rank();
-    emit_sweep(&report, args.out.as_deref(), args.force, args.format)?;
-    Ok(0)
+    emit_sweep(&report, args.out.as_deref(), args.force, args.format)
 }
 
 /// Runs `merge`.
-pub fn run_merge(args: &MergeArgs) -> Result<u8, String> {
+pub fn run_merge(args: &MergeArgs) -> Result<(), CliError> {
     let shards = args
         .shards
         .iter()
-        .map(|p| crate::analysis::sweep::read(p))
+        .map(|p| read_shard(p))
         .collect::<Result<Vec<_>, _>>()?;
     let report = crate::analysis::sweep::merge(shards)?;
-    emit_sweep(&report, args.out.as_deref(), args.force, args.format)?;
-    Ok(0)
+    emit_sweep(&report, args.out.as_deref(), args.force, args.format)
+}
+
+/// Reads a `sweep.json` written by `sweep --out`.
+fn read_shard(path: &Path) -> Result<SweepReport, OutputError> {
+    crate::report::json::read_file(path, "not a ratesim sweep report").map_err(OutputError::Read)
 }
 
 fn emit_sweep(
-    report: &crate::analysis::sweep::SweepReport,
-    out: Option<&std::path::Path>,
+    report: &SweepReport,
+    out: Option<&Path>,
     force: bool,
     format: SweepFormat,
-) -> Result<(), String> {
+) -> Result<(), CliError> {
     if let Some(dir) = out {
-        let (json, csv) = crate::analysis::sweep::out_files(dir);
-        let png = dir.join("sweep.png");
-        refuse_overwrite(&[&json, &csv, &png], force)?;
-        create_dir(dir)?;
-        write_text(&json, &report.to_json())?;
-        write_text(&csv, &report.to_csv())?;
-        eprintln!("wrote {} and {}", json.display(), csv.display());
+        let files = prepare_dir(dir, &["sweep.json", "sweep.csv", "sweep.png"], force)?;
+        write_text(&files[0], &report.to_json())?;
+        write_text(&files[1], &report.to_csv())?;
+        eprintln!("wrote {} and {}", files[0].display(), files[1].display());
         // A shard's chart would show a slice; draw it after `merge`.
-        if report.shard.is_none() && crate::charts::sweep::render(&png, report)? {
-            eprintln!("wrote {}", png.display());
+        if report.shard.is_none() && crate::charts::sweep::render(&files[2], report)? {
+            eprintln!("wrote {}", files[2].display());
         }
     }
-    let text = match format {
+    print(&match format {
         SweepFormat::Json => report.to_json(),
         SweepFormat::Csv => report.to_csv(),
         SweepFormat::Table => sweep_table(report),
-    };
-    let mut o = std::io::stdout().lock();
-    let _ = o.write_all(text.as_bytes());
-    let _ = o.flush();
+    });
     Ok(())
 }

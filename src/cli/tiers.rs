@@ -1,12 +1,11 @@
 //! `ratesim tiers`: the built-in catalogue.
 
-use std::io::Write;
-
 use clap::ValueEnum;
 
-use super::{Failure, usage};
+use super::{CliError, print};
 use crate::report::catalog::CatalogReport;
 
+/// Arguments of `ratesim tiers`.
 #[derive(Debug, clap::Args)]
 pub struct TiersArgs {
     /// Only this model's pool and prices (dated ids and aliases accepted).
@@ -26,15 +25,14 @@ enum TiersFormat {
     Json,
 }
 
-pub fn tiers(args: &TiersArgs) -> Result<(), Failure> {
+/// Prints the catalogue, or the part of it asked for.
+pub fn run(args: &TiersArgs) -> Result<(), CliError> {
     let report = CatalogReport::build(args.model.as_deref(), args.profile.as_deref())
-        .map_err(|e| usage(e.to_string()))?;
+        .map_err(|e| CliError::Usage(e.to_string()))?;
     let text = match args.format {
         TiersFormat::Table => report.to_table(),
         TiersFormat::Json => report.to_json(),
     };
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(text.as_bytes());
-    let _ = stdout.flush();
+    print(&text);
     Ok(())
 }

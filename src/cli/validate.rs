@@ -2,11 +2,11 @@
 
 use std::path::PathBuf;
 
-use super::{Failure, usage};
+use super::CliError;
 use crate::scenario::Scenario;
 
 /// Loads every file; exit 2 if any is invalid.
-pub fn validate(files: &[PathBuf]) -> Result<(), Failure> {
+pub fn run(files: &[PathBuf]) -> Result<(), CliError> {
     let mut bad = 0;
     for f in files {
         match Scenario::load(f) {
@@ -23,7 +23,7 @@ pub fn validate(files: &[PathBuf]) -> Result<(), Failure> {
         }
     }
     if bad > 0 {
-        Err(usage(format!(
+        Err(CliError::Usage(format!(
             "{bad} of {} scenario(s) invalid",
             files.len()
         )))
