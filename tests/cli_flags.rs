@@ -1,0 +1,141 @@
+//! Flags that mean the same in every subcommand: `--seed` and `--duration`
+//! act as if the scenario file said them, `--out` refuses to overwrite
+//! without `--force`, and `compare --against` says when the baseline file,
+//! not `-n`, decides the replication count.
+
+use std::path::Path;
+
+use assert_cmd::cargo::cargo_bin_cmd;
+
+const GOOD: &str = "tests/fixtures/good.yaml";
+
+fn ratesim(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = cargo_bin_cmd!("ratesim")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `good.yaml` with its seed replaced, written into `dir`.
+fn reseeded(dir: &Path, seed: u64) -> String {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(GOOD)).unwrap();
+    let text = text.replace("seed: 3", &format!("seed: {seed}"));
+    let path = dir.join("reseeded.yaml");
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn sweep_and_plan_take_seed_as_if_the_file_said_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let edited = reseeded(dir.path(), 11);
+    let sweep = |file: &str, extra: &[&str]| {
+        let mut args = vec![
+            "sweep",
+            file,
+            "--param",
+            "streams.chat.rate_per_min=20,60",
+            "-n",
+            "2",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        let (code, out, err) = ratesim(&args);
+        assert_eq!(code, Some(0), "{err}");
+        out
+    };
+    let flag = sweep(GOOD, &["--seed", "11"]);
+    assert_eq!(flag, sweep(&edited, &[]));
+    assert_ne!(flag, sweep(GOOD, &[]), "the seed must change the runs");
+
+    let plan = |file: &str, extra: &[&str]| {
+        let mut args = vec![
+            "plan", file, "--growth", "10%", "--months", "2", "--format", "json",
+        ];
+        args.extend_from_slice(extra);
+        let (code, out, err) = ratesim(&args);
+        assert_eq!(code, Some(0), "{err}");
+        out
+    };
+    assert_eq!(plan(GOOD, &["--seed", "11"]), plan(&edited, &[]));
+}
+
+#[test]
+fn compare_out_writes_its_files_and_refuses_to_overwrite_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gate");
+    let out_s = out.display().to_string();
+    let args = [
+        "compare",
+        GOOD,
+        "--baseline",
+        "naive_retry",
+        "--candidate",
+        "exponential_backoff",
+        "-n",
+        "2",
+        "--fail-on",
+        "none",
+        "--out",
+        &out_s,
+    ];
+    let (code, stdout, err) = ratesim(&args);
+    assert_eq!(code, Some(0), "{err}");
+    let json = std::fs::read_to_string(out.join("compare.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["replications"], 2);
+    let md = std::fs::read_to_string(out.join("compare.md")).unwrap();
+    assert!(
+        md.contains("`exponential_backoff` vs `naive_retry`"),
+        "{md}"
+    );
+    assert!(
+        stdout.contains("exponential_backoff (candidate)"),
+        "{stdout}"
+    );
+
+    let (code, _, err) = ratesim(&args);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("compare.json already exists; pass --force"),
+        "{err}"
+    );
+    let mut forced = args.to_vec();
+    forced.push("--force");
+    assert_eq!(ratesim(&forced).0, Some(0));
+}
+
+#[test]
+fn compare_against_says_the_baseline_decides_the_replication_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("base.json").display().to_string();
+    let (code, _, err) = ratesim(&["simulate", GOOD, "-n", "3", "--save-baseline", &base]);
+    assert_eq!(code, Some(0), "{err}");
+    let (code, stdout, err) = ratesim(&[
+        "compare",
+        GOOD,
+        "--against",
+        &base,
+        "-n",
+        "7",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("comparing 3 replications, as many as") && err.contains("not -n 7"),
+        "{err}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["replications"], 3);
+    // Without -n there is nothing to correct, so nothing is said.
+    let (_, _, err) = ratesim(&["compare", GOOD, "--against", &base]);
+    assert!(!err.contains("note:"), "{err}");
+}
