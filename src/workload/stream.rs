@@ -1,3 +1,6 @@
+//! A stream: its specification and the generator that draws (or, for a
+//! trace, replays) its logical requests in arrival order.
+
 use rand::RngExt;
 use rand::distr::Distribution;
 use rand_chacha::ChaCha8Rng;
@@ -5,6 +8,7 @@ use rand_distr::Zipf;
 
 use super::arrivals::{ArrivalClock, ArrivalProcess, Spike};
 use super::dist::{TokenDist, TokenSampler};
+use super::request::LogicalRequest;
 use super::trace::{TraceCursor, TraceReplay};
 use crate::engine::SimTime;
 use crate::model::{CachePrefix, CacheTtl};
@@ -65,35 +69,6 @@ pub struct StreamSpec {
     /// `arrivals` is `None`, there are no spikes and only `max_tokens` is
     /// drawn, for rows that do not record it).
     pub trace: Option<TraceReplay>,
-}
-
-/// One logical request: what the user wants done.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct LogicalRequest {
-    /// Index of the stream that produced it.
-    pub stream: u16,
-    /// Priority class.
-    pub class: u8,
-    /// Model index.
-    pub model: u16,
-    /// Arrival time.
-    pub arrival: SimTime,
-    /// Uncached input tokens.
-    pub input_tokens: u64,
-    /// Input tokens read from the cache (if it hits).
-    pub cache_read_tokens: u64,
-    /// Input tokens written to the cache (if it misses).
-    pub cache_write_tokens: u64,
-    /// A prefix whose hit or miss the server decides.
-    pub prefix: Option<CachePrefix>,
-    /// `max_tokens`.
-    pub max_tokens: u64,
-    /// Output tokens the model will generate.
-    pub output_tokens: u64,
-    /// Absolute time after which the client gives up.
-    pub deadline: Option<SimTime>,
-    /// Workspace whose key the request uses.
-    pub workspace: Option<u16>,
 }
 
 /// Generates one stream's logical requests in arrival order.
@@ -199,7 +174,8 @@ impl StreamGen {
         if let Some(t) = &mut self.trace {
             return t.next_request(
                 self.index,
-                &self.spec,
+                self.spec.deadline,
+                self.spec.workspace,
                 &self.max_tokens,
                 &mut self.arrival_rng,
                 &mut self.size_rng,

@@ -26,7 +26,7 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 use super::dist::TokenSampler;
-use super::stream::{LogicalRequest, StreamSpec};
+use super::request::LogicalRequest;
 use crate::engine::SimTime;
 
 /// Largest gap over which a row's extra copies are spread (trace time).
@@ -166,11 +166,13 @@ impl TraceCursor {
         self.next.map(|(t, _)| t)
     }
 
-    /// The next request.
+    /// The next request, for stream `index` with the stream's `deadline`
+    /// (after arrival) and `workspace`.
     pub(super) fn next_request(
         &mut self,
         index: u16,
-        spec: &StreamSpec,
+        deadline: Option<SimTime>,
+        workspace: Option<u16>,
         max_tokens: &TokenSampler,
         arrival_rng: &mut ChaCha8Rng,
         size_rng: &mut ChaCha8Rng,
@@ -194,8 +196,8 @@ impl TraceCursor {
             prefix: None,
             max_tokens,
             output_tokens,
-            deadline: spec.deadline.map(|d| arrival + d),
-            workspace: spec.workspace,
+            deadline: deadline.map(|d| arrival + d),
+            workspace,
         })
     }
 
