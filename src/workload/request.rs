@@ -25,8 +25,13 @@ pub struct LogicalRequest {
     pub prefix: Option<CachePrefix>,
     /// `max_tokens`.
     pub max_tokens: u64,
-    /// Output tokens the model will generate.
+    /// Output tokens the model will generate (at most `max_tokens`).
     pub output_tokens: u64,
+    /// The response stops at `max_tokens` (`stop_reason: "max_tokens"`): the
+    /// model would have generated more, and `output_tokens` is the cut
+    /// length. Drawn requests: the drawn length exceeds `max_tokens`; trace
+    /// rows: the row records its `max_tokens` and generated exactly that.
+    pub truncated: bool,
     /// Absolute time after which the client gives up.
     pub deadline: Option<SimTime>,
     /// Workspace whose key the request uses.
