@@ -37,9 +37,10 @@ pub(crate) fn rows(report: &Report) -> Vec<Row> {
 /// totals, or one class).
 pub(crate) fn rows_of(report: &Report, pick: impl Fn(&StrategyResult) -> &Outcome) -> Vec<Row> {
     type Cell = fn(&Outcome) -> String;
-    let spec: [(&'static str, Cell); 21] = [
+    let spec: [(&'static str, Cell); 22] = [
         ("requests", |o| int(o.requests)),
         ("succeeded", |o| int(o.succeeded)),
+        ("max_tokens cut", |o| int(o.truncated)),
         ("failed", |o| int(o.failed)),
         ("attempts", |o| int(o.attempts)),
         ("429 total", |o| int(o.rate_limited.total)),
@@ -65,6 +66,7 @@ pub(crate) fn rows_of(report: &Report, pick: impl Fn(&StrategyResult) -> &Outcom
     // Dimensions most scenarios never configure, and client-side throttling,
     // show only when they fire.
     let optional = [
+        "max_tokens cut",
         "429 tpm",
         "429 acceleration",
         "429 by workspace cap",

@@ -83,6 +83,9 @@ pub struct ClassMetrics {
     pub requests: u64,
     /// Logical requests that succeeded within their deadline.
     pub succeeded: u64,
+    /// Of `succeeded`, those whose response stopped at `max_tokens`
+    /// (`stop_reason: "max_tokens"`, output cut short).
+    pub truncated: u64,
     /// Failures by reason: gave up, deadline, too large, unfinished.
     pub failed: [u64; FAILURES],
     /// Attempts sent.
@@ -125,6 +128,7 @@ impl ClassMetrics {
         ClassMetrics {
             requests: 0,
             succeeded: 0,
+            truncated: 0,
             failed: [0; FAILURES],
             attempts: 0,
             rate_limited: [0; DIMENSIONS],
@@ -190,6 +194,7 @@ impl ClassMetrics {
     pub fn merge(&mut self, o: &ClassMetrics) {
         self.requests += o.requests;
         self.succeeded += o.succeeded;
+        self.truncated += o.truncated;
         for i in 0..FAILURES {
             self.failed[i] += o.failed[i];
         }

@@ -147,6 +147,10 @@ pub struct Outcome {
     pub requests: u64,
     /// Succeeded within deadline.
     pub succeeded: u64,
+    /// Of `succeeded`, responses cut short at `max_tokens` (`stop_reason:
+    /// "max_tokens"`); omitted from JSON when zero.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub truncated: u64,
     /// Failed.
     pub failed: u64,
     /// Failures by reason.
@@ -237,6 +241,7 @@ fn outcome(scenario: &Scenario, m: &ClassMetrics) -> Outcome {
     Outcome {
         requests: m.requests,
         succeeded: m.succeeded,
+        truncated: m.truncated,
         failed: m.failed_total(),
         failures: Failures {
             gave_up,

@@ -693,6 +693,7 @@ impl Run {
         match outcome {
             Ok(latency) => {
                 m.succeed(latency);
+                m.truncated += live.req.truncated as u64;
                 m.routed_away += (live.client.model != live.primary) as u64;
             }
             Err(why) => m.fail(why),

@@ -6,10 +6,12 @@
 
 mod arrivals;
 mod dist;
+mod request;
 mod stream;
 mod trace;
 
 pub use arrivals::{ArrivalClock, ArrivalProcess, Spike};
 pub use dist::{MAX_TOKENS, TokenDist, TokenSampler};
-pub use stream::{LogicalRequest, Popularity, PromptCache, StreamGen, StreamSpec};
+pub use request::LogicalRequest;
+pub use stream::{Popularity, PromptCache, StreamGen, StreamSpec};
 pub use trace::{MAX_VOLUME, SPREAD_CAP, Trace, TraceReplay, TraceRow};

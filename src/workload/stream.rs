@@ -1,3 +1,6 @@
+//! A stream: its specification and the generator that draws (or, for a
+//! trace, replays) its logical requests in arrival order.
+
 use rand::RngExt;
 use rand::distr::Distribution;
 use rand_chacha::ChaCha8Rng;
@@ -5,6 +8,7 @@ use rand_distr::Zipf;
 
 use super::arrivals::{ArrivalClock, ArrivalProcess, Spike};
 use super::dist::{TokenDist, TokenSampler};
+use super::request::LogicalRequest;
 use super::trace::{TraceCursor, TraceReplay};
 use crate::engine::SimTime;
 use crate::model::{CachePrefix, CacheTtl};
@@ -49,7 +53,8 @@ pub struct StreamSpec {
     pub spikes: Vec<Spike>,
     /// Uncached input tokens per request.
     pub input_tokens: TokenDist,
-    /// Output tokens the model generates (capped at `max_tokens`).
+    /// Output tokens the model would generate; a request's output is cut to
+    /// its `max_tokens` (and counted as truncated) when this is larger.
     pub output_tokens: TokenDist,
     /// The request's `max_tokens`.
     pub max_tokens: TokenDist,
@@ -65,35 +70,6 @@ pub struct StreamSpec {
     /// `arrivals` is `None`, there are no spikes and only `max_tokens` is
     /// drawn, for rows that do not record it).
     pub trace: Option<TraceReplay>,
-}
-
-/// One logical request: what the user wants done.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct LogicalRequest {
-    /// Index of the stream that produced it.
-    pub stream: u16,
-    /// Priority class.
-    pub class: u8,
-    /// Model index.
-    pub model: u16,
-    /// Arrival time.
-    pub arrival: SimTime,
-    /// Uncached input tokens.
-    pub input_tokens: u64,
-    /// Input tokens read from the cache (if it hits).
-    pub cache_read_tokens: u64,
-    /// Input tokens written to the cache (if it misses).
-    pub cache_write_tokens: u64,
-    /// A prefix whose hit or miss the server decides.
-    pub prefix: Option<CachePrefix>,
-    /// `max_tokens`.
-    pub max_tokens: u64,
-    /// Output tokens the model will generate.
-    pub output_tokens: u64,
-    /// Absolute time after which the client gives up.
-    pub deadline: Option<SimTime>,
-    /// Workspace whose key the request uses.
-    pub workspace: Option<u16>,
 }
 
 /// Generates one stream's logical requests in arrival order.
@@ -199,7 +175,8 @@ impl StreamGen {
         if let Some(t) = &mut self.trace {
             return t.next_request(
                 self.index,
-                &self.spec,
+                self.spec.deadline,
+                self.spec.workspace,
                 &self.max_tokens,
                 &mut self.arrival_rng,
                 &mut self.size_rng,
@@ -224,7 +201,8 @@ impl StreamGen {
         let rng = &mut self.size_rng;
         let input_tokens = self.input.sample(rng);
         let max_tokens = self.max_tokens.sample(rng).max(1);
-        let output_tokens = self.output.sample(rng).min(max_tokens);
+        let natural_output = self.output.sample(rng);
+        let output_tokens = natural_output.min(max_tokens);
         let (mut cache_read_tokens, mut cache_write_tokens, mut prefix) = (0, 0, None);
         match (self.spec.prompt_cache, &self.zipf) {
             (Some(c), _) if c.prefix_tokens == 0 => {}
@@ -267,8 +245,99 @@ impl StreamGen {
             prefix,
             max_tokens,
             output_tokens,
+            truncated: natural_output > max_tokens,
             deadline: self.spec.deadline.map(|d| arrival + d),
             workspace: self.spec.workspace,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    /// The first `n` requests of a stream with these output and
+    /// `max_tokens` distributions (evenly spaced arrivals, 600 a minute).
+    fn draw(output: TokenDist, max_tokens: TokenDist, n: u64) -> Vec<LogicalRequest> {
+        let spec = StreamSpec {
+            name: "s".into(),
+            model: 0,
+            class: 0,
+            arrivals: ArrivalProcess::Constant {
+                rate_per_min: 600.0,
+            },
+            spikes: Vec::new(),
+            input_tokens: TokenDist::Constant(100),
+            output_tokens: output,
+            max_tokens,
+            prompt_cache: None,
+            deadline: None,
+            workspace: None,
+            batch: false,
+            trace: None,
+        };
+        let horizon = SimTime::from_secs(n);
+        let mut g = StreamGen::new(
+            0,
+            spec,
+            horizon,
+            ChaCha8Rng::seed_from_u64(1),
+            ChaCha8Rng::seed_from_u64(2),
+        )
+        .unwrap();
+        std::iter::from_fn(|| g.next_request())
+            .take(n as usize)
+            .collect()
+    }
+
+    #[test]
+    fn output_longer_than_max_tokens_is_cut_and_flagged() {
+        let r = draw(TokenDist::Constant(2000), TokenDist::Constant(1024), 100);
+        assert_eq!(r.len(), 100);
+        assert!(r.iter().all(|r| r.truncated && r.output_tokens == 1024));
+    }
+
+    #[test]
+    fn output_that_fits_max_tokens_exactly_is_not_truncated() {
+        for out in [1023, 1024] {
+            let r = draw(TokenDist::Constant(out), TokenDist::Constant(1024), 100);
+            assert_eq!(r.len(), 100);
+            assert!(r.iter().all(|r| !r.truncated && r.output_tokens == out));
+        }
+    }
+
+    #[test]
+    fn uniform_output_is_truncated_in_its_closed_form_share() {
+        // Output uniform on 0..=1999, max_tokens 1000: the 999 values
+        // 1001..=1999 of 2000 are cut, p = 0.4995.
+        let n = 20_000;
+        let r = draw(
+            TokenDist::Uniform { min: 0, max: 1999 },
+            TokenDist::Constant(1000),
+            n,
+        );
+        assert_eq!(r.len() as u64, n);
+        let cut = r.iter().filter(|r| r.truncated).count() as f64;
+        let p = 999.0 / 2000.0;
+        let sd = (p * (1.0 - p) / n as f64).sqrt();
+        let share = cut / n as f64;
+        assert!(
+            (share - p).abs() < 4.0 * sd,
+            "share {share}, expected {p} ± {}",
+            4.0 * sd
+        );
+        // A truncated request generates exactly max_tokens; an untruncated
+        // one at most that.
+        assert!(r.iter().all(|r| r.output_tokens <= 1000));
+        assert!(
+            r.iter()
+                .filter(|r| r.truncated)
+                .all(|r| r.output_tokens == 1000)
+        );
+        // Output 1000 comes from the cut draws and from drawing 1000 itself
+        // (expected n / 2000 = 10 times), which is not a truncation.
+        let at_max = r.iter().filter(|r| r.output_tokens == 1000).count() as f64;
+        assert!((1.0..=40.0).contains(&(at_max - cut)), "{at_max} vs {cut}");
     }
 }

@@ -26,7 +26,7 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 use super::dist::TokenSampler;
-use super::stream::{LogicalRequest, StreamSpec};
+use super::request::LogicalRequest;
 use crate::engine::SimTime;
 
 /// Largest gap over which a row's extra copies are spread (trace time).
@@ -166,11 +166,13 @@ impl TraceCursor {
         self.next.map(|(t, _)| t)
     }
 
-    /// The next request.
+    /// The next request, for stream `index` with the stream's `deadline`
+    /// (after arrival) and `workspace`.
     pub(super) fn next_request(
         &mut self,
         index: u16,
-        spec: &StreamSpec,
+        deadline: Option<SimTime>,
+        workspace: Option<u16>,
         max_tokens: &TokenSampler,
         arrival_rng: &mut ChaCha8Rng,
         size_rng: &mut ChaCha8Rng,
@@ -194,8 +196,12 @@ impl TraceCursor {
             prefix: None,
             max_tokens,
             output_tokens,
-            deadline: spec.deadline.map(|d| arrival + d),
-            workspace: spec.workspace,
+            // The trace records what the API returned: a row that generated
+            // exactly its recorded `max_tokens` stopped there. A row without
+            // one cannot tell (its `max_tokens` is drawn and raised to fit).
+            truncated: row.max_tokens != 0 && output_tokens == row.max_tokens as u64,
+            deadline: deadline.map(|d| arrival + d),
+            workspace,
         })
     }
 
@@ -311,6 +317,58 @@ mod tests {
             assert_eq!(got.len() as u64, n, "volume {v}");
             assert!(got.windows(2).all(|w| w[0] <= w[1]), "volume {v}");
         }
+    }
+
+    #[test]
+    fn a_row_that_generated_its_recorded_max_tokens_is_truncated() {
+        // (output_tokens, recorded max_tokens): truncated?
+        let cases = [
+            (64, 64, true),
+            (63, 64, false),
+            (5000, 0, false),
+            (5, 0, false),
+        ];
+        let rows = cases
+            .iter()
+            .enumerate()
+            .map(|(i, &(output_tokens, max_tokens, _))| TraceRow {
+                at: i as u64 * SimTime::NANOS_PER_SEC,
+                input_tokens: 10,
+                output_tokens,
+                cache_read_tokens: 0,
+                cache_write_tokens: 0,
+                max_tokens,
+                model: 0,
+                class: 0,
+            })
+            .collect();
+        let r = TraceReplay {
+            trace: Arc::new(Trace {
+                file: "t.csv".into(),
+                rows,
+            }),
+            time_scale: 1.0,
+            volume: 1.0,
+        };
+        let mut arrivals = ChaCha8Rng::seed_from_u64(9);
+        let mut sizes = ChaCha8Rng::seed_from_u64(10);
+        let mut c = TraceCursor::new(r, SimTime::from_secs(60), &mut arrivals);
+        // Rows without max_tokens draw 1024, raised to 5000 for the third.
+        let drawn = TokenSampler::Constant(1024);
+        for (output, max, truncated) in cases {
+            let q = c
+                .next_request(0, None, None, &drawn, &mut arrivals, &mut sizes)
+                .unwrap();
+            let max = if max == 0 { 1024.max(output) } else { max };
+            assert_eq!(
+                (q.output_tokens, q.max_tokens, q.truncated),
+                (output as u64, max as u64, truncated)
+            );
+        }
+        assert!(
+            c.next_request(0, None, None, &drawn, &mut arrivals, &mut sizes)
+                .is_none()
+        );
     }
 
     #[test]
