@@ -43,6 +43,7 @@ pub mod engine;
 pub mod gate;
 pub mod metrics;
 pub mod model;
+pub mod path;
 pub mod plan;
 pub mod replicate;
 pub mod report;
