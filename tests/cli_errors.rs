@@ -100,6 +100,15 @@ fn simulate_flag_errors() {
              latency_ms is in milliseconds; write 2500\n  |\n1 | latency_ms.p99 < 2.5s\n  |                  ^\n",
         ],
     );
+    usage_error(
+        &[
+            "simulate",
+            GOOD,
+            "--assert",
+            "exponential_backof: failed == 0",
+        ],
+        &["no strategy `exponential_backof` in the scenario; did you mean `exponential_backoff`?"],
+    );
 }
 
 #[test]

@@ -1,5 +1,6 @@
-//! What can go wrong: a [`ParseError`] (the text is not an assertion) and an
-//! [`EvalError`] (no verdict is possible against this result).
+//! What can go wrong: a [`ParseError`] (the text is not an assertion), an
+//! [`EvalError`] (no verdict is possible against this result) and an
+//! [`UnknownStrategy`] (the `NAME:` prefix names no strategy).
 
 use crate::path::PathError;
 use crate::text::snippet::snippet;
@@ -143,5 +144,31 @@ fn pick(choices: &[String]) -> String {
         String::new()
     } else {
         format!("; pick one of: {}", crate::path::list(choices))
+    }
+}
+
+/// A `NAME:` prefix that names no strategy of the scenario.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "no strategy `{name}` in the scenario{}",
+    strategies_note(suggestions, strategies)
+)]
+pub struct UnknownStrategy {
+    /// The name in the prefix.
+    pub name: String,
+    /// Close names, closest first ([`crate::text::suggest`]).
+    pub suggestions: Vec<String>,
+    /// Every strategy of the scenario, in order.
+    pub strategies: Vec<String>,
+}
+
+fn strategies_note(suggestions: &[String], strategies: &[String]) -> String {
+    if !suggestions.is_empty() {
+        let quoted: Vec<String> = suggestions.iter().map(|s| format!("`{s}`")).collect();
+        format!("; did you mean {}?", crate::text::suggest::or_list(&quoted))
+    } else if strategies.is_empty() {
+        String::new()
+    } else {
+        format!(" (strategies: {})", crate::path::list(strategies))
     }
 }

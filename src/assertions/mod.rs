@@ -68,7 +68,7 @@
 //! - **Strategy prefix**: `NAME:` before the expression restricts the
 //!   assertion to the strategy of that name (letters, digits, `_`, `-`, `.`);
 //!   without it the assertion applies to every strategy. See
-//!   [`Assertion::applies_to`].
+//!   [`Assertion::applies_to`] and [`Assertion::check_strategy`].
 //! - **Comparisons** are on `f64`; `==` and `!=` compare exactly (report
 //!   numbers are already rounded, so `cost_usd == 14.677734` is meaningful).
 //! - **Metrics with no value**: a metric with no samples is `null` in a
@@ -164,7 +164,7 @@ use std::str::FromStr;
 
 use serde_json::Value;
 
-pub use error::{EvalError, ParseError};
+pub use error::{EvalError, ParseError, UnknownStrategy};
 use expr::Expr;
 
 /// A comparison operator.
@@ -311,6 +311,33 @@ impl Assertion {
     /// prefix, otherwise only to the strategy the prefix names.
     pub fn applies_to(&self, strategy: &str) -> bool {
         self.strategy.as_deref().is_none_or(|s| s == strategy)
+    }
+
+    /// Fails when the `NAME:` prefix names none of `strategies`, suggesting
+    /// close names ([`crate::text::suggest`]).
+    ///
+    /// # Errors
+    ///
+    /// An [`UnknownStrategy`].
+    pub fn check_strategy<'a>(
+        &self,
+        strategies: impl IntoIterator<Item = &'a str>,
+    ) -> Result<(), UnknownStrategy> {
+        let Some(name) = &self.strategy else {
+            return Ok(());
+        };
+        let all: Vec<&str> = strategies.into_iter().collect();
+        if all.contains(&name.as_str()) {
+            return Ok(());
+        }
+        Err(UnknownStrategy {
+            name: name.clone(),
+            suggestions: crate::text::suggest::did_you_mean(name, all.iter().copied())
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
+            strategies: all.into_iter().map(str::to_string).collect(),
+        })
     }
 
     /// Whether it reads the baseline result (`baseline` or `baseline.PATH`),

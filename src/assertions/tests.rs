@@ -1073,3 +1073,23 @@ fn every_metric_a_sweep_can_name_an_assertion_can_name() {
         assert!(c.passed, "{p}: {}", c.message);
     }
 }
+
+#[test]
+fn strategy_prefixes_are_checked_with_suggestions() {
+    let names = ["token_bucket", "exponential_backoff"];
+    assert_eq!(parse("latency_ms.p99 < 1").check_strategy(names), Ok(()));
+    assert_eq!(parse("token_bucket: a < 1").check_strategy(names), Ok(()));
+    let e = parse("tokn_bucket: a < 1")
+        .check_strategy(names)
+        .unwrap_err();
+    assert_eq!(e.suggestions, ["token_bucket"]);
+    assert_eq!(
+        e.to_string(),
+        "no strategy `tokn_bucket` in the scenario; did you mean `token_bucket`?"
+    );
+    let e = parse("aimd: a < 1").check_strategy(names).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "no strategy `aimd` in the scenario (strategies: token_bucket, exponential_backoff)"
+    );
+}
