@@ -248,31 +248,66 @@ struct Step {
 /// The step from `node` for `segs` (non-empty): the single segment, or the
 /// shortest run of segments joined by `.` that `node` has.
 fn step(node: &Value, segs: &[&str]) -> Option<Step> {
-    (1..=segs.len()).find_map(|n| {
-        let key = segs[..n].join(".");
-        child(node, &key).map(|_| Step { key, taken: n })
-    })
+    // No key is longer than the longest at this level: stop joining there,
+    // so a long path that misses costs no more than one that hits.
+    let longest = match node {
+        Value::Object(m) => m.keys().map(String::len).max(),
+        Value::Array(items) => items
+            .iter()
+            .filter_map(entry_name)
+            .map(str::len)
+            .chain([items.len().to_string().len()])
+            .max(),
+        _ => None,
+    }?;
+    let mut key = String::new();
+    for (n, seg) in segs.iter().enumerate() {
+        if n > 0 {
+            key.push('.');
+        }
+        key.push_str(seg);
+        if key.len() > longest {
+            return None;
+        }
+        if child(node, &key).is_some() {
+            return Some(Step { key, taken: n + 1 });
+        }
+    }
+    None
 }
 
-/// Follows `path` from `root`, returning the keys taken.
-fn route<'a>(root: &'a Value, path: &str) -> Result<(Vec<String>, &'a Value), PathError> {
-    let segs = segments(path);
+/// Where a path stopped: the level it reached and the index of the segment
+/// that names nothing there.
+struct Stop<'a> {
+    node: &'a Value,
+    at: usize,
+}
+
+/// Follows `path` from `root`, returning the keys taken and the value.
+fn walk<'a>(root: &'a Value, segs: &[&str]) -> Result<(Vec<String>, &'a Value), Stop<'a>> {
     let mut node = root;
     let mut keys = Vec::new();
     let mut i = 0;
     while i < segs.len() {
+        let stop = Stop { node, at: i };
         let Some(s) = step(node, &segs[i..]) else {
-            return Err(miss(root, node, &segs, i));
+            return Err(stop);
         };
         // `step` only returns keys `child` finds.
         let Some(next) = child(node, &s.key) else {
-            return Err(miss(root, node, &segs, i));
+            return Err(stop);
         };
         node = next;
         keys.push(s.key);
         i += s.taken;
     }
     Ok((keys, node))
+}
+
+/// [`walk`], with the error message for a miss.
+fn route<'a>(root: &'a Value, path: &str) -> Result<(Vec<String>, &'a Value), PathError> {
+    let segs = segments(path);
+    walk(root, &segs).map_err(|stop| miss(root, stop.node, &segs, stop.at))
 }
 
 /// The value at `path` in `root` (see the [module docs](self)).
@@ -416,7 +451,8 @@ fn collect(root: &Value, v: &Value, path: String, depth: usize, out: &mut BTreeM
     match v {
         Value::Number(n) => {
             if let Some(x) = n.as_f64()
-                && get(root, &path).is_ok_and(|found| std::ptr::eq(found, v))
+                // Not `get`: a miss's suggestions list the leaves again.
+                && walk(root, &segments(&path)).is_ok_and(|(_, found)| std::ptr::eq(found, v))
             {
                 out.insert(path, x);
             }
@@ -491,6 +527,22 @@ mod tests {
         let d = json!({"l": [{"name": "a", "x": 1}, {"name": "a", "x": 2}]});
         assert_eq!(get(&d, "l.a.x").unwrap(), 1);
         assert_eq!(leaves(&d).len(), 1);
+    }
+
+    #[test]
+    fn a_key_shadowing_a_dotted_key_is_left_out_not_looped_on() {
+        let d = json!({"a": {"x": 1}, "a.b": 2});
+        assert_eq!(leaves(&d), BTreeMap::from([("a.x".to_string(), 1.0)]));
+        let e = get(&d, "a.b").unwrap_err();
+        assert_eq!(e.at(), "a");
+        assert_eq!(e.suggestions(), ["a.x".to_string()]);
+    }
+
+    #[test]
+    fn a_long_path_that_misses_is_cheap() {
+        let p = vec!["x"; 200_000].join(".");
+        let e = get(&doc(), &p).unwrap_err();
+        assert_eq!((e.at(), e.segment()), ("", "x"));
     }
 
     #[test]
