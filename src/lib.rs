@@ -42,6 +42,7 @@ pub mod engine;
 pub mod export;
 pub mod metrics;
 pub mod model;
+pub mod path;
 pub mod report;
 pub mod scenario;
 pub mod sim;

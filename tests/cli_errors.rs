@@ -92,6 +92,23 @@ fn simulate_flag_errors() {
         &["simulate", GOOD, "--assert", "nope < 1"],
         &["unknown metric `nope`"],
     );
+    // Malformed assertions: the column, the one snippet form, the fix.
+    usage_error(
+        &["simulate", GOOD, "--assert", "latency_ms.p99 < 2.5s"],
+        &[
+            "--assert 'latency_ms.p99 < 2.5s': column 18: expected a number, found `2.5s`: \
+             latency_ms is in milliseconds; write 2500\n  |\n1 | latency_ms.p99 < 2.5s\n  |                  ^\n",
+        ],
+    );
+    usage_error(
+        &[
+            "simulate",
+            GOOD,
+            "--assert",
+            "exponential_backof: failed == 0",
+        ],
+        &["no strategy `exponential_backof` in the scenario; did you mean `exponential_backoff`?"],
+    );
 }
 
 #[test]

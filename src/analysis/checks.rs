@@ -11,13 +11,8 @@ pub fn assertions(scenario: &Scenario, flags: &[String]) -> Result<Vec<Assertion
     let mut out = scenario.assertions.clone();
     for f in flags {
         let a = Assertion::parse(f).map_err(|e| format!("--assert '{f}': {e}\n{}", e.render(f)))?;
-        if let Some(st) = &a.strategy
-            && !scenario.strategies.iter().any(|s| &s.name == st)
-        {
-            return Err(format!(
-                "--assert '{f}': no strategy `{st}` in the scenario"
-            ));
-        }
+        a.check_strategy(scenario.strategies.iter().map(|s| s.name.as_str()))
+            .map_err(|e| format!("--assert '{f}': {e}"))?;
         out.push(a);
     }
     Ok(out)

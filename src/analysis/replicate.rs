@@ -113,44 +113,22 @@ pub fn run(
 /// Every numeric leaf of a JSON value by dotted path. Arrays of objects with
 /// a `model` key are keyed by it (`by_model.claude-haiku-4-5.cost_usd`).
 pub fn flatten(v: &Value) -> BTreeMap<String, f64> {
-    let mut out = BTreeMap::new();
-    let mut v = v.clone();
-    for_each_number(&mut v, "", &mut |path, n| {
-        if let Some(x) = n.as_f64() {
-            out.insert(path.to_string(), x);
-        }
-    });
-    out
+    crate::path::leaves(v)
 }
 
 /// Calls `f` with the dotted path of every number in `v` (the one place
 /// that decides how paths are spelled, so [`flatten`] and
 /// [`summary_value`] always agree).
 fn for_each_number(v: &mut Value, path: &str, f: &mut dyn FnMut(&str, &mut Value)) {
-    let join = |k: &str| {
-        if path.is_empty() {
-            k.to_string()
-        } else {
-            format!("{path}.{k}")
-        }
-    };
-    match v {
-        Value::Number(_) => f(path, v),
-        Value::Object(m) => {
-            for (k, x) in m.iter_mut() {
-                for_each_number(x, &join(k), f);
+    // `crate::path` spells the paths; `get_mut` reads each one back.
+    for p in crate::path::leaves(v).into_keys() {
+        if let Ok(n) = crate::path::get_mut(v, &p) {
+            match (path.is_empty(), p.is_empty()) {
+                (true, _) => f(&p, n),
+                (false, true) => f(path, n),
+                (false, false) => f(&format!("{path}.{p}"), n),
             }
         }
-        Value::Array(a) => {
-            for (i, x) in a.iter_mut().enumerate() {
-                let key = x
-                    .get("model")
-                    .and_then(Value::as_str)
-                    .map_or(i.to_string(), str::to_string);
-                for_each_number(x, &join(&key), f);
-            }
-        }
-        _ => {}
     }
 }
 

@@ -203,16 +203,7 @@ pub fn set_path_public(node: &mut Value, path: &[&str], value: Value) {
 /// The child of a mapping by key, or of a list by entry name or 0-based
 /// index (`workspaces.search`, `overload.windows.0`).
 fn child_mut<'a>(node: &'a mut Value, key: &str) -> Option<&'a mut Value> {
-    match node {
-        Value::Object(m) => m.get_mut(key),
-        Value::Array(items) => match key.parse::<usize>() {
-            Ok(i) => items.get_mut(i),
-            Err(_) => items.iter_mut().find(|e| {
-                e.get("name").and_then(Value::as_str) == Some(key) || e.as_str() == Some(key)
-            }),
-        },
-        _ => None,
-    }
+    crate::path::child_mut(node, key)
 }
 
 fn set_path(node: &mut Value, path: &[&str], value: Value) -> Result<(), String> {
