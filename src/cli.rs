@@ -446,9 +446,7 @@ fn peak_rss() -> Option<u64> {
 /// command that runs a scenario, so a quick look at a shorter horizon reads
 /// the same everywhere.
 pub fn parse_duration(s: &str) -> Result<SimTime, String> {
-    let d = humantime::parse_duration(s.trim())
-        .map_err(|e| format!("{e}; expected e.g. `90m`, `12h`, `30d`"))?;
-    let d = SimTime(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
+    let d = crate::scenario::duration::parse(s).map_err(|e| e.to_string())?;
     if d == SimTime::ZERO || d > crate::scenario::MAX_DURATION {
         return Err("must be > 0 and at most 366 days".into());
     }
