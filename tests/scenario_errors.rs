@@ -91,7 +91,10 @@ const CASES: &[Case] = &[
     Case {
         file: "bad_duration.yaml",
         position: Some((2, 11)),
-        fragments: &["invalid duration `5x`", "expected e.g. `90s`"],
+        fragments: &[
+            "invalid duration `5x`: unknown unit `x`",
+            "expected e.g. `90m`, `90s`",
+        ],
     },
     Case {
         file: "bad_zero_rpm.yaml",

@@ -46,7 +46,7 @@ const NS_PER_S: u128 = 1_000_000_000;
 #[non_exhaustive]
 pub enum DurationError {
     /// Nothing was written.
-    #[error("expected a duration such as `90s`, `15m` or `1h 30m`, found nothing")]
+    #[error("expected a duration, e.g. `90m`, `90s` or `1h 30m`, found nothing")]
     Empty,
     /// A number without a unit (`2500`).
     #[error(
@@ -59,7 +59,8 @@ pub enum DurationError {
     },
     /// A unit ratesim does not know (`5x`).
     #[error(
-        "invalid duration `{text}`: unknown unit `{unit}`{hint}; expected e.g. `90s`, `15m`, `1h 30m` (units: ms, s, m, h, d)"
+        "invalid duration `{text}`: unknown unit `{unit}`{hint}; expected e.g. `90m`, `90s`, \
+         `1h 30m` or `250ms` (units: ms, s, m, h, d)"
     )]
     UnknownUnit {
         /// The whole duration as written.
@@ -71,7 +72,8 @@ pub enum DurationError {
     },
     /// Not a duration at all (`fast`, `1h 30`).
     #[error(
-        "invalid duration `{text}`; expected e.g. `90s`, `15m`, `1h 30m` (a number and a unit)"
+        "invalid duration `{text}`; expected e.g. `90m`, `90s`, `1h 30m` or `250ms` \
+         (a number and a unit)"
     )]
     Invalid {
         /// The whole duration as written.
@@ -134,7 +136,13 @@ pub fn parse(s: &str) -> Result<SimTime, DurationError> {
             return Err(DurationError::UnknownUnit {
                 text: text.into(),
                 unit: unit.into(),
-                hint: suggest::hint(unit, UNITS.iter().map(|(n, _)| *n)),
+                // One-letter typos are one edit from every one-letter unit:
+                // only longer spellings get a suggestion.
+                hint: if unit.chars().count() >= 3 {
+                    suggest::hint(unit, UNITS.iter().map(|(n, _)| *n))
+                } else {
+                    String::new()
+                },
             });
         };
         total = total
