@@ -47,7 +47,7 @@ const CASES: &[Case] = &[
     },
     Case {
         file: "bad_negative_rate.yaml",
-        position: Some((7, 7)),
+        position: Some((7, 31)),
         fragments: &["poisson.rate_per_min must be between 0 and", "got -5"],
     },
     Case {
@@ -291,17 +291,17 @@ const CASES: &[Case] = &[
     },
     Case {
         file: "bad_bursts_period.yaml",
-        position: Some((7, 15)),
+        position: Some((7, 87)),
         fragments: &["bursts: period must be > 0 and at least burst_length"],
     },
     Case {
         file: "bad_diurnal_hourly_count.yaml",
-        position: Some((7, 15)),
+        position: Some((7, 52)),
         fragments: &["diurnal.hourly needs 24 multipliers, got 2"],
     },
     Case {
         file: "bad_diurnal_hourly_negative.yaml",
-        position: Some((7, 15)),
+        position: Some((7, 52)),
         fragments: &["diurnal.hourly multipliers must be >= 0"],
     },
     Case {

@@ -274,23 +274,23 @@ pub struct RawStream {
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
 pub enum RawArrivals {
     Poisson {
-        rate_per_min: f64,
+        rate_per_min: Spanned<f64>,
     },
     Constant {
-        rate_per_min: f64,
+        rate_per_min: Spanned<f64>,
     },
     Bursts {
-        base_per_min: f64,
-        burst_per_min: f64,
+        base_per_min: Spanned<f64>,
+        burst_per_min: Spanned<f64>,
         burst_length: Dur,
-        period: Dur,
+        period: Spanned<Dur>,
         #[serde(default)]
         offset: Option<Dur>,
     },
     Diurnal {
-        rate_per_min: f64,
+        rate_per_min: Spanned<f64>,
         #[serde(default)]
-        hourly: Option<Vec<f64>>,
+        hourly: Option<Spanned<Vec<f64>>>,
         #[serde(default)]
         peak_hour: Option<f64>,
         #[serde(default)]

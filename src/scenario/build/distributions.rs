@@ -26,7 +26,8 @@ pub(super) fn check_probability(
     }
 }
 
-fn check_rate(cx: &Cx, v: f64, loc: &Location, what: &str) -> Result<(), ScenarioError> {
+fn check_rate(cx: &Cx, v: &Spanned<f64>, what: &str) -> Result<(), ScenarioError> {
+    let (v, loc) = (v.value, &v.referenced);
     if v.is_finite() && (0.0..=MAX_RATE_PER_MIN).contains(&v) {
         Ok(())
     } else {
@@ -41,15 +42,15 @@ pub(super) fn arrivals(cx: &Cx, a: &Spanned<RawArrivals>) -> Result<ArrivalProce
     let loc = &a.referenced;
     Ok(match &a.value {
         RawArrivals::Poisson { rate_per_min } => {
-            check_rate(cx, *rate_per_min, loc, "poisson.rate_per_min")?;
+            check_rate(cx, rate_per_min, "poisson.rate_per_min")?;
             ArrivalProcess::Poisson {
-                rate_per_min: *rate_per_min,
+                rate_per_min: rate_per_min.value,
             }
         }
         RawArrivals::Constant { rate_per_min } => {
-            check_rate(cx, *rate_per_min, loc, "constant.rate_per_min")?;
+            check_rate(cx, rate_per_min, "constant.rate_per_min")?;
             ArrivalProcess::Constant {
-                rate_per_min: *rate_per_min,
+                rate_per_min: rate_per_min.value,
             }
         }
         RawArrivals::Bursts {
@@ -59,16 +60,19 @@ pub(super) fn arrivals(cx: &Cx, a: &Spanned<RawArrivals>) -> Result<ArrivalProce
             period,
             offset,
         } => {
-            check_rate(cx, *base_per_min, loc, "bursts.base_per_min")?;
-            check_rate(cx, *burst_per_min, loc, "bursts.burst_per_min")?;
-            if period.0 == SimTime::ZERO || burst_length.0 > period.0 {
-                return Err(cx.err(loc, "bursts: period must be > 0 and at least burst_length"));
+            check_rate(cx, base_per_min, "bursts.base_per_min")?;
+            check_rate(cx, burst_per_min, "bursts.burst_per_min")?;
+            if period.value.0 == SimTime::ZERO || burst_length.0 > period.value.0 {
+                return Err(cx.err(
+                    &period.referenced,
+                    "bursts: period must be > 0 and at least burst_length",
+                ));
             }
             ArrivalProcess::Bursts {
-                base_per_min: *base_per_min,
-                burst_per_min: *burst_per_min,
+                base_per_min: base_per_min.value,
+                burst_per_min: burst_per_min.value,
                 burst_length: burst_length.0,
-                period: period.0,
+                period: period.value.0,
                 offset: offset.map_or(SimTime::ZERO, |d| d.0),
             }
         }
@@ -78,17 +82,18 @@ pub(super) fn arrivals(cx: &Cx, a: &Spanned<RawArrivals>) -> Result<ArrivalProce
             peak_hour,
             peak_to_trough,
         } => {
-            check_rate(cx, *rate_per_min, loc, "diurnal.rate_per_min")?;
+            check_rate(cx, rate_per_min, "diurnal.rate_per_min")?;
             let profile = match (hourly, peak_hour, peak_to_trough) {
                 (Some(h), None, None) => {
-                    let arr: [f64; 24] = h.as_slice().try_into().map_err(|_| {
+                    let hloc = &h.referenced;
+                    let arr: [f64; 24] = h.value.as_slice().try_into().map_err(|_| {
                         cx.err(
-                            loc,
-                            format!("diurnal.hourly needs 24 multipliers, got {}", h.len()),
+                            hloc,
+                            format!("diurnal.hourly needs 24 multipliers, got {}", h.value.len()),
                         )
                     })?;
                     if arr.iter().any(|x| !(x.is_finite() && *x >= 0.0)) {
-                        return Err(cx.err(loc, "diurnal.hourly multipliers must be >= 0"));
+                        return Err(cx.err(hloc, "diurnal.hourly multipliers must be >= 0"));
                     }
                     arr
                 }
@@ -109,7 +114,7 @@ pub(super) fn arrivals(cx: &Cx, a: &Spanned<RawArrivals>) -> Result<ArrivalProce
                 }
             };
             ArrivalProcess::Diurnal {
-                rate_per_min: *rate_per_min,
+                rate_per_min: rate_per_min.value,
                 hourly: profile,
             }
         }
