@@ -859,3 +859,28 @@ fn rows_after_the_window_are_a_warning_with_their_count() {
     );
     assert!(load("steady.csv", &steady(100)).warnings.is_empty());
 }
+
+#[test]
+fn a_rows_max_tokens_above_its_models_maximum_is_rejected() {
+    rejected_trace(
+        "t.csv",
+        &csv_with_row("2026-11-02T09:00:01Z,claude-sonnet-4-5,,10,10,0,0,99999"),
+        &[
+            "traces/t.csv:3:51: max_tokens: 99999 is more than `claude-sonnet-4-5` can \
+             generate: its maximum output is 64000 tokens",
+        ],
+    );
+    // A row without a model goes to the stream's (Sonnet 4.5 here).
+    rejected_trace(
+        "t.csv",
+        &csv_with_row("2026-11-02T09:00:01Z,,,10,10,0,0,70000"),
+        &["traces/t.csv:3:34: max_tokens: 70000 is more than `claude-sonnet-4-5`"],
+    );
+    // Haiku 3.5's is 8,192.
+    rejected_trace(
+        "t.jsonl",
+        "{\"timestamp\": 0, \"model\": \"claude-3-5-haiku\", \"input_tokens\": 1, \
+         \"output_tokens\": 1, \"max_tokens\": 8193}\n",
+        &["traces/t.jsonl:1:", "maximum output is 8192 tokens"],
+    );
+}

@@ -36,7 +36,7 @@ use super::raw::RawStream;
 use super::{Cx, ErrorKind, ScenarioError, Warning};
 use crate::engine::SimTime;
 use crate::model::ModelSpec;
-use crate::model::catalog::ModelInfo;
+use crate::model::catalog::{ModelInfo, find_model};
 use crate::text::suggest;
 use crate::workload::{MAX_VOLUME, Trace, TraceReplay, TraceRow};
 use row::Builder;
@@ -209,7 +209,8 @@ pub(super) fn read(cx: &Cx, s: &RawStream) -> Result<Option<ParsedTrace>, Scenar
     let bytes = std::fs::read(&path)
         .map_err(|e| cx.err(&t.referenced, format!("cannot read trace `{file}`: {e}")))?;
     let text = super::error::utf8_text(&file, bytes, "trace")?;
-    let (rows, models, classes) = parse_rows(&file, &text, jsonl)?;
+    let stream_model = find_model(&s.model.value);
+    let (rows, models, classes) = parse_rows(&file, &text, jsonl, stream_model)?;
     Ok(Some(ParsedTrace {
         file,
         text,
@@ -238,8 +239,14 @@ type Parsed = (
     Vec<(String, u64, u64)>,
 );
 
-fn parse_rows(file: &str, text: &str, jsonl: bool) -> Result<Parsed, ScenarioError> {
+fn parse_rows(
+    file: &str,
+    text: &str,
+    jsonl: bool,
+    stream_model: Option<&'static ModelInfo>,
+) -> Result<Parsed, ScenarioError> {
     let mut b = Builder::new(file, text);
+    b.stream_model = stream_model;
     if jsonl {
         b.jsonl()?;
     } else {
@@ -269,7 +276,7 @@ pub fn parse_trace(file: &str, text: &str) -> Result<Trace, ScenarioError> {
             "expected a .csv or .jsonl file (by its extension)",
         ));
     };
-    let (rows, _, _) = parse_rows(file, text, jsonl)?;
+    let (rows, _, _) = parse_rows(file, text, jsonl, None)?;
     Ok(Trace {
         file: file.to_string(),
         rows,

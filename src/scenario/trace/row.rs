@@ -38,6 +38,9 @@ pub(super) struct Builder<'a> {
     pub(super) rows: Vec<TraceRow>,
     pub(super) models: Vec<&'static ModelInfo>,
     pub(super) classes: Vec<(String, u64, u64)>,
+    /// The replaying stream's model (rows without a `model` are sent to it),
+    /// when known: reading a trace on its own has no stream.
+    pub(super) stream_model: Option<&'static ModelInfo>,
     /// Time of the first row (nanoseconds).
     origin: Option<i128>,
     /// Time and line of the previous row.
@@ -53,9 +56,35 @@ impl<'a> Builder<'a> {
             rows: Vec::new(),
             models: Vec::new(),
             classes: Vec::new(),
+            stream_model: None,
             origin: None,
             prev: None,
             kind: None,
+        }
+    }
+
+    /// A row's `max_tokens` must not exceed its model's maximum output (the
+    /// API would reject the request).
+    fn check_max_tokens(
+        &self,
+        max_tokens: Option<u32>,
+        model: &ModelInfo,
+        cells: &Cells,
+        line: u64,
+    ) -> Result<(), ScenarioError> {
+        match max_tokens {
+            Some(m) if u64::from(m) > model.max_output_tokens => {
+                let at = cells[Field::MaxTokens as usize].map_or((line, 1), |c| c.1);
+                Err(self.err(
+                    at,
+                    format!(
+                        "max_tokens: {m} is more than `{}` can generate: its maximum output \
+                         is {} tokens",
+                        model.id, model.max_output_tokens
+                    ),
+                ))
+            }
+            _ => Ok(()),
         }
     }
 
@@ -159,7 +188,12 @@ impl<'a> Builder<'a> {
 
         let model =
             match text(cells[Field::Model as usize], "model").map_err(|(at, m)| self.err(at, m))? {
-                None => 0,
+                None => {
+                    if let Some(info) = self.stream_model {
+                        self.check_max_tokens(max_tokens, info, cells, line)?;
+                    }
+                    0
+                }
                 Some((m, at)) => {
                     let Some(info) = find_model(m) else {
                         let ids = catalog::model_ids();
@@ -172,6 +206,7 @@ impl<'a> Builder<'a> {
                             ),
                         ));
                     };
+                    self.check_max_tokens(max_tokens, info, cells, line)?;
                     match self.models.iter().position(|x| x.id == info.id) {
                         Some(i) => i as u16 + 1,
                         None => {
