@@ -452,6 +452,14 @@ const CASES: &[Case] = &[
         ],
     },
     Case {
+        file: "bad_router_fallback_max_tokens.yaml",
+        position: Some((12, 53)),
+        fragments: &[
+            "router: `claude-3-5-haiku` can generate at most 8192 tokens",
+            "stream `chat` (class `default`) asks for max_tokens up to 16000",
+        ],
+    },
+    Case {
         file: "bad_spikes_under_arrivals.yaml",
         position: Some((9, 7)),
         fragments: &["`spikes` is a stream-level key: write it beside `arrivals:`"],

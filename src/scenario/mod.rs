@@ -109,7 +109,7 @@ impl Scenario {
             horizon,
         };
         let (streams, classes) = build::streams(cx, &raw, used.traces, &env, &mut warnings)?;
-        let router = build::router(cx, &raw.router, &classes, &latency.models)?;
+        let router = build::router(cx, &raw.router, &classes, &latency.models, &streams)?;
         let strategies = build::strategies(cx, raw.strategies.as_ref(), &tier, batch.is_some())?;
         let assertions = build::assertions(cx, &raw.asserts, &strategies)?;
         let provider = ProviderConfig {

@@ -214,14 +214,7 @@ pub(super) fn max_tokens(
     model: &ModelInfo,
 ) -> Result<TokenDist, ScenarioError> {
     let d = tokens(cx, t)?;
-    let (lo, hi) = match &d {
-        TokenDist::Constant(n) => (Some(*n), Some(*n)),
-        TokenDist::Uniform { min, max } => (Some(*min), Some(*max)),
-        TokenDist::Empirical { values, .. } => {
-            (values.iter().copied().min(), values.iter().copied().max())
-        }
-        _ => (None, None),
-    };
+    let (lo, hi) = range(&d);
     if lo == Some(0) {
         return Err(cx.err(
             &t.referenced,
@@ -241,4 +234,16 @@ pub(super) fn max_tokens(
         ));
     }
     Ok(d)
+}
+
+/// The smallest and largest values a distribution can draw, where bounded.
+pub(super) fn range(d: &TokenDist) -> (Option<u64>, Option<u64>) {
+    match d {
+        TokenDist::Constant(n) => (Some(*n), Some(*n)),
+        TokenDist::Uniform { min, max } => (Some(*min), Some(*max)),
+        TokenDist::Empirical { values, .. } => {
+            (values.iter().copied().min(), values.iter().copied().max())
+        }
+        _ => (None, None),
+    }
 }

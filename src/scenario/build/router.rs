@@ -4,17 +4,20 @@ use std::collections::BTreeMap;
 
 use serde_saphyr::Spanned;
 
+use super::distributions::range;
 use super::known_model;
 use crate::model::ModelSpec;
 use crate::scenario::raw::RawRoute;
 use crate::scenario::{Cx, ScenarioError};
 use crate::strategy::{Route, Router};
+use crate::workload::StreamSpec;
 
 pub(in crate::scenario) fn router(
     cx: &Cx,
     raw: &BTreeMap<String, Spanned<RawRoute>>,
     classes: &[String],
     models: &[ModelSpec],
+    streams: &[StreamSpec],
 ) -> Result<Router, ScenarioError> {
     let mut router = Router {
         routes: vec![None; classes.len()],
@@ -33,6 +36,24 @@ pub(in crate::scenario) fn router(
         };
         let index = |name: &Spanned<String>| {
             let m = known_model(cx, name, "router: ")?;
+            // The class's requests may go to this model: their max_tokens
+            // must be one it accepts.
+            let asks = streams
+                .iter()
+                .filter(|s| s.class as usize == i)
+                .filter_map(|s| range(&s.max_tokens).1.map(|hi| (hi, &s.name)))
+                .find(|(hi, _)| *hi > m.max_output_tokens);
+            if let Some((hi, stream)) = asks {
+                return Err(cx.err(
+                    &name.referenced,
+                    format!(
+                        "router: `{}` can generate at most {} tokens, but stream `{stream}` \
+                         (class `{class}`) asks for max_tokens up to {hi}: the API would \
+                         reject those requests",
+                        m.id, m.max_output_tokens
+                    ),
+                ));
+            }
             Ok::<u16, ScenarioError>(models.iter().position(|s| s.id == m.id).unwrap_or(0) as u16)
         };
         let r = &route.value;
