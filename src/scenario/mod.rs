@@ -50,7 +50,7 @@ pub struct Scenario {
     pub assertions: Vec<Assertion>,
     /// Things that are valid but probably not what the author meant (a
     /// deadline no request can meet, spikes or trace rows outside the
-    /// simulated window), in file order, for the CLI to print.
+    /// simulated window), stream by stream, for the CLI to print.
     pub warnings: Vec<Warning>,
 }
 
