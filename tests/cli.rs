@@ -277,11 +277,13 @@ fn unknown_strategy_exits_2() {
         .code(2)
         .stdout(predicate::str::is_empty())
         .stderr(
-            predicate::str::contains("--strategy nosuch: no strategy `nosuch`")
-                .and(predicate::str::contains(
-                    "have: naive_retry, exponential_backoff",
-                ))
-                .and(predicate::str::contains("panicked").not()),
+            predicate::str::contains(
+                "--strategy nosuch: tests/fixtures/good.yaml: no strategy or preset `nosuch`",
+            )
+            .and(predicate::str::contains(
+                "the scenario has: naive_retry, exponential_backoff; presets: ",
+            ))
+            .and(predicate::str::contains("panicked").not()),
         );
 }
 

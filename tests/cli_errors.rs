@@ -245,9 +245,12 @@ fn compare_errors() {
             "--baseline",
             "naive_retry",
             "--candidate",
-            "semaphore",
+            "semaphores",
         ],
-        &["no strategy `semaphore` in tests/fixtures/good.yaml (have: naive_retry"],
+        &[
+            "tests/fixtures/good.yaml: no strategy or preset `semaphores` (the scenario has: naive_retry",
+            "did you mean `semaphore`?",
+        ],
     );
     usage_error(
         &[
@@ -269,7 +272,7 @@ fn compare_errors() {
             "--baseline",
             "a",
         ],
-        &["tests/fixtures/bad_zero_rpm.yaml:3:19:"],
+        &["tests/fixtures/bad_zero_rpm.yaml:3:25:"],
     );
 }
 
@@ -277,8 +280,8 @@ fn compare_errors() {
 fn sweep_errors() {
     let param = format!("{RATE}=5,10");
     usage_error(
-        &["sweep", GOOD, "--param", &param, "--strategy", "semaphore"],
-        &["no strategy `semaphore`"],
+        &["sweep", GOOD, "--param", &param, "--strategy", "nosuch"],
+        &["no strategy or preset `nosuch`"],
     );
     usage_error(
         &["sweep", GOOD, "--param", &param, "-n", "0"],
@@ -372,8 +375,8 @@ fn plan_errors() {
         ],
     );
     usage_error(
-        &["plan", GOOD, "--growth", "10%", "--strategy", "semaphore"],
-        &["no strategy `semaphore` in tests/fixtures/good.yaml"],
+        &["plan", GOOD, "--growth", "10%", "--strategy", "nosuch"],
+        &["tests/fixtures/good.yaml: no strategy or preset `nosuch`"],
     );
     usage_error(
         &["plan", GOOD, "--growth", "fast"],

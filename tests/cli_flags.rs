@@ -139,3 +139,84 @@ fn compare_against_says_the_baseline_decides_the_replication_count() {
     let (_, _, err) = ratesim(&["compare", GOOD, "--against", &base]);
     assert!(!err.contains("note:"), "{err}");
 }
+
+#[test]
+fn strategy_runs_any_preset_even_when_the_scenario_lists_others() {
+    // good.yaml compares naive_retry and exponential_backoff only.
+    let (code, out, err) = ratesim(&[
+        "simulate",
+        GOOD,
+        "--strategy",
+        "sdk_default",
+        "--strategy",
+        "naive_retry",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let names: Vec<&str> = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["strategy"].as_str().unwrap())
+        .collect();
+    // The scenario's own first, then presets, as the flags named them.
+    assert_eq!(names, ["naive_retry", "sdk_default"]);
+    // The same preset in a scenario that lists it gives the same numbers.
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(GOOD)).unwrap();
+    let listed = dir.path().join("listed.yaml");
+    std::fs::write(
+        &listed,
+        text.replace("  - naive_retry\n", "  - naive_retry\n  - sdk_default\n"),
+    )
+    .unwrap();
+    let listed = listed.display().to_string();
+    let (_, out_listed, _) = ratesim(&[
+        "simulate",
+        &listed,
+        "--strategy",
+        "sdk_default",
+        "--format",
+        "json",
+    ]);
+    let result = |json: &str| {
+        let v: serde_json::Value = serde_json::from_str(json).unwrap();
+        v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["strategy"] == "sdk_default")
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(result(&out), result(&out_listed));
+
+    // compare, sweep and plan take a preset by name too.
+    let (code, _, err) = ratesim(&[
+        "compare",
+        GOOD,
+        "--baseline",
+        "naive_retry",
+        "--candidate",
+        "semaphore",
+        "-n",
+        "2",
+        "--fail-on",
+        "none",
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    let (code, out, err) = ratesim(&[
+        "sweep",
+        GOOD,
+        "--param",
+        "strategy.token_bucket.fraction=0.5,0.9",
+        "-n",
+        "2",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("\"strategy\": \"token_bucket\""), "{out}");
+}

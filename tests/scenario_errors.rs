@@ -21,7 +21,11 @@ const CASES: &[Case] = &[
     Case {
         file: "bad_unknown_field.yaml",
         position: Some((7, 5)),
-        fragments: &["unknown field `rpmm`", "expected one of rpm, itpm, otpm"],
+        fragments: &[
+            "unknown field `rpmm`",
+            "expected one of rpm, itpm, otpm",
+            "did you mean `rpm`?",
+        ],
     },
     Case {
         file: "bad_stream_typo.yaml",
@@ -43,7 +47,7 @@ const CASES: &[Case] = &[
     },
     Case {
         file: "bad_negative_rate.yaml",
-        position: Some((7, 7)),
+        position: Some((7, 31)),
         fragments: &["poisson.rate_per_min must be between 0 and", "got -5"],
     },
     Case {
@@ -87,11 +91,14 @@ const CASES: &[Case] = &[
     Case {
         file: "bad_duration.yaml",
         position: Some((2, 11)),
-        fragments: &["invalid duration `5x`", "expected e.g. `90s`"],
+        fragments: &[
+            "invalid duration `5x`: unknown unit `x`",
+            "expected e.g. `90m`, `90s`",
+        ],
     },
     Case {
         file: "bad_zero_rpm.yaml",
-        position: Some((3, 19)),
+        position: Some((3, 25)),
         fragments: &["pools.sonnet-4.rpm must be > 0"],
     },
     Case {
@@ -143,7 +150,10 @@ const CASES: &[Case] = &[
     Case {
         file: "bad_unknown_tier.yaml",
         position: Some((4, 7)),
-        fragments: &["unknown tier `tier9`, expected one of"],
+        fragments: &[
+            "unknown tier `tier9`, expected one of",
+            "did you mean `tier1`",
+        ],
     },
     Case {
         file: "bad_limiter_burst_zero.yaml",
@@ -162,7 +172,7 @@ const CASES: &[Case] = &[
     },
     Case {
         file: "bad_workspace_zero_limit.yaml",
-        position: Some((7, 26)),
+        position: Some((7, 32)),
         fragments: &["workspaces.a.limits.claude-sonnet-4-5.rpm must be > 0"],
     },
     Case {
@@ -184,7 +194,7 @@ const CASES: &[Case] = &[
     },
     Case {
         file: "bad_latency_zero_speed.yaml",
-        position: Some((6, 24)),
+        position: Some((6, 46)),
         fragments: &["output_tokens_per_s must be > 0"],
     },
     Case {
@@ -204,7 +214,7 @@ const CASES: &[Case] = &[
     },
     Case {
         file: "bad_class_not_listed.yaml",
-        position: Some((6, 11)),
+        position: Some((11, 12)),
         fragments: &["class `batch` is not listed in `classes`"],
     },
     Case {
@@ -249,12 +259,12 @@ const CASES: &[Case] = &[
     },
     Case {
         file: "bad_stream_batch_without_limits.yaml",
-        position: Some((6, 11)),
+        position: Some((11, 10)),
         fragments: &["uses the Batch API, but profile"],
     },
     Case {
         file: "bad_strategy_offload_without_limits.yaml",
-        position: Some((6, 3)),
+        position: Some((11, 14)),
         fragments: &["offloads to the Batch API, but profile"],
     },
     Case {
@@ -281,17 +291,17 @@ const CASES: &[Case] = &[
     },
     Case {
         file: "bad_bursts_period.yaml",
-        position: Some((7, 15)),
+        position: Some((7, 87)),
         fragments: &["bursts: period must be > 0 and at least burst_length"],
     },
     Case {
         file: "bad_diurnal_hourly_count.yaml",
-        position: Some((7, 15)),
+        position: Some((7, 52)),
         fragments: &["diurnal.hourly needs 24 multipliers, got 2"],
     },
     Case {
         file: "bad_diurnal_hourly_negative.yaml",
-        position: Some((7, 15)),
+        position: Some((7, 52)),
         fragments: &["diurnal.hourly multipliers must be >= 0"],
     },
     Case {
@@ -408,6 +418,73 @@ const CASES: &[Case] = &[
         file: "bad_backoff_cap.yaml",
         position: Some((11, 22)),
         fragments: &["retry.backoff needs base > 0 and cap >= base"],
+    },
+    // Trip-ups a new user hit: each error points at the offending value.
+    Case {
+        // Was reported at the stream's `name:` (line 23).
+        file: "bad_class_typo.yaml",
+        position: Some((25, 12)),
+        fragments: &[
+            "class `backgroud` is not listed in `classes` (interactive, background)",
+            "did you mean `background`?",
+        ],
+    },
+    Case {
+        file: "bad_max_tokens_zero.yaml",
+        position: Some((10, 17)),
+        fragments: &["max_tokens must be at least 1"],
+    },
+    Case {
+        file: "bad_max_tokens_too_large.yaml",
+        position: Some((10, 17)),
+        fragments: &[
+            "max_tokens 200000 is more than `claude-sonnet-4-5` can generate",
+            "its maximum output is 64000 tokens",
+        ],
+    },
+    Case {
+        file: "bad_max_tokens_uniform_too_large.yaml",
+        position: Some((10, 17)),
+        fragments: &[
+            "max_tokens 16000",
+            "`claude-3-5-haiku`",
+            "maximum output is 8192",
+        ],
+    },
+    Case {
+        file: "bad_router_fallback_max_tokens.yaml",
+        position: Some((12, 53)),
+        fragments: &[
+            "router: `claude-3-5-haiku` can generate at most 8192 tokens",
+            "stream `chat` (class `default`) asks for max_tokens up to 16000",
+        ],
+    },
+    Case {
+        file: "bad_spikes_under_arrivals.yaml",
+        position: Some((9, 7)),
+        fragments: &["`spikes` is a stream-level key: write it beside `arrivals:`"],
+    },
+    Case {
+        file: "bad_spikes_first_under_arrivals.yaml",
+        position: Some((8, 7)),
+        fragments: &[
+            "unknown variant `spikes`",
+            "`spikes` is a stream-level key: write it beside `arrivals:`",
+        ],
+    },
+    Case {
+        file: "bad_duration_no_unit.yaml",
+        position: Some((10, 15)),
+        fragments: &["`2500` has no unit: write `2500s`"],
+    },
+    Case {
+        // At the class's route (map keys carry no position).
+        file: "bad_unknown_class_router.yaml",
+        position: Some((12, 15)),
+        fragments: &[
+            "router: no stream has class `interactve`",
+            "did you mean `interactive`?",
+        ],
     },
     Case {
         // Block style: the error points at the preset's value.
@@ -531,7 +608,7 @@ fn mixed_good_and_bad_files_report_each_and_exit_2() {
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stdout.contains("tests/fixtures/good.yaml: ok"), "{stdout}");
     assert!(stderr.contains("bad_unknown_model.yaml:5:12"), "{stderr}");
-    assert!(stderr.contains("bad_zero_rpm.yaml:3:19"), "{stderr}");
+    assert!(stderr.contains("bad_zero_rpm.yaml:3:25"), "{stderr}");
     assert!(stderr.contains("2 of 3 scenario(s) invalid"), "{stderr}");
 }
 
@@ -726,4 +803,120 @@ fn more_workspaces_than_a_u16_numbers_are_rejected_at_the_first_extra_one() {
         stderr.contains(&format!("{p}:65538:5: too many workspaces (at most 65534)")),
         "{stderr}"
     );
+}
+
+// ------------------------------------------------------- library-level checks
+
+use ratesim::scenario::{ErrorKind, Scenario, StrategyLookupError};
+
+const STREAM: &str = "name: t
+duration: 1h
+latency: {network_rtt: 100ms, models: {claude-sonnet-4-5: {ttft: 2s}}}
+streams:
+  - name: chat
+    model: claude-sonnet-4-5
+    arrivals: {poisson: {rate_per_min: 10}}
+    input_tokens: 100
+    output_tokens: 10
+";
+
+fn scenario(extra: &str) -> Scenario {
+    Scenario::from_yaml_str("s.yaml", &format!("{STREAM}{extra}")).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn a_deadline_shorter_than_ttft_plus_rtt_is_a_warning() {
+    // 2 s + 100 ms = 2.1 s: a 2 s deadline can never be met, 2.1 s can.
+    let s = scenario("    deadline: 2s\n");
+    assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
+    let w = s.warnings[0].to_string();
+    assert!(
+        w.starts_with(
+            "s.yaml:10:15: stream `chat`: deadline 2s is shorter than \
+                       `claude-sonnet-4-5`'s time to first token (2s) plus the network \
+                       round trip (100ms)"
+        ),
+        "{w}"
+    );
+    assert!(w.contains("10 |     deadline: 2s"), "{w}");
+    assert!(scenario("    deadline: 2100ms\n").warnings.is_empty());
+    assert!(scenario("").warnings.is_empty());
+}
+
+#[test]
+fn spikes_after_the_window_warn_with_the_number_dropped() {
+    // 1000 requests over 10 minutes from 55m: request k arrives at
+    // 55m + 600 s·k/1000, so k ≥ 500 (at 60m and later) are dropped.
+    let s = scenario(
+        "    spikes:\n      - {at: 55m, count: 1000, over: 10m}\n      - {at: 2h, count: 7}\n      - {at: 10m, count: 5}\n",
+    );
+    let w: Vec<String> = s.warnings.iter().map(|w| w.to_string()).collect();
+    assert_eq!(w.len(), 2, "{w:?}");
+    assert!(
+        w[0].starts_with("s.yaml:11:9: stream `chat`: 500 of this spike's 1000 requests fall after the simulated window (duration 1h)"),
+        "{}",
+        w[0]
+    );
+    assert!(
+        w[1].starts_with("s.yaml:12:9: stream `chat`: 7 of this spike's 7 requests"),
+        "{}",
+        w[1]
+    );
+}
+
+#[test]
+fn strategy_named_finds_the_scenarios_then_a_preset() {
+    let s = scenario(
+        "strategies:\n  - {name: mine, preset: token_bucket, pacing: {token_bucket: {fraction: 0.5}}}\n",
+    );
+    assert_eq!(s.strategy_named("mine").unwrap(), s.strategies[0]);
+    // A preset the scenario does not list: built as the bare name would be.
+    let listed = scenario("strategies: [sdk_default]\n");
+    assert_eq!(
+        s.strategy_named("sdk_default").unwrap(),
+        listed.strategies[0]
+    );
+    let e = s.strategy_named("sdk_defualt").unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.starts_with(
+            "no strategy or preset `sdk_defualt` (the scenario has: mine; presets: naive_retry,"
+        ),
+        "{msg}"
+    );
+    assert!(msg.ends_with("did you mean `sdk_default`?"), "{msg}");
+    assert!(
+        matches!(e, StrategyLookupError::Unknown { ref did_you_mean, .. } if did_you_mean == &["sdk_default"])
+    );
+}
+
+#[test]
+fn strategy_named_refuses_batch_offload_without_batch_limits() {
+    let text = format!(
+        "{STREAM}tier: seed-guide-2026/free\npools: {{sonnet-4: {{rpm: 50, itpm: 30000, otpm: 8000}}}}\nstrategies: [header_driven]\n"
+    );
+    let s = Scenario::from_yaml_str("s.yaml", &text).unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(
+        s.strategy_named("batch_offload"),
+        Err(StrategyLookupError::NeedsBatch { .. })
+    ));
+}
+
+#[test]
+fn unknown_names_carry_their_suggestions() {
+    let e = Scenario::from_yaml_str(
+        "s.yaml",
+        &STREAM.replace("model: claude-sonnet-4-5", "model: claude-sonet-4-5"),
+    )
+    .unwrap_err();
+    match &*e.kind {
+        ErrorKind::UnknownName { name, did_you_mean } => {
+            assert_eq!(name, "claude-sonet-4-5");
+            assert_eq!(
+                did_you_mean.first().map(String::as_str),
+                Some("claude-sonnet-4-5")
+            );
+        }
+        other => panic!("{other:?}: {e}"),
+    }
 }

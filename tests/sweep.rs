@@ -15,7 +15,7 @@ fn sweep(out: &Path, extra: &[&str]) -> std::process::Output {
         "--param",
         "streams.chat.rate_per_min=20,40,80",
         "--param",
-        "strategy.exponential_backoff.cap=10,30",
+        "strategy.exponential_backoff.cap=10s,30s",
         "-n",
         "3",
         "--assert",

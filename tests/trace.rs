@@ -754,3 +754,133 @@ fn the_remaining_row_errors_are_located() {
         &["traces/t.csv:256:", "class: too many distinct classes"],
     );
 }
+
+// ------------------------------------------------- traces from spreadsheets
+
+/// [`CSV`] as a spreadsheet in a decimal-comma locale saves it: semicolons,
+/// capitalised headers, CRLF line ends and a trailing row of empty cells.
+fn spreadsheet_csv() -> String {
+    let mut lines: Vec<String> = CSV.lines().map(|l| l.replace(',', ";")).collect();
+    lines[0] = "Timestamp;Model;Class;Input_Tokens;Output_Tokens;\
+                Cache_Read_Input_Tokens;Cache_Creation_Input_Tokens;MAX_TOKENS"
+        .to_string();
+    lines.push(";;;;;;;".to_string());
+    lines.push(";;;;;;;".to_string());
+    lines.join("\r\n") + "\r\n"
+}
+
+#[test]
+fn semicolon_separated_files_with_capitalised_headers_read_the_same() {
+    let a = requests(&load("t.csv", CSV));
+    assert_eq!(requests(&load("t.csv", &spreadsheet_csv())), a);
+    // Tabs too, when the header has no comma.
+    assert_eq!(requests(&load("t.csv", &CSV.replace(',', "\t"))), a);
+}
+
+#[test]
+fn trailing_rows_of_empty_cells_are_skipped() {
+    let csv = format!("{CSV},,,,,,,\n,,,,,,,\n");
+    assert_eq!(
+        requests(&load("t.csv", &csv)),
+        requests(&load("t.csv", CSV))
+    );
+}
+
+#[test]
+fn quoted_fields_may_hold_newlines_and_errors_after_them_keep_their_line() {
+    // An ignored column (`service_tier`) whose quoted cell spans two lines.
+    let csv = "timestamp,service_tier,input_tokens,output_tokens\n\
+               0,\"standard\n(batch later)\",100,10\n\
+               1,standard,100,10\n";
+    let s = load("t.csv", csv);
+    assert_eq!(requests(&s).len(), 2);
+    // Records two and three end on lines 3 and 4: the next is line 5, and
+    // its bad cell (after a quoted comma) is at column 14.
+    let bad = format!("{csv}2,\"a, b\",100,lots\n");
+    rejected_trace(
+        "t.csv",
+        &bad,
+        &["traces/t.csv:5:14: output_tokens: expected a whole number, found \"lots\""],
+    );
+    // A cell inside a multi-line quoted field is located on its own line.
+    let bad = "timestamp,service_tier,input_tokens,output_tokens\n\
+               0,\"standard\n\",100,x\n";
+    rejected_trace(
+        "t.csv",
+        bad,
+        &["traces/t.csv:3:7: output_tokens: expected a whole number"],
+    );
+}
+
+#[test]
+fn a_near_miss_header_is_suggested() {
+    rejected_trace(
+        "t.csv",
+        "timestamp,input_token,output_tokens\n0,10,10\n",
+        &[
+            "traces/t.csv:1:11: unknown column `input_token`",
+            "did you mean `input_tokens`?",
+        ],
+    );
+    rejected_trace(
+        "t.csv",
+        "time stamp,input_tokens,output_tokens\n0,10,10\n",
+        &["unknown column `time stamp`", "did you mean `timestamp`?"],
+    );
+    // A one-column header with an unexpected separator says so.
+    rejected_trace(
+        "t.csv",
+        "timestamp|input_tokens|output_tokens\n0|10|10\n",
+        &["traces/t.csv:1:1: unknown column `timestamp|input_tokens|output_tokens`"],
+    );
+}
+
+#[test]
+fn rows_after_the_window_are_a_warning_with_their_count() {
+    // Rows at 0..99 s; a 30 s run replays 30 of them.
+    let s = load_with("steady.csv", &steady(100), "", "30s");
+    assert_eq!(requests(&s).len(), 30);
+    assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
+    let w = s.warnings[0].to_string();
+    assert!(w.contains("steady.csv: 70 of the trace's 100 rows fall after the simulated window of stream `s` (duration 30s, the trace spans 1m 39s) and are not replayed"), "{w}");
+    // At time_scale 2 the rows span 49.5 s: 40 are late.
+    let s = load_with(
+        "steady.csv",
+        &steady(100),
+        "    trace_options: {time_scale: 2}\n",
+        "30s",
+    );
+    assert!(
+        s.warnings[0]
+            .message
+            .starts_with("40 of the trace's 100 rows"),
+        "{:?}",
+        s.warnings
+    );
+    assert!(load("steady.csv", &steady(100)).warnings.is_empty());
+}
+
+#[test]
+fn a_rows_max_tokens_above_its_models_maximum_is_rejected() {
+    rejected_trace(
+        "t.csv",
+        &csv_with_row("2026-11-02T09:00:01Z,claude-sonnet-4-5,,10,10,0,0,99999"),
+        &[
+            "traces/t.csv:3:51: max_tokens: 99999 is more than `claude-sonnet-4-5` can \
+             generate: its maximum output is 64000 tokens",
+        ],
+    );
+    // A row without a model goes to the stream's (Sonnet 4.5 here).
+    rejected_trace(
+        "t.csv",
+        &csv_with_row("2026-11-02T09:00:01Z,,,10,10,0,0,70000"),
+        &["traces/t.csv:3:34: max_tokens: 70000 is more than `claude-sonnet-4-5`"],
+    );
+    // Haiku 3.5's is 8,192.
+    rejected_trace(
+        "t.jsonl",
+        "{\"timestamp\": 0, \"model\": \"claude-3-5-haiku\", \"input_tokens\": 1, \
+         \"output_tokens\": 1, \"max_tokens\": 8193}\n",
+        &["traces/t.jsonl:1:", "maximum output is 8192 tokens"],
+    );
+}

@@ -26,9 +26,7 @@ pub fn parse_fraction(s: &str) -> Result<f64, String> {
 /// command that runs a scenario, so a quick look at a shorter horizon reads
 /// the same everywhere.
 pub fn parse_duration(s: &str) -> Result<SimTime, String> {
-    let d = humantime::parse_duration(s.trim())
-        .map_err(|e| format!("{e}; expected e.g. `90m`, `12h`, `30d`"))?;
-    let d = SimTime(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
+    let d = crate::scenario::duration::parse(s).map_err(|e| e.to_string())?;
     if d == SimTime::ZERO || d > crate::scenario::MAX_DURATION {
         return Err("must be > 0 and at most 366 days".into());
     }
@@ -54,6 +52,7 @@ impl ScenarioArgs {
     /// Loads the scenario and applies the overrides, as if the file said them.
     pub fn load(&self) -> Result<Scenario, CliError> {
         let mut s = Scenario::load(&self.scenario)?;
+        warn(&s);
         self.apply(&mut s);
         Ok(s)
     }
@@ -70,30 +69,17 @@ impl ScenarioArgs {
     }
 }
 
-/// The strategy called `name`: the one place that says "no such strategy".
+/// The strategy called `name`: the scenario's own, or else the built-in
+/// preset of that name (so `--strategy sdk_default` works on any scenario).
+/// The one place that says "no such strategy".
 pub fn find_strategy(
     scenario: &Scenario,
     file: &Path,
     name: &str,
 ) -> Result<StrategySpec, CliError> {
     scenario
-        .strategies
-        .iter()
-        .find(|s| s.name == name)
-        .cloned()
-        .ok_or_else(|| {
-            let have: Vec<&str> = scenario
-                .strategies
-                .iter()
-                .map(|s| s.name.as_str())
-                .collect();
-            CliError::Usage(format!(
-                "no strategy `{name}` in {} (have: {}){}",
-                file.display(),
-                have.join(", "),
-                crate::text::suggest::hint(name, have.iter().copied())
-            ))
-        })
+        .strategy_named(name)
+        .map_err(|e| CliError::Usage(format!("{}: {e}", file.display())))
 }
 
 /// The output formats every result can be printed in.
@@ -107,4 +93,11 @@ pub enum Format {
     Markdown,
     /// CSV with a header row and a fixed column order.
     Csv,
+}
+
+/// Prints a scenario's warnings (things that load but look wrong) to stderr.
+pub fn warn(scenario: &Scenario) {
+    for w in &scenario.warnings {
+        eprintln!("warning: {w}");
+    }
 }

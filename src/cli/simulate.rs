@@ -76,8 +76,15 @@ pub fn run(args: SimulateArgs) -> Result<(), CliError> {
                 chosen.push(spec);
             }
         }
-        // In the scenario's order, as without the flag.
-        chosen.sort_by_key(|c| scenario.strategies.iter().position(|s| s.name == c.name));
+        // The scenario's own in its order, as without the flag; then presets
+        // it does not list, in the order the flags name them.
+        chosen.sort_by_key(|c| {
+            scenario
+                .strategies
+                .iter()
+                .position(|s| s.name == c.name)
+                .unwrap_or(usize::MAX)
+        });
         scenario.strategies = chosen;
     }
     let checks = assertions(&scenario, &args.asserts)?;

@@ -122,8 +122,9 @@ pub fn run_sweep(args: &SweepArgs) -> Result<(), CliError> {
     let file = args.run.scenario.display().to_string();
     let text = crate::scenario::read_text(&args.run.scenario, "scenario")?;
     let mut base = Scenario::from_yaml_str(&file, &text)?;
+    super::args::warn(&base);
     args.run.apply(&mut base);
-    let doc: serde_json::Value =
+    let mut doc: serde_json::Value =
         serde_saphyr::from_str(&text).map_err(|e| format!("{file}: {e}"))?;
     let params = args
         .params
@@ -144,6 +145,12 @@ pub fn run_sweep(args: &SweepArgs) -> Result<(), CliError> {
             .unwrap_or_else(|| base.strategies[0].name.clone()),
     };
     find_strategy(&base, &args.run.scenario, &strategy)?;
+    // A preset the file does not list is swept as if it did.
+    if !base.strategies.iter().any(|s| s.name == strategy)
+        && let Some(list) = doc.get_mut("strategies").and_then(|v| v.as_array_mut())
+    {
+        list.push(serde_json::Value::String(strategy.clone()));
+    }
     let goal = match args.goal {
         Some(Goal::Min) => Direction::LowerIsBetter,
         Some(Goal::Max) => Direction::HigherIsBetter,

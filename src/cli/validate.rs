@@ -10,12 +10,15 @@ pub fn run(files: &[PathBuf]) -> Result<(), CliError> {
     let mut bad = 0;
     for f in files {
         match Scenario::load(f) {
-            Ok(s) => println!(
-                "{}: ok ({}, {})",
-                f.display(),
-                plural(s.sim.streams.len(), "stream"),
-                plural(s.strategies.len(), "strategy")
-            ),
+            Ok(s) => {
+                super::args::warn(&s);
+                println!(
+                    "{}: ok ({}, {})",
+                    f.display(),
+                    plural(s.sim.streams.len(), "stream"),
+                    plural(s.strategies.len(), "strategy")
+                );
+            }
             Err(e) => {
                 eprintln!("error: {e}");
                 bad += 1;

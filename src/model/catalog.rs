@@ -47,6 +47,11 @@ copies disagree for Sonnet 4.6 and Opus 4.7)";
 pub const BATCH_SOURCE: &str = "Anthropic batch-processing documentation, \
 https://platform.claude.com/docs/en/build-with-claude/batch-processing (Opus 4.6-era copy, read 2026-11)";
 
+/// Where the maximum output tokens (`max_tokens` ceiling) per model come from.
+pub const MAX_OUTPUT_SOURCE: &str = "Anthropic models documentation, \
+https://platform.claude.com/docs/en/about-claude/models/overview and the per-model pages \
+https://platform.claude.com/docs/en/models/<model>/overview (\"Max output\", read 2026-12-03)";
+
 /// Latency figures are not published; these are assumptions to override.
 pub const LATENCY_SOURCE: &str = "assumed typical values (not published by Anthropic); \
 override under `latency.models` in the scenario";
@@ -142,6 +147,9 @@ pub struct ModelInfo {
     pub ttft_s: f64,
     /// Assumed output speed, tokens per second.
     pub output_tokens_per_s: f64,
+    /// Largest `max_tokens` the Messages API accepts for the model (its
+    /// documented maximum output; [`MAX_OUTPUT_SOURCE`]).
+    pub max_output_tokens: u64,
 }
 
 /// Models ratesim knows by name.
@@ -149,7 +157,14 @@ pub struct ModelInfo {
 /// Columns: id, pool, prices (input, output per MTok; [`PRICES_SOURCE`]),
 /// cache reads count toward ITPM (the † models), minimum cacheable tokens
 /// ([`CACHE_SOURCE`]), assumed TTFT in seconds, assumed output tokens/s
-/// ([`LATENCY_SOURCE`]).
+/// ([`LATENCY_SOURCE`]), maximum output tokens ([`MAX_OUTPUT_SOURCE`]).
+///
+/// Maximum output, where copies disagree: Sonnet 4.6 is 128K on its own
+/// page (https://platform.claude.com/docs/en/models/sonnet-4-6/overview, read
+/// 2026-12-03), 64K in some third-party listings; the larger figure is kept,
+/// so a valid request is never rejected. "128K" is 128,000 and "64K" 64,000
+/// (the ceilings SDKs use, e.g. Effect-TS/effect @effect/ai-anthropic
+/// 4.0.0-beta.106); Haiku 3.5's is 8,192.
 ///
 /// Minimum cacheable length, where copies of the prompt-caching page disagree:
 /// - Opus 4.7: 4,096 here; some copies say 2,048 (a 2026 third-party article,
@@ -161,18 +176,19 @@ pub struct ModelInfo {
 ///   `claude-sonnet-4-6`, and https://docs.orq.ai/docs/proxy/prompt-caching lists 2,048.
 #[rustfmt::skip]
 pub const MODELS: &[ModelInfo] = &[
-    model("claude-opus-4-7",   "opus-4",    prices(5.0, 25.0),  false, 4_096, 1.5, 45.0),
-    model("claude-opus-4-6",   "opus-4",    prices(5.0, 25.0),  false, 4_096, 1.5, 45.0),
-    model("claude-opus-4-5",   "opus-4",    prices(5.0, 25.0),  false, 4_096, 1.5, 45.0),
-    model("claude-opus-4-1",   "opus-4",    prices(15.0, 75.0), false, 1_024, 2.0, 30.0),
-    model("claude-opus-4-0",   "opus-4",    prices(15.0, 75.0), false, 1_024, 2.0, 30.0),
-    model("claude-sonnet-4-6", "sonnet-4",  prices(3.0, 15.0),  false, 2_048, 0.9, 60.0),
-    model("claude-sonnet-4-5", "sonnet-4",  prices(3.0, 15.0),  false, 1_024, 0.9, 60.0),
-    model("claude-sonnet-4-0", "sonnet-4",  prices(3.0, 15.0),  false, 1_024, 0.9, 60.0),
-    model("claude-haiku-4-5",  "haiku-4-5", prices(1.0, 5.0),   false, 4_096, 0.5, 150.0),
-    model("claude-3-5-haiku",  "haiku-3-5", prices(0.8, 4.0),   true,  2_048, 0.6, 65.0),
+    model("claude-opus-4-7",   "opus-4",    prices(5.0, 25.0),  false, 4_096, 1.5, 45.0, 128_000),
+    model("claude-opus-4-6",   "opus-4",    prices(5.0, 25.0),  false, 4_096, 1.5, 45.0, 128_000),
+    model("claude-opus-4-5",   "opus-4",    prices(5.0, 25.0),  false, 4_096, 1.5, 45.0,  64_000),
+    model("claude-opus-4-1",   "opus-4",    prices(15.0, 75.0), false, 1_024, 2.0, 30.0,  32_000),
+    model("claude-opus-4-0",   "opus-4",    prices(15.0, 75.0), false, 1_024, 2.0, 30.0,  32_000),
+    model("claude-sonnet-4-6", "sonnet-4",  prices(3.0, 15.0),  false, 2_048, 0.9, 60.0, 128_000),
+    model("claude-sonnet-4-5", "sonnet-4",  prices(3.0, 15.0),  false, 1_024, 0.9, 60.0,  64_000),
+    model("claude-sonnet-4-0", "sonnet-4",  prices(3.0, 15.0),  false, 1_024, 0.9, 60.0,  64_000),
+    model("claude-haiku-4-5",  "haiku-4-5", prices(1.0, 5.0),   false, 4_096, 0.5, 150.0, 64_000),
+    model("claude-3-5-haiku",  "haiku-3-5", prices(0.8, 4.0),   true,  2_048, 0.6, 65.0,   8_192),
 ];
 
+#[allow(clippy::too_many_arguments)] // one argument per column of the table
 const fn model(
     id: &'static str,
     pool: &'static str,
@@ -181,6 +197,7 @@ const fn model(
     min_cacheable_tokens: u64,
     ttft_s: f64,
     output_tokens_per_s: f64,
+    max_output_tokens: u64,
 ) -> ModelInfo {
     ModelInfo {
         id,
@@ -190,6 +207,7 @@ const fn model(
         min_cacheable_tokens,
         ttft_s,
         output_tokens_per_s,
+        max_output_tokens,
     }
 }
 

@@ -1,13 +1,41 @@
 //! Scenario errors that point at the file, line and column.
 
-use std::fmt;
-
 use serde_saphyr::Location;
 
 pub(crate) use crate::text::snippet::{snippet, source_lines};
+use crate::text::suggest::{self, or_list};
 
-/// A scenario that could not be read, parsed or validated.
+/// What kind of problem a [`ScenarioError`] reports, for callers that want
+/// to react to one kind (the message already says everything to a reader).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The file could not be read (missing, a directory, not UTF-8).
+    Read,
+    /// Not YAML, or not the shape of a scenario: malformed text, an unknown
+    /// field, a wrong type, a duration without a unit.
+    Syntax,
+    /// A value out of range, or inconsistent with another.
+    Invalid,
+    /// A name (model, tier, class, preset, workspace, pool, column …) that is
+    /// not one of the known ones.
+    UnknownName {
+        /// The name as written.
+        name: String,
+        /// Known names close to it, closest first.
+        did_you_mean: Vec<String>,
+    },
+    /// A usage trace's header or a row is wrong.
+    Trace,
+}
+
+/// A scenario (or a trace it names) that could not be read, parsed or
+/// validated, located at `file:line:column` with the offending line.
+///
+/// Displays as `file:line:col: message` followed by the caret snippet.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+#[error("{}", render(.file, *.position, .message, .snippet.as_deref()))]
 pub struct ScenarioError {
     /// The file (as the user named it).
     pub file: String,
@@ -17,16 +45,125 @@ pub struct ScenarioError {
     pub message: String,
     /// The offending source line with a caret, when known.
     pub snippet: Option<String>,
+    /// What kind of problem this is (boxed: errors travel in `Result`s and
+    /// should stay small).
+    pub kind: Box<ErrorKind>,
+}
+
+/// Something valid that is probably not what the author meant; same shape
+/// as an error (`file:line:col: message` and a snippet).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+#[error("{}", render(.file, *.position, .message, .snippet.as_deref()))]
+pub struct Warning {
+    /// The file (as the user named it).
+    pub file: String,
+    /// 1-based line and column, when known.
+    pub position: Option<(u64, u64)>,
+    /// What looks wrong, and its consequence.
+    pub message: String,
+    /// The line with a caret, when known.
+    pub snippet: Option<String>,
+}
+
+impl Warning {
+    /// A warning about the value at `loc` in `source`.
+    pub(crate) fn at(
+        file: &str,
+        source: &str,
+        loc: Location,
+        message: impl Into<String>,
+    ) -> Warning {
+        let (line, col) = (loc.line().max(1), loc.column().max(1));
+        Warning {
+            file: file.to_string(),
+            position: Some((line, col)),
+            message: message.into(),
+            snippet: snippet(source, line, col),
+        }
+    }
+
+    /// A warning about a whole file (a trace, say).
+    pub(crate) fn whole_file(file: &str, message: impl Into<String>) -> Warning {
+        Warning {
+            file: file.to_string(),
+            position: None,
+            message: message.into(),
+            snippet: None,
+        }
+    }
+}
+
+/// `file:line:col: message` and the snippet on the lines below.
+fn render(
+    file: &str,
+    position: Option<(u64, u64)>,
+    message: &str,
+    snippet: Option<&str>,
+) -> String {
+    let mut out = match position {
+        Some((l, c)) => format!("{file}:{l}:{c}: {message}"),
+        None => format!("{file}: {message}"),
+    };
+    if let Some(s) = snippet {
+        out.push('\n');
+        out.push_str(s);
+    }
+    out
+}
+
+/// A strategy the command line asked for by name that the scenario does not
+/// have and no preset provides (see [`super::Scenario::strategy_named`]).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StrategyLookupError {
+    /// Neither a strategy of the scenario nor a preset.
+    #[error(
+        "no strategy or preset `{name}` (the scenario has: {}; presets: {}){}",
+        .scenario.join(", "),
+        .presets.join(", "),
+        did_you_mean_suffix(.did_you_mean)
+    )]
+    Unknown {
+        /// The name asked for.
+        name: String,
+        /// The scenario's strategies, in file order.
+        scenario: Vec<String>,
+        /// Every preset name.
+        presets: Vec<&'static str>,
+        /// Names close to it, closest first.
+        did_you_mean: Vec<String>,
+    },
+    /// A preset that needs the Batch API in a scenario without Batch limits.
+    #[error(
+        "preset `{name}` offloads to the Batch API, but profile `{tier}` publishes no Batch \
+         limits; add a `batch:` block to the scenario"
+    )]
+    NeedsBatch {
+        /// The preset.
+        name: String,
+        /// The scenario's tier.
+        tier: String,
+    },
+}
+
+fn did_you_mean_suffix(close: &[String]) -> String {
+    if close.is_empty() {
+        return String::new();
+    }
+    let quoted: Vec<String> = close.iter().map(|c| format!("`{c}`")).collect();
+    format!("; did you mean {}?", or_list(&quoted))
 }
 
 impl ScenarioError {
     /// An error without a position (the file itself is the problem).
-    pub fn whole_file(file: &str, message: impl Into<String>) -> ScenarioError {
+    pub fn whole_file(file: &str, kind: ErrorKind, message: impl Into<String>) -> ScenarioError {
         ScenarioError {
             file: file.to_string(),
             position: None,
             message: message.into(),
             snippet: None,
+            kind: Box::new(kind),
         }
     }
 
@@ -35,9 +172,10 @@ impl ScenarioError {
         file: &str,
         source: &str,
         loc: Location,
+        kind: ErrorKind,
         message: impl Into<String>,
     ) -> ScenarioError {
-        ScenarioError::at_position(file, source, loc.line(), loc.column(), message)
+        ScenarioError::at_position(file, source, loc.line(), loc.column(), kind, message)
     }
 
     /// An error at 1-based `line` and `col` in `source`.
@@ -46,6 +184,7 @@ impl ScenarioError {
         source: &str,
         line: u64,
         col: u64,
+        kind: ErrorKind,
         message: impl Into<String>,
     ) -> ScenarioError {
         let (line, col) = (line.max(1), col.max(1));
@@ -54,6 +193,7 @@ impl ScenarioError {
             position: Some((line, col)),
             message: message.into(),
             snippet: snippet(source, line, col),
+            kind: Box::new(kind),
         }
     }
 
@@ -93,13 +233,37 @@ impl ScenarioError {
                 message = format!("{message}: expected {expected}");
             }
         }
+        // A stream-level key written under `arrivals:`, after the process:
+        // the enum's map has a second key.
+        if let Some(loc) = e.location()
+            && message.starts_with("expected end of mapping after enum variant value")
+            && let Some(token) = token_at(source, loc.line(), loc.column())
+            && let Some(key) = token.split(':').next().map(str::trim)
+            && STREAM_KEYS.contains(&key)
+        {
+            message = format!(
+                "`{key}` is a stream-level key: write it beside `arrivals:` (at the same \
+                 indentation), not under it"
+            );
+        }
+        let mut kind = ErrorKind::Syntax;
+        if let Some((name, close, more)) = unknown_name_help(&message) {
+            message.push_str(&more);
+            kind = ErrorKind::UnknownName {
+                name,
+                did_you_mean: close,
+            };
+        }
         match e.location() {
-            Some(loc) if !source.trim().is_empty() => ScenarioError::at(file, source, loc, message),
+            Some(loc) if !source.trim().is_empty() => {
+                ScenarioError::at(file, source, loc, kind, message)
+            }
             _ if source.trim().is_empty() => ScenarioError::whole_file(
                 file,
+                kind,
                 "scenario is empty: expected a YAML mapping with name, duration and streams",
             ),
-            _ => ScenarioError::whole_file(file, message),
+            _ => ScenarioError::whole_file(file, kind, message),
         }
     }
 }
@@ -109,8 +273,9 @@ impl ScenarioError {
 /// user can find them.
 pub(crate) fn read_text(path: &std::path::Path, what: &str) -> Result<String, ScenarioError> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path)
-        .map_err(|e| ScenarioError::whole_file(&file, format!("cannot read {what}: {e}")))?;
+    let bytes = std::fs::read(path).map_err(|e| {
+        ScenarioError::whole_file(&file, ErrorKind::Read, format!("cannot read {what}: {e}"))
+    })?;
     utf8_text(&file, bytes, what)
 }
 
@@ -134,12 +299,47 @@ pub(crate) fn utf8_text(file: &str, bytes: Vec<u8>, what: &str) -> Result<String
             &String::from_utf8_lossy(bytes),
             line,
             col,
+            ErrorKind::Read,
             format!(
                 "the {what} is not UTF-8 text: byte 0x{:02x} does not belong here; save it as UTF-8",
                 bytes[bad]
             ),
         )
     })
+}
+
+/// Keys that belong beside `arrivals:` in a stream, not under it.
+const STREAM_KEYS: [&str; 4] = ["spikes", "trace", "deadline", "max_tokens"];
+
+/// For serde's "unknown field `x`, expected one of a, b" and "unknown variant
+/// `x`, expected …": the name, the close candidates and the text to append
+/// ("did you mean", or where a stream-level key belongs).
+fn unknown_name_help(message: &str) -> Option<(String, Vec<String>, String)> {
+    let rest = message
+        .strip_prefix("unknown field `")
+        .or_else(|| message.strip_prefix("unknown variant `"))?;
+    let (name, rest) = rest.split_once('`')?;
+    let expected = rest.split_once("expected ").map_or("", |x| x.1);
+    let expected = expected.strip_prefix("one of ").unwrap_or(expected);
+    let known: Vec<&str> = expected
+        .split([',', ' '])
+        .map(|w| w.trim_matches('`'))
+        .filter(|w| !w.is_empty() && *w != "or")
+        .collect();
+    let arrivals = ["poisson", "constant", "bursts", "diurnal", "none"];
+    let close: Vec<String> = suggest::did_you_mean(name, known.iter().copied())
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    let more = if STREAM_KEYS.contains(&name) && arrivals.iter().all(|a| known.contains(a)) {
+        format!(
+            "; `{name}` is a stream-level key: write it beside `arrivals:` (at the same \
+             indentation), not under it"
+        )
+    } else {
+        did_you_mean_suffix(&close)
+    };
+    Some((name.to_string(), close, more))
 }
 
 /// Removes serde-saphyr's ` at line L, column C` phrases: the error's own
@@ -207,21 +407,6 @@ fn token_at(source: &str, line: u64, col: u64) -> Option<String> {
         .collect();
     (!token.is_empty()).then_some(token)
 }
-
-impl fmt::Display for ScenarioError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.position {
-            Some((l, c)) => write!(f, "{}:{}:{}: {}", self.file, l, c, self.message)?,
-            None => write!(f, "{}: {}", self.file, self.message)?,
-        }
-        if let Some(s) = &self.snippet {
-            write!(f, "\n{s}")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for ScenarioError {}
 
 #[cfg(test)]
 mod tests {

@@ -11,10 +11,12 @@ use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_saphyr::Spanned;
 
+use super::duration::{self, DurationError};
 use crate::engine::SimTime;
 use crate::model::{Algorithm, OtpmAccounting};
 
-/// A duration written as `90s`, `1h 30m`, `250ms`, or a number of seconds.
+/// A duration written as `90s`, `1h 30m` or `250ms` (see
+/// [`super::duration::parse`]); a bare number is an error that asks for a unit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Dur(pub SimTime);
 
@@ -24,31 +26,29 @@ impl<'de> Deserialize<'de> for Dur {
         impl Visitor<'_> for V {
             type Value = Dur;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a duration such as `90s`, `15m`, `1h 30m` or a number of seconds")
+                f.write_str("a duration such as `90s`, `15m` or `1h 30m`")
             }
             fn visit_str<E: de::Error>(self, s: &str) -> Result<Dur, E> {
-                humantime::parse_duration(s.trim())
-                    .map(|d| Dur(SimTime(d.as_nanos().min(u64::MAX as u128) as u64)))
-                    .map_err(|e| {
-                        E::custom(format!(
-                            "invalid duration `{s}` ({e}); expected e.g. `90s`, `15m`, `1h 30m`"
-                        ))
-                    })
+                duration::parse(s).map(Dur).map_err(E::custom)
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Dur, E> {
-                Ok(Dur(SimTime::from_secs(v)))
+                Err(E::custom(DurationError::NoUnit {
+                    number: v.to_string(),
+                }))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Dur, E> {
                 if v < 0 {
                     return Err(E::custom(format!("duration must not be negative, got {v}")));
                 }
-                Ok(Dur(SimTime::from_secs(v as u64)))
+                self.visit_u64(v as u64)
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Dur, E> {
-                if !(v.is_finite() && v >= 0.0) {
-                    return Err(E::custom(format!("duration must be >= 0 seconds, got {v}")));
+                if v < 0.0 {
+                    return Err(E::custom(format!("duration must not be negative, got {v}")));
                 }
-                Ok(Dur(SimTime::from_secs_f64(v)))
+                Err(E::custom(DurationError::NoUnit {
+                    number: v.to_string(),
+                }))
             }
         }
         d.deserialize_any(V)
@@ -109,15 +109,15 @@ pub struct RawLimiter {
 #[serde(deny_unknown_fields)]
 pub struct RawLimits {
     #[serde(default)]
-    pub rpm: Option<u64>,
+    pub rpm: Option<Spanned<u64>>,
     #[serde(default)]
-    pub itpm: Option<u64>,
+    pub itpm: Option<Spanned<u64>>,
     #[serde(default)]
-    pub otpm: Option<u64>,
+    pub otpm: Option<Spanned<u64>>,
     #[serde(default)]
-    pub tpm: Option<u64>,
+    pub tpm: Option<Spanned<u64>>,
     #[serde(default)]
-    pub max_concurrent: Option<u64>,
+    pub max_concurrent: Option<Spanned<u64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -137,7 +137,7 @@ pub struct RawModelLatency {
     #[serde(default)]
     pub ttft: Option<Dur>,
     #[serde(default)]
-    pub output_tokens_per_s: Option<f64>,
+    pub output_tokens_per_s: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -245,11 +245,11 @@ pub struct RawStream {
     pub name: Spanned<String>,
     pub model: Spanned<String>,
     #[serde(default)]
-    pub class: Option<String>,
+    pub class: Option<Spanned<String>>,
     #[serde(default)]
     pub workspace: Option<Spanned<String>>,
     #[serde(default)]
-    pub api: Option<RawApi>,
+    pub api: Option<Spanned<RawApi>>,
     #[serde(default)]
     pub arrivals: Option<Spanned<RawArrivals>>,
     #[serde(default)]
@@ -267,30 +267,30 @@ pub struct RawStream {
     #[serde(default)]
     pub prompt_cache: Option<Spanned<RawPromptCache>>,
     #[serde(default)]
-    pub deadline: Option<Dur>,
+    pub deadline: Option<Spanned<Dur>>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
 pub enum RawArrivals {
     Poisson {
-        rate_per_min: f64,
+        rate_per_min: Spanned<f64>,
     },
     Constant {
-        rate_per_min: f64,
+        rate_per_min: Spanned<f64>,
     },
     Bursts {
-        base_per_min: f64,
-        burst_per_min: f64,
+        base_per_min: Spanned<f64>,
+        burst_per_min: Spanned<f64>,
         burst_length: Dur,
-        period: Dur,
+        period: Spanned<Dur>,
         #[serde(default)]
         offset: Option<Dur>,
     },
     Diurnal {
-        rate_per_min: f64,
+        rate_per_min: Spanned<f64>,
         #[serde(default)]
-        hourly: Option<Vec<f64>>,
+        hourly: Option<Spanned<Vec<f64>>>,
         #[serde(default)]
         peak_hour: Option<f64>,
         #[serde(default)]

@@ -15,8 +15,11 @@ pub enum Preset {
     TokenBucket,
     /// Paces from `remaining`/`reset`/`retry-after` headers, plus backoff.
     HeaderDriven,
-    /// Priority queue with a concurrency cap and pacing that holds background
-    /// work when headroom is low.
+    /// Priority queue (by class, then arrival) with a built-in cap of 16
+    /// requests in flight, token-bucket pacing at 90 % of the limits, and 30 %
+    /// of each limit (and of the 16 permits) kept free for the most important
+    /// class, so background work waits when headroom is low. Override the cap
+    /// with `concurrency: {fixed: N}`.
     PriorityQueue,
     /// A fixed cap on concurrent requests plus backoff (the seeds' first fix).
     Semaphore,
@@ -29,8 +32,11 @@ pub enum Preset {
     AdaptiveThrottle,
     /// Exponential backoff whose retries are capped by a tower-style budget.
     RetryBudget,
-    /// Background classes go through the Message Batches API (half price,
-    /// hours of turnaround); the most important class uses backoff.
+    /// Background classes (every class after the first) are sent through the
+    /// Message Batches API (the Batch API: its own limits, half price, up to
+    /// 24 h turnaround), collected into batches of up to 10,000 requests
+    /// flushed every 10 minutes; the most important class uses the Messages
+    /// API with backoff. Needs Batch API limits (the tier's, or `batch:`).
     BatchOffload,
 }
 
