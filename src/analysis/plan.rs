@@ -11,6 +11,7 @@ use crate::report::StrategyResult;
 use crate::scenario::Scenario;
 use crate::sim;
 use crate::strategy::StrategySpec;
+use crate::text::num::round;
 
 /// Utilisation thresholds a plan reports crossings for.
 pub const THRESHOLDS: [f64; 3] = [0.7, 0.8, 1.0];
@@ -145,11 +146,6 @@ pub struct Plan {
     pub crossings: Vec<Crossing>,
     /// Target months (6 and 12, within the horizon).
     pub targets: Vec<Target>,
-}
-
-fn round(x: f64, d: i32) -> f64 {
-    let m = 10f64.powi(d);
-    (x * m).round() / m
 }
 
 /// The scenario with every stream's traffic multiplied by `factor`.

@@ -16,6 +16,7 @@ use crate::report::StrategyResult;
 use crate::scenario::Scenario;
 use crate::sim;
 use crate::strategy::StrategySpec;
+use crate::text::num::round;
 
 /// The seed of replication `k` (0 is the master seed itself).
 pub fn replication_seed(master: u64, k: u32) -> u64 {
@@ -208,11 +209,6 @@ pub fn t975(df: usize) -> f64 {
     StudentsT::new(0.0, 1.0, df as f64)
         .map(|t| t.inverse_cdf(0.975))
         .unwrap_or(f64::NAN)
-}
-
-fn round(x: f64, digits: i32) -> f64 {
-    let m = 10f64.powi(digits);
-    (x * m).round() / m
 }
 
 /// Per-metric statistics over replications.

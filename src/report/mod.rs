@@ -13,6 +13,7 @@ use crate::model::OtpmAccounting;
 use crate::model::catalog::Prices;
 use crate::scenario::Scenario;
 use crate::strategy::StrategySpec;
+use crate::text::num::round;
 
 /// Version of the JSON layout; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -205,11 +206,6 @@ pub struct StrategyResult {
 
 fn is_zero(n: &u64) -> bool {
     *n == 0
-}
-
-fn round(x: f64, digits: i32) -> f64 {
-    let m = 10f64.powi(digits);
-    (x * m).round() / m
 }
 
 fn outcome(scenario: &Scenario, m: &ClassMetrics) -> Outcome {
