@@ -1,6 +1,7 @@
 //! `ratesim tiers`: the catalogue as text.
 
 use crate::export::int;
+use crate::export::text_table::{Align, TextTable};
 
 use crate::report::catalog::*;
 
@@ -49,37 +50,12 @@ fn usd(x: u64) -> String {
 
 /// Aligned columns: text columns left-aligned, the rest right-aligned.
 fn columns(indent: &str, header: &[&str], left: &[bool], rows: &[Vec<String>]) -> String {
-    let widths: Vec<usize> = (0..header.len())
-        .map(|i| {
-            rows.iter()
-                .map(|r| r[i].chars().count())
-                .chain([header[i].chars().count()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let line = |cells: Vec<&str>| {
-        let mut s = indent.to_string();
-        for (i, c) in cells.iter().enumerate() {
-            if i > 0 {
-                s.push_str("  ");
-            }
-            let w = widths[i];
-            if left[i] {
-                s.push_str(&format!("{c:<w$}"));
-            } else {
-                s.push_str(&format!("{c:>w$}"));
-            }
-        }
-        let mut s = s.trim_end().to_string();
-        s.push('\n');
-        s
-    };
-    let mut out = line(header.to_vec());
+    let align = |l: &bool| if *l { Align::Left } else { Align::Right };
+    let mut t = TextTable::new(header.iter().copied().zip(left.iter().map(align))).indent(indent);
     for r in rows {
-        out.push_str(&line(r.iter().map(String::as_str).collect()));
+        t.row(r.iter().cloned());
     }
-    out
+    t.render()
 }
 
 fn profile_table(p: &ProfileReport) -> String {

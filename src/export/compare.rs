@@ -3,6 +3,7 @@
 use crate::analysis::compare::{MetricDiff, Verdict};
 use crate::analysis::gate::{CompareReport, Comparison};
 use crate::export::num::{num, signed};
+use crate::export::text_table::{Align, TextTable};
 
 fn cells(m: &MetricDiff) -> [String; 5] {
     let rel = m.relative();
@@ -29,6 +30,14 @@ fn cells(m: &MetricDiff) -> [String; 5] {
     ]
 }
 
+const ALIGN: [Align; 5] = [
+    Align::Left,
+    Align::Right,
+    Align::Right,
+    Align::Right,
+    Align::Left,
+];
+
 const HEADER: [&str; 5] = [
     "metric",
     "baseline",
@@ -45,35 +54,11 @@ pub fn compare_table(r: &CompareReport) -> String {
             "{}: {} (baseline) vs {} (candidate), {} paired replications, seed {}\n\n",
             r.scenario, c.baseline, c.candidate, r.replications, r.seed
         ));
-        let rows: Vec<[String; 5]> = c.metrics.iter().map(cells).collect();
-        let widths: Vec<usize> = (0..5)
-            .map(|i| {
-                rows.iter()
-                    .map(|row| row[i].chars().count())
-                    .chain([HEADER[i].len()])
-                    .max()
-                    .unwrap_or(0)
-            })
-            .collect();
-        let line = |cols: [&str; 5]| {
-            let mut l = String::new();
-            for (i, c) in cols.iter().enumerate() {
-                let pad = widths[i] - c.chars().count();
-                if i == 0 || i == 4 {
-                    l.push_str(c);
-                    l.push_str(&" ".repeat(pad));
-                } else {
-                    l.push_str(&" ".repeat(pad));
-                    l.push_str(c);
-                }
-                l.push_str("  ");
-            }
-            l.trim_end().to_string() + "\n"
-        };
-        s.push_str(&line(HEADER));
-        for row in &rows {
-            s.push_str(&line([&row[0], &row[1], &row[2], &row[3], &row[4]]));
+        let mut t = TextTable::new(HEADER.into_iter().zip(ALIGN));
+        for m in &c.metrics {
+            t.row(cells(m));
         }
+        s.push_str(&t.render());
         s.push('\n');
         s.push_str(&gate_line(c));
         s.push('\n');

@@ -12,8 +12,9 @@ pub mod report_csv;
 pub mod report_markdown;
 pub mod report_table;
 pub mod sweep;
+pub mod text_table;
 
+pub(crate) use num::int;
 pub use report_csv::{REPORT_COLUMNS, TIMESERIES_COLUMNS, timeseries_csv, to_csv};
 pub use report_markdown::{to_markdown, to_markdown_with_charts};
-pub(crate) use report_table::int;
 pub use report_table::to_table;

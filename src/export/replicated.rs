@@ -2,6 +2,7 @@
 
 use crate::analysis::replicate;
 use crate::export::num::num;
+use crate::export::text_table::{Align, TextTable};
 
 /// Rows of the replicated table: label and metric path.
 const REPLICATED_ROWS: &[(&str, &str)] = &[
@@ -30,11 +31,10 @@ pub fn replicated_table(
     n: u32,
 ) -> String {
     let stats: Vec<_> = reps.iter().map(|r| replicate::stats(&r.runs)).collect();
-    let mut rows: Vec<Vec<String>> = vec![
-        std::iter::once(String::new())
-            .chain(reps.iter().map(|r| r.strategy.clone()))
-            .collect(),
-    ];
+    let mut t = TextTable::new(
+        std::iter::once((String::new(), Align::Left))
+            .chain(reps.iter().map(|r| (r.strategy.clone(), Align::Right))),
+    );
     for (label, path) in REPLICATED_ROWS {
         let mut row = vec![label.to_string()];
         for st in &stats {
@@ -42,30 +42,12 @@ pub fn replicated_table(
                 format!("{} ± {}", num(s.mean), num(s.half_width))
             }));
         }
-        rows.push(row);
+        t.row(row);
     }
-    let widths: Vec<usize> = (0..rows[0].len())
-        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
-        .collect();
     let mut s = format!(
         "{} — {} limiter, {}, {} s simulated, {n} replications from seed {} (mean ± 95% CI)\n\n",
         report.scenario, report.limiter.algorithm, report.tier, report.duration_s, report.seed
     );
-    for row in &rows {
-        let mut l = String::new();
-        for (i, c) in row.iter().enumerate() {
-            let pad = widths[i] - c.chars().count();
-            if i == 0 {
-                l.push_str(c);
-                l.push_str(&" ".repeat(pad));
-            } else {
-                l.push_str("  ");
-                l.push_str(&" ".repeat(pad));
-                l.push_str(c);
-            }
-        }
-        s.push_str(l.trim_end());
-        s.push('\n');
-    }
+    s.push_str(&t.render());
     s
 }

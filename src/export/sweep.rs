@@ -2,6 +2,7 @@
 
 use crate::analysis::compare::Direction;
 use crate::export::num::num;
+use crate::export::text_table::{Align, TextTable};
 
 /// One row per grid point, the best marked.
 pub fn sweep_table(r: &crate::analysis::sweep::SweepReport) -> String {
@@ -22,11 +23,15 @@ pub fn sweep_table(r: &crate::analysis::sweep::SweepReport) -> String {
             Direction::HigherIsBetter => "higher is better",
         }
     );
-    let mut rows: Vec<Vec<String>> = Vec::new();
     let mut head: Vec<String> = d.params.iter().map(|p| p.path.clone()).collect();
     head.push(format!("{} (95% CI)", d.metric));
     head.push("assertions".into());
-    rows.push(head);
+    let last = head.len() - 1;
+    let mut t = TextTable::new(
+        head.into_iter()
+            .enumerate()
+            .map(|(i, h)| (h, if i == last { Align::Left } else { Align::Right })),
+    );
     for p in &r.points {
         let mut row: Vec<String> = d
             .params
@@ -50,27 +55,9 @@ pub fn sweep_table(r: &crate::analysis::sweep::SweepReport) -> String {
         } else {
             format!("fail: {}", p.failures.join("; "))
         });
-        rows.push(row);
+        t.row(row);
     }
-    let cols = rows[0].len();
-    let widths: Vec<usize> = (0..cols)
-        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
-        .collect();
-    for row in &rows {
-        let mut l = String::new();
-        for (i, c) in row.iter().enumerate() {
-            let pad = widths[i] - c.chars().count();
-            if i + 1 == cols {
-                l.push_str(c);
-            } else {
-                l.push_str(&" ".repeat(pad));
-                l.push_str(c);
-                l.push_str("  ");
-            }
-        }
-        s.push_str(l.trim_end());
-        s.push('\n');
-    }
+    s.push_str(&t.render());
     s.push('\n');
     match r.best.and_then(|b| r.points.iter().find(|p| p.index == b)) {
         Some(p) => {
