@@ -2,30 +2,23 @@
 
 use crate::analysis::compare::{MetricDiff, Verdict};
 use crate::analysis::gate::{CompareReport, Comparison};
-use crate::export::num::{num, signed};
+use crate::export::num::{metric_ci, metric_signed_ci, pct};
 use crate::export::text_table::{Align, TextTable};
 
 fn cells(m: &MetricDiff) -> [String; 5] {
     let rel = m.relative();
     let rel = if rel.is_finite() {
-        format!(" ({:+.1}%)", rel * 100.0)
+        let sign = if rel > 0.0 { "+" } else { "" };
+        format!(" ({sign}{})", pct(rel, 1))
     } else {
         String::new()
     };
+    let (b, c, d) = (&m.baseline, &m.candidate, &m.difference);
     [
         m.metric.clone(),
-        format!("{} ± {}", num(m.baseline.mean), num(m.baseline.half_width)),
-        format!(
-            "{} ± {}",
-            num(m.candidate.mean),
-            num(m.candidate.half_width)
-        ),
-        format!(
-            "{} [{}, {}]{rel}",
-            signed(m.difference.mean),
-            signed(m.difference.lo()),
-            signed(m.difference.hi())
-        ),
+        metric_ci(&m.metric, b.mean, b.half_width),
+        metric_ci(&m.metric, c.mean, c.half_width),
+        format!("{}{rel}", metric_signed_ci(&m.metric, d.mean, d.half_width)),
         m.verdict.words().to_string(),
     ]
 }

@@ -1,7 +1,7 @@
 //! `simulate --replications N` as a table.
 
 use crate::analysis::replicate;
-use crate::export::num::num;
+use crate::export::num::{EMPTY, metric_ci};
 use crate::export::text_table::{Align, TextTable};
 
 /// Rows of the replicated table: label and metric path.
@@ -15,11 +15,11 @@ const REPLICATED_ROWS: &[(&str, &str)] = &[
     ("429 itpm", "rate_limited.itpm"),
     ("429 otpm", "rate_limited.otpm"),
     ("529 overloaded", "overloaded"),
-    ("latency p50 ms", "latency_ms.p50"),
-    ("latency p90 ms", "latency_ms.p90"),
-    ("latency p99 ms", "latency_ms.p99"),
-    ("latency p99.9 ms", "latency_ms.p999"),
-    ("queue wait ms", "queue_wait_ms"),
+    ("latency p50", "latency_ms.p50"),
+    ("latency p90", "latency_ms.p90"),
+    ("latency p99", "latency_ms.p99"),
+    ("latency p99.9", "latency_ms.p999"),
+    ("queue wait", "queue_wait_ms"),
     ("goodput /min", "goodput_per_min"),
     ("cost USD", "cost_usd"),
 ];
@@ -38,9 +38,10 @@ pub fn replicated_table(
     for (label, path) in REPLICATED_ROWS {
         let mut row = vec![label.to_string()];
         for st in &stats {
-            row.push(st.get(*path).map_or("-".into(), |s| {
-                format!("{} ± {}", num(s.mean), num(s.half_width))
-            }));
+            row.push(
+                st.get(*path)
+                    .map_or(EMPTY.into(), |s| metric_ci(path, s.mean, s.half_width)),
+            );
         }
         t.row(row);
     }

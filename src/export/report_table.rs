@@ -1,6 +1,6 @@
 //! The terminal table: one column per strategy, one row per metric.
 
-use crate::export::num::int;
+use crate::export::num::{duration_ms as ms, fixed, int};
 use crate::export::text_table::{Align, TextTable};
 use crate::report::{Outcome, Report, StrategyResult};
 
@@ -8,14 +8,6 @@ use crate::report::{Outcome, Report, StrategyResult};
 pub(crate) struct Row {
     pub label: &'static str,
     pub cells: Vec<String>,
-}
-
-fn ms(x: f64) -> String {
-    if x >= 10_000.0 {
-        format!("{:.1} s", x / 1000.0)
-    } else {
-        format!("{x:.0} ms")
-    }
 }
 
 /// The metric rows shared by the table and Markdown exporters.
@@ -49,8 +41,8 @@ pub(crate) fn rows_of(report: &Report, pick: impl Fn(&StrategyResult) -> &Outcom
         ("latency p99", |o| ms(o.latency_ms.p99)),
         ("latency p99.9", |o| ms(o.latency_ms.p999)),
         ("routed to fallback", |o| int(o.routed_away)),
-        ("goodput /min", |o| format!("{:.2}", o.goodput_per_min)),
-        ("cost USD", |o| format!("{:.4}", o.cost_usd)),
+        ("goodput /min", |o| fixed(o.goodput_per_min, 2)),
+        ("cost USD", |o| fixed(o.cost_usd, 4)),
     ];
     // Dimensions most scenarios never configure, and client-side throttling,
     // show only when they fire.

@@ -1,7 +1,7 @@
 //! `sweep` and `merge` as a table.
 
 use crate::analysis::compare::Direction;
-use crate::export::num::num;
+use crate::export::num::metric_ci;
 use crate::export::text_table::{Align, TextTable};
 
 /// One row per grid point, the best marked.
@@ -41,11 +41,7 @@ pub fn sweep_table(r: &crate::analysis::sweep::SweepReport) -> String {
                 v => v.to_string(),
             })
             .collect();
-        row.push(format!(
-            "{} ± {}",
-            num(p.metric.mean),
-            num(p.metric.half_width)
-        ));
+        row.push(metric_ci(&d.metric, p.metric.mean, p.metric.half_width));
         row.push(if p.passed {
             if r.best == Some(p.index) {
                 "pass  ← best".into()
@@ -63,11 +59,10 @@ pub fn sweep_table(r: &crate::analysis::sweep::SweepReport) -> String {
         Some(p) => {
             let vals: Vec<String> = p.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
             s.push_str(&format!(
-                "best: {} ({} = {} ± {})\n",
+                "best: {} ({} = {})\n",
                 vals.join(" "),
                 d.metric,
-                num(p.metric.mean),
-                num(p.metric.half_width)
+                metric_ci(&d.metric, p.metric.mean, p.metric.half_width)
             ));
         }
         None if r.shard.is_some() => s.push_str("best: decided after `ratesim merge`\n"),
