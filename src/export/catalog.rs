@@ -1,7 +1,9 @@
-//! `ratesim tiers`: the catalogue as text.
+//! `ratesim tiers`: the catalogue as text, JSON, Markdown and CSV.
 
 use crate::export::int;
+use crate::export::report_csv::field;
 use crate::export::text_table::{Align, TextTable};
+use crate::export::{Format, Render, Unsupported};
 
 use crate::report::catalog::*;
 
@@ -179,4 +181,122 @@ fn prices_table(models: &[ModelReport]) -> String {
         out.push_str("  † cache reads count toward ITPM\n");
     }
     out
+}
+
+impl CatalogReport {
+    /// Markdown: per profile its source, spend and a table of pools; then
+    /// the prices and every source.
+    pub fn to_markdown(&self) -> String {
+        let md = |s: &str| s.replace('|', "\\|");
+        let mut out = String::from(
+            "# ratesim catalogue\n\nLimits per minute, money in USD; every figure can be overridden in a scenario (`pools:`, `latency.models`).\n",
+        );
+        for p in &self.profiles {
+            out.push_str(&format!(
+                "\n## `{}` — {} — {}\n\n",
+                p.name, p.title, p.label
+            ));
+            out.push_str(&format!("Source: {} — as of {}.\n\n", p.source, p.read));
+            if !p.pools.is_empty() {
+                out.push_str("| pool | RPM | ITPM | OTPM | TPM | models sharing the pool |\n|---|---:|---:|---:|---:|---|\n");
+                for r in &p.pools {
+                    out.push_str(&format!(
+                        "| {} | {} | {} | {} | {} | {} |\n",
+                        r.pool,
+                        opt(r.rpm),
+                        opt(r.itpm),
+                        opt(r.otpm),
+                        opt(r.tpm),
+                        md(&r.models.join(", "))
+                    ));
+                }
+                out.push('\n');
+            }
+            for pool in &p.pools_without_figures {
+                out.push_str(&format!("- `{pool}`: no figures in this source\n"));
+            }
+            if let Some(b) = &p.batch {
+                out.push_str(&format!(
+                    "- Batch API (shared by all models): {} RPM, {} requests queued, {} requests per batch\n",
+                    int(b.rpm),
+                    int(b.max_queued_requests),
+                    int(b.max_batch_requests)
+                ));
+            }
+            for n in &p.notes {
+                out.push_str(&format!("- Note: {}\n", md(n)));
+            }
+        }
+        out.push_str("\n## Prices\n\nUSD per million tokens; minimum cacheable prompt in tokens.\n\n| model | pool | input | output | cache write 5m | cache write 1h | cache read | batch input | batch output | min cacheable |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for m in &self.models {
+            let p = &m.prices;
+            out.push_str(&format!(
+                "| {}{} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {} |\n",
+                m.id,
+                if m.itpm_counts_cache_reads {
+                    " †"
+                } else {
+                    ""
+                },
+                m.pool,
+                p.input,
+                p.output,
+                p.cache_write_5m,
+                p.cache_write_1h,
+                p.cache_read,
+                p.batch_input,
+                p.batch_output,
+                int(m.min_cacheable_tokens)
+            ));
+        }
+        if self.models.iter().any(|m| m.itpm_counts_cache_reads) {
+            out.push_str("\n† cache reads count toward ITPM.\n");
+        }
+        out.push_str("\n## Sources\n\n");
+        for s in &self.sources {
+            out.push_str(&format!("- {}: {}\n", s.topic, md(s.source)));
+        }
+        out
+    }
+
+    /// CSV: one row per profile and pool with the profile's source and the
+    /// date it was read; unlimited or unpublished figures are empty.
+    pub fn to_csv(&self) -> String {
+        let mut out = String::from("profile,official,pool,rpm,itpm,otpm,tpm,models,source,read\n");
+        let cell = |x: Option<u64>| x.map_or(String::new(), |v| v.to_string());
+        for p in &self.profiles {
+            for r in &p.pools {
+                let row = [
+                    field(p.name),
+                    p.official.to_string(),
+                    field(r.pool),
+                    cell(r.rpm),
+                    cell(r.itpm),
+                    cell(r.otpm),
+                    cell(r.tpm),
+                    field(&r.models.join(" ")),
+                    field(p.source),
+                    field(p.read),
+                ];
+                out.push_str(&row.join(","));
+                out.push('\n');
+            }
+        }
+        out
+    }
+}
+
+impl Render for CatalogReport {
+    fn name(&self) -> &'static str {
+        "the catalogue"
+    }
+
+    fn render(&self, format: Format) -> Result<String, Unsupported> {
+        Ok(match format {
+            Format::Table => self.to_table(),
+            Format::Json => self.to_json(),
+            Format::Markdown => self.to_markdown(),
+            Format::Csv => self.to_csv(),
+        })
+    }
 }

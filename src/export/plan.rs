@@ -1,8 +1,11 @@
-//! A capacity plan as text and as a limit-increase request in Markdown.
+//! A capacity plan as text, JSON, CSV (the month-by-month projection) and
+//! as a limit-increase request in Markdown.
 
 use crate::analysis::plan::{DIMS, Plan, limit_of};
 use crate::export::num::{EMPTY, duration_ms, int, trimmed};
+use crate::export::report_csv::field;
 use crate::export::text_table::{Align, TextTable};
+use crate::export::{Format, Render, Unsupported};
 use crate::model::PoolLimits;
 
 fn pct(x: Option<f64>) -> String {
@@ -202,4 +205,59 @@ Every figure below comes from simulating the workload against Anthropic's limit 
         s.push_str("Why: the requested limits are the smallest multiple of the month's simulated peak-minute demand (rounded up to two significant figures) that keeps the SLO, found by bisection with the simulator.\n\n");
     }
     s
+}
+
+/// Columns of [`to_csv`], in order.
+pub const PLAN_COLUMNS: [&str; 12] = [
+    "month",
+    "factor",
+    "pool",
+    "peak_rpm",
+    "peak_itpm",
+    "peak_otpm",
+    "limit_rpm",
+    "limit_itpm",
+    "limit_otpm",
+    "utilisation_rpm",
+    "utilisation_itpm",
+    "utilisation_otpm",
+];
+
+/// The projection as CSV: one row per month and pool, unformatted numbers;
+/// a limit or utilisation is empty where the pool is unlimited.
+pub fn to_csv(p: &Plan) -> String {
+    let mut s = PLAN_COLUMNS.join(",");
+    s.push('\n');
+    let opt = |x: Option<String>| x.unwrap_or_default();
+    for m in &p.projection {
+        for (i, pm) in m.pools.iter().enumerate() {
+            let limits = p.current.get(i).map(|(_, l)| l);
+            let mut row = vec![m.month.to_string(), m.factor.to_string(), field(&pm.pool)];
+            row.extend(pm.peak_per_min.iter().map(f64::to_string));
+            row.extend(
+                (0..3).map(|d| opt(limits.and_then(|l| limit_of(l, d)).map(|v| v.to_string()))),
+            );
+            row.extend(pm.utilisation.iter().map(|u| opt(u.map(|x| x.to_string()))));
+            s.push_str(&row.join(","));
+            s.push('\n');
+        }
+    }
+    s
+}
+
+impl Render for Plan {
+    fn name(&self) -> &'static str {
+        "a capacity plan"
+    }
+
+    /// Markdown is the limit-increase request without charts (use
+    /// [`to_markdown`] to embed them).
+    fn render(&self, format: Format) -> Result<String, Unsupported> {
+        Ok(match format {
+            Format::Table => to_table(self),
+            Format::Json => crate::report::json::pretty(self),
+            Format::Markdown => to_markdown(self, &[]),
+            Format::Csv => to_csv(self),
+        })
+    }
 }

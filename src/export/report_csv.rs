@@ -69,7 +69,7 @@ pub const TIMESERIES_COLUMNS: [&str; 17] = [
 ];
 
 /// A field, quoted when it holds a comma, a quote or a line break.
-fn field(s: &str) -> String {
+pub(crate) fn field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {

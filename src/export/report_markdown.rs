@@ -30,7 +30,7 @@ pub fn to_markdown_with_charts(report: &Report, charts: &[(String, String)]) -> 
 }
 
 /// A cell safe inside a table (no pipes or line breaks).
-fn cell(s: &str) -> String {
+pub(crate) fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
