@@ -471,3 +471,94 @@ fn out_refuses_to_overwrite_a_chart_without_force() {
         "not mine"
     );
 }
+
+/// A class whose every request fails (a 1 ms deadline no response can
+/// meet) beside one that succeeds.
+const DOOMED: &str = "\
+name: doomed-class
+seed: 3
+duration: 10m
+tier: tier1
+classes: [interactive, doomed]
+streams:
+  - name: chat
+    model: claude-sonnet-4-5
+    class: interactive
+    arrivals: {poisson: {rate_per_min: 10}}
+    input_tokens: 500
+    output_tokens: 100
+  - name: hopeless
+    model: claude-sonnet-4-5
+    class: doomed
+    arrivals: {poisson: {rate_per_min: 5}}
+    input_tokens: 500
+    output_tokens: 100
+    deadline: 1ms
+strategies: [exponential_backoff, header_driven]
+";
+
+/// Regression: a class whose requests all failed showed `latency p99 0 ms`.
+/// A latency with no samples is `null` in JSON, `–` in tables and
+/// Markdown and an empty CSV cell; replications and comparisons leave it
+/// out instead of averaging in zeros.
+#[test]
+fn a_class_with_no_successes_has_empty_latencies_not_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let both = dir.path().join("doomed.yaml");
+    std::fs::write(&both, DOOMED).unwrap();
+    // The same, with only the doomed stream: its totals are empty too.
+    let alone = dir.path().join("alone.yaml");
+    let start = DOOMED.find("  - name: chat").unwrap();
+    let end = DOOMED.find("  - name: hopeless").unwrap();
+    let only = format!("{}{}", &DOOMED[..start], &DOOMED[end..]);
+    std::fs::write(&alone, only.replace("[interactive, doomed]", "[doomed]")).unwrap();
+    let (both, alone) = (both.to_str().unwrap(), alone.to_str().unwrap());
+
+    let report: Value =
+        serde_json::from_slice(&run_ok(&["simulate", both, "--format", "json"]).stdout).unwrap();
+    for r in report["results"].as_array().unwrap() {
+        let doomed = &r["by_class"]["doomed"];
+        assert_eq!(doomed["succeeded"], 0);
+        assert!(doomed["failed"].as_u64().unwrap() > 0);
+        for p in ["p50", "p90", "p99", "p999", "max"] {
+            assert!(doomed["latency_ms"][p].is_null(), "{p}: {doomed}");
+            assert!(
+                r["by_class"]["interactive"]["latency_ms"][p]
+                    .as_f64()
+                    .unwrap()
+                    > 0.0
+            );
+        }
+    }
+
+    let md = stdout(&run_ok(&["simulate", both, "--format", "markdown"]));
+    let doomed = &md[md.find("### doomed").unwrap()..];
+    assert!(doomed.contains("| latency p99 | – | – |"), "{doomed}");
+
+    let table = stdout(&run_ok(&["simulate", alone]));
+    let p99 = table
+        .lines()
+        .find(|l| l.starts_with("latency p99 "))
+        .unwrap();
+    assert_eq!(
+        p99.split_whitespace().collect::<Vec<_>>(),
+        ["latency", "p99", "–", "–"],
+        "{table}"
+    );
+    assert!(!table.contains("0 ms"), "{table}");
+
+    let (header, rows) = parse_csv(&stdout(&run_ok(&["simulate", both, "--format", "csv"])));
+    let col = header.iter().position(|h| h == "latency_p99_ms").unwrap();
+    for r in &rows {
+        assert_eq!(r[col].is_empty(), r[1] == "doomed", "{r:?}");
+    }
+
+    // Replicated: the doomed class stays null; the mean is never 0.
+    let reps: Value =
+        serde_json::from_slice(&run_ok(&["simulate", both, "-n", "3", "--format", "json"]).stdout)
+            .unwrap();
+    let r0 = &reps["results"][0];
+    assert!(r0["by_class"]["doomed"]["latency_ms"]["p99"].is_null());
+    assert!(r0["ci95"].get("by_class.doomed.latency_ms.p99").is_none());
+    assert!(r0["latency_ms"]["p99"].as_f64().unwrap() > 0.0);
+}

@@ -211,10 +211,9 @@ pub fn build(
 /// assertions can read `baseline` values from a baseline file).
 pub fn mean_value(runs: &Runs) -> serde_json::Value {
     let mut root = serde_json::Value::Object(Default::default());
-    let Some(first) = runs.first() else {
-        return root;
-    };
-    for path in first.keys() {
+    // Every path any run has (a latency is missing where nothing succeeded).
+    let paths: std::collections::BTreeSet<&String> = runs.iter().flat_map(|r| r.keys()).collect();
+    for path in paths {
         let xs: Vec<f64> = runs.iter().filter_map(|r| r.get(path).copied()).collect();
         let mean = xs.iter().sum::<f64>() / xs.len() as f64;
         let parts: Vec<&str> = path.split('.').collect();

@@ -34,7 +34,7 @@ impl Slo {
     /// Whether a result keeps the SLO.
     pub fn holds(&self, r: &StrategyResult) -> bool {
         let t = &r.total;
-        t.latency_ms.p99 <= self.p99_ms
+        t.latency_ms.p99.is_none_or(|p99| p99 <= self.p99_ms)
             && rate(t.rate_limited.total, t.attempts) <= self.rate_429
             && rate(t.failed, t.requests) <= self.failed_rate
     }
@@ -89,8 +89,8 @@ pub struct Outcome {
     pub rate_429: f64,
     /// Failed logical requests.
     pub failed: u64,
-    /// p99 latency, ms.
-    pub p99_ms: f64,
+    /// p99 latency, ms; `None` (`null`) when nothing succeeded.
+    pub p99_ms: Option<f64>,
     /// Whether the SLO holds.
     pub slo_met: bool,
 }

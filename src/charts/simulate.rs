@@ -659,10 +659,11 @@ impl<'a> Ctx<'a> {
             .enumerate()
             .map(|(i, r)| {
                 let l = &r.total.latency_ms;
-                let label = if r.total.succeeded == 0 {
-                    format!("{}: no successes", r.strategy)
-                } else {
-                    format!("{}: p50 {}, p99 {}", r.strategy, ms(l.p50), ms(l.p99))
+                let label = match (l.p50, l.p99) {
+                    (Some(p50), Some(p99)) if r.total.succeeded > 0 => {
+                        format!("{}: p50 {}, p99 {}", r.strategy, ms(p50), ms(p99))
+                    }
+                    _ => format!("{}: no successes", r.strategy),
                 };
                 (label, Key::Line(color(i)))
             })
@@ -712,14 +713,17 @@ impl<'a> Ctx<'a> {
                 continue;
             }
             let l = &r.total.latency_ms;
+            let (Some(p50), Some(p99)) = (l.p50, l.p99) else {
+                continue;
+            };
             let c = color(i);
             chart.draw_series([
-                Circle::new((l.p50.max(lo), 0.5), 8, WHITE.filled()),
-                Circle::new((l.p50.max(lo), 0.5), 6, c.filled()),
+                Circle::new((p50.max(lo), 0.5), 8, WHITE.filled()),
+                Circle::new((p50.max(lo), 0.5), 6, c.filled()),
             ])?;
             chart.draw_series([
-                TriangleMarker::new((l.p99.max(lo), 0.99), 10, WHITE.filled()),
-                TriangleMarker::new((l.p99.max(lo), 0.99), 8, c.filled()),
+                TriangleMarker::new((p99.max(lo), 0.99), 10, WHITE.filled()),
+                TriangleMarker::new((p99.max(lo), 0.99), 8, c.filled()),
             ])?;
         }
         Ok(())

@@ -2,7 +2,7 @@
 //! as a limit-increase request in Markdown.
 
 use crate::analysis::plan::{DIMS, Plan, limit_of};
-use crate::export::num::{EMPTY, duration_ms, int, trimmed};
+use crate::export::num::{EMPTY, duration_ms, int, opt_duration_ms, trimmed};
 use crate::export::report_csv::field;
 use crate::export::text_table::{Align, TextTable};
 use crate::export::{Format, Render, Unsupported};
@@ -102,7 +102,7 @@ pub fn to_table(p: &Plan) -> String {
         s.push_str(&format!("month {}:\n", t.month));
         s.push_str(&format!(
             "  at current limits:   p99 {}, {} 429s ({} of attempts), {} failed — SLO {}\n",
-            duration_ms(t.at_current.p99_ms),
+            opt_duration_ms(t.at_current.p99_ms),
             int(t.at_current.rate_limited),
             pct1(t.at_current.rate_429),
             int(t.at_current.failed),
@@ -121,7 +121,7 @@ pub fn to_table(p: &Plan) -> String {
         }
         s.push_str(&format!(
             "  at requested limits: p99 {}, {} 429s ({}), {} failed — SLO {}\n\n",
-            duration_ms(t.at_requested.p99_ms),
+            opt_duration_ms(t.at_requested.p99_ms),
             int(t.at_requested.rate_limited),
             pct1(t.at_requested.rate_429),
             int(t.at_requested.failed),
@@ -191,12 +191,12 @@ Every figure below comes from simulating the workload against Anthropic's limit 
         s.push_str(&format!(
             "\n| | p99 latency | 429s | share of attempts | failed | SLO |\n|---|---:|---:|---:|---:|---|\n\
 | current limits | {} | {} | {} | {} | {} |\n| requested limits | {} | {} | {} | {} | {} |\n\n",
-            duration_ms(t.at_current.p99_ms),
+            opt_duration_ms(t.at_current.p99_ms),
             int(t.at_current.rate_limited),
             pct1(t.at_current.rate_429),
             int(t.at_current.failed),
             if t.at_current.slo_met { "met" } else { "missed" },
-            duration_ms(t.at_requested.p99_ms),
+            opt_duration_ms(t.at_requested.p99_ms),
             int(t.at_requested.rate_limited),
             pct1(t.at_requested.rate_429),
             int(t.at_requested.failed),

@@ -1,6 +1,6 @@
 //! The terminal table: one column per strategy, one row per metric.
 
-use crate::export::num::{duration_ms as ms, fixed, int};
+use crate::export::num::{fixed, int, opt_duration_ms as ms};
 use crate::export::text_table::{Align, TextTable};
 use crate::report::{Outcome, Report, StrategyResult};
 

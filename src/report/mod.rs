@@ -111,19 +111,21 @@ pub struct Failures {
     pub batch_expired: u64,
 }
 
-/// Latency percentiles in milliseconds (successes only).
+/// Latency percentiles in milliseconds (successes only); each is `None`
+/// (`null` in JSON) when nothing succeeded, so an empty class never reads
+/// as 0 ms.
 #[derive(Clone, Copy, Debug, Default, Serialize)]
 pub struct LatencyMs {
     /// Median.
-    pub p50: f64,
+    pub p50: Option<f64>,
     /// 90th percentile.
-    pub p90: f64,
+    pub p90: Option<f64>,
     /// 99th percentile.
-    pub p99: f64,
+    pub p99: Option<f64>,
     /// 99.9th percentile.
-    pub p999: f64,
+    pub p999: Option<f64>,
     /// Largest.
-    pub max: f64,
+    pub max: Option<f64>,
 }
 
 /// Billed tokens.
@@ -210,13 +212,7 @@ fn is_zero(n: &u64) -> bool {
 
 fn outcome(scenario: &Scenario, m: &ClassMetrics) -> Outcome {
     let h = &m.latency_us;
-    let q = |p: f64| {
-        if h.is_empty() {
-            0.0
-        } else {
-            round(h.value_at_quantile(p) as f64 / 1000.0, 3)
-        }
-    };
+    let q = |p: f64| (!h.is_empty()).then(|| round(h.value_at_quantile(p) as f64 / 1000.0, 3));
     let mut tokens = Tokens::default();
     let mut cost = 0.0;
     for (i, t) in m.tokens_by_model.iter().enumerate() {
@@ -259,11 +255,7 @@ fn outcome(scenario: &Scenario, m: &ClassMetrics) -> Outcome {
             p90: q(0.9),
             p99: q(0.99),
             p999: q(0.999),
-            max: if h.is_empty() {
-                0.0
-            } else {
-                round(h.max() as f64 / 1000.0, 3)
-            },
+            max: (!h.is_empty()).then(|| round(h.max() as f64 / 1000.0, 3)),
         },
         queue_wait_ms: round(m.mean_queue_wait().as_nanos() as f64 / 1e6, 3),
         routed_away: m.routed_away,
