@@ -356,28 +356,23 @@ pub struct BatchReport {
     pub savings_usd: f64,
 }
 
-/// Percentiles in seconds.
+/// Percentiles in seconds; each is `None` (`null` in JSON) when no batch
+/// finished.
 #[derive(Clone, Copy, Debug, Default, Serialize)]
 pub struct LatencyS {
     /// Median.
-    pub p50: f64,
+    pub p50: Option<f64>,
     /// 90th percentile.
-    pub p90: f64,
+    pub p90: Option<f64>,
     /// 99th percentile.
-    pub p99: f64,
+    pub p99: Option<f64>,
     /// Largest.
-    pub max: f64,
+    pub max: Option<f64>,
 }
 
 fn batch_report(scenario: &Scenario, m: &RunMetrics, total: &ClassMetrics) -> BatchReport {
     let h = &m.batch_turnaround_us;
-    let q = |p: f64| {
-        if h.is_empty() {
-            0.0
-        } else {
-            round(h.value_at_quantile(p) as f64 / 1e6, 1)
-        }
-    };
+    let q = |p: f64| (!h.is_empty()).then(|| round(h.value_at_quantile(p) as f64 / 1e6, 1));
     let (mut cost, mut list) = (0.0, 0.0);
     for (i, t) in total.batch_tokens_by_model.iter().enumerate() {
         let p = &scenario.sim.provider.models[i].prices;
@@ -394,11 +389,7 @@ fn batch_report(scenario: &Scenario, m: &RunMetrics, total: &ClassMetrics) -> Ba
             p50: q(0.5),
             p90: q(0.9),
             p99: q(0.99),
-            max: if h.is_empty() {
-                0.0
-            } else {
-                round(h.max() as f64 / 1e6, 1)
-            },
+            max: (!h.is_empty()).then(|| round(h.max() as f64 / 1e6, 1)),
         },
         cost_usd: round(cost, 6),
         savings_usd: round(list - cost, 6),
