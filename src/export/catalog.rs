@@ -300,3 +300,55 @@ impl Render for CatalogReport {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_source_is_a_public_url_with_a_date_not_a_repository_path() {
+        let c = CatalogReport::build(None, None).unwrap();
+        let sources = c
+            .profiles
+            .iter()
+            .map(|p| p.source)
+            .chain(c.sources.iter().map(|s| s.source));
+        for s in sources {
+            // Assumptions (latency) have no source to cite, and say so.
+            let assumed = s.contains("not published");
+            assert!(assumed || s.contains("https://"), "no public URL: {s}");
+            for local in ["shared/", "seeds/", ".txt", "project copy"] {
+                assert!(!s.contains(local), "cites a repository file: {s}");
+            }
+        }
+        for p in &c.profiles {
+            assert_eq!(p.read.len(), 10, "{}: read {}", p.name, p.read);
+        }
+        let table = c.to_table();
+        assert!(table.contains("— as of 2026-04-23"));
+    }
+
+    #[test]
+    fn markdown_and_csv_carry_the_same_pools_as_the_table() {
+        let c = CatalogReport::build(Some("claude-sonnet-4-5"), Some("tier1")).unwrap();
+        let md = c.to_markdown();
+        assert!(
+            md.contains("| sonnet-4 | 50 | 30,000 | 8,000 | - |"),
+            "{md}"
+        );
+        assert!(md.contains("https://platform.claude.com/docs/en/api/rate-limits"));
+        let csv = c.to_csv();
+        let mut lines = csv.lines();
+        assert_eq!(
+            lines.next(),
+            Some("profile,official,pool,rpm,itpm,otpm,tpm,models,source,read")
+        );
+        let row = lines.next().unwrap();
+        assert!(
+            row.starts_with("tier1,true,sonnet-4,50,30000,8000,,"),
+            "{row}"
+        );
+        assert!(row.ends_with(",2026-04-23"), "{row}");
+        assert_eq!(lines.next(), None);
+    }
+}
