@@ -15,6 +15,7 @@ use super::{
     legend, number, save,
 };
 use crate::engine::SimTime;
+use crate::export::num::duration_ms;
 use crate::metrics::Series;
 use crate::model::Dimension;
 use crate::report::{PoolReport, Report};
@@ -661,7 +662,12 @@ impl<'a> Ctx<'a> {
                 let l = &r.total.latency_ms;
                 let label = match (l.p50, l.p99) {
                     (Some(p50), Some(p99)) if r.total.succeeded > 0 => {
-                        format!("{}: p50 {}, p99 {}", r.strategy, ms(p50), ms(p99))
+                        format!(
+                            "{}: p50 {}, p99 {}",
+                            r.strategy,
+                            duration_ms(p50),
+                            duration_ms(p99)
+                        )
                     }
                     _ => format!("{}: no successes", r.strategy),
                 };
@@ -869,17 +875,6 @@ fn error_color(w: Option<Dimension>) -> RGBColor {
         Some(Dimension::Concurrency) => RGBColor(140, 86, 75),
         Some(Dimension::Acceleration) => RGBColor(227, 119, 194),
         None => RGBColor(214, 39, 40),
-    }
-}
-
-/// Milliseconds in words: "850 ms", "3.8 s", "1.9 min".
-fn ms(x: f64) -> String {
-    if x < 1_000.0 {
-        format!("{x:.0} ms")
-    } else if x < 120_000.0 {
-        format!("{:.1} s", x / 1_000.0)
-    } else {
-        format!("{:.1} min", x / 60_000.0)
     }
 }
 
