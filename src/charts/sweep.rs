@@ -200,7 +200,7 @@ fn whiskers(xs: &[f64], f: impl Fn(f64) -> f64) -> (f64, f64) {
 
 impl ColourScale {
     /// The scale for these values (non-finite ones ignored): the range runs
-    /// between a box plot's whiskers ([`whiskers`]); log when the values
+    /// between a box plot's whiskers (see `whiskers`); log when the values
     /// are positive and, outliers aside, span more than 10× (the whiskers
     /// then found again on the logarithms).
     pub fn new(values: impl IntoIterator<Item = f64>) -> ColourScale {
