@@ -471,3 +471,238 @@ fn out_refuses_to_overwrite_a_chart_without_force() {
         "not mine"
     );
 }
+
+/// A class whose every request fails (a 1 ms deadline no response can
+/// meet) beside one that succeeds.
+const DOOMED: &str = "\
+name: doomed-class
+seed: 3
+duration: 10m
+tier: tier1
+classes: [interactive, doomed]
+streams:
+  - name: chat
+    model: claude-sonnet-4-5
+    class: interactive
+    arrivals: {poisson: {rate_per_min: 10}}
+    input_tokens: 500
+    output_tokens: 100
+  - name: hopeless
+    model: claude-sonnet-4-5
+    class: doomed
+    arrivals: {poisson: {rate_per_min: 5}}
+    input_tokens: 500
+    output_tokens: 100
+    deadline: 1ms
+strategies: [exponential_backoff, header_driven]
+";
+
+/// Regression: a class whose requests all failed showed `latency p99 0 ms`.
+/// A latency with no samples is `null` in JSON, `–` in tables and
+/// Markdown and an empty CSV cell; replications and comparisons leave it
+/// out instead of averaging in zeros.
+#[test]
+fn a_class_with_no_successes_has_empty_latencies_not_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let both = dir.path().join("doomed.yaml");
+    std::fs::write(&both, DOOMED).unwrap();
+    // The same, with only the doomed stream: its totals are empty too.
+    let alone = dir.path().join("alone.yaml");
+    let start = DOOMED.find("  - name: chat").unwrap();
+    let end = DOOMED.find("  - name: hopeless").unwrap();
+    let only = format!("{}{}", &DOOMED[..start], &DOOMED[end..]);
+    std::fs::write(&alone, only.replace("[interactive, doomed]", "[doomed]")).unwrap();
+    let (both, alone) = (both.to_str().unwrap(), alone.to_str().unwrap());
+
+    let report: Value =
+        serde_json::from_slice(&run_ok(&["simulate", both, "--format", "json"]).stdout).unwrap();
+    for r in report["results"].as_array().unwrap() {
+        let doomed = &r["by_class"]["doomed"];
+        assert_eq!(doomed["succeeded"], 0);
+        assert!(doomed["failed"].as_u64().unwrap() > 0);
+        for p in ["p50", "p90", "p99", "p999", "max"] {
+            assert!(doomed["latency_ms"][p].is_null(), "{p}: {doomed}");
+            assert!(
+                r["by_class"]["interactive"]["latency_ms"][p]
+                    .as_f64()
+                    .unwrap()
+                    > 0.0
+            );
+        }
+    }
+
+    let md = stdout(&run_ok(&["simulate", both, "--format", "markdown"]));
+    let doomed = &md[md.find("### doomed").unwrap()..];
+    assert!(doomed.contains("| latency p99 | – | – |"), "{doomed}");
+
+    let table = stdout(&run_ok(&["simulate", alone]));
+    let p99 = table
+        .lines()
+        .find(|l| l.starts_with("latency p99 "))
+        .unwrap();
+    assert_eq!(
+        p99.split_whitespace().collect::<Vec<_>>(),
+        ["latency", "p99", "–", "–"],
+        "{table}"
+    );
+    assert!(!table.contains("0 ms"), "{table}");
+
+    let (header, rows) = parse_csv(&stdout(&run_ok(&["simulate", both, "--format", "csv"])));
+    let col = header.iter().position(|h| h == "latency_p99_ms").unwrap();
+    for r in &rows {
+        assert_eq!(r[col].is_empty(), r[1] == "doomed", "{r:?}");
+    }
+
+    // Replicated: the doomed class stays null; the mean is never 0.
+    let reps: Value =
+        serde_json::from_slice(&run_ok(&["simulate", both, "-n", "3", "--format", "json"]).stdout)
+            .unwrap();
+    let r0 = &reps["results"][0];
+    assert!(r0["by_class"]["doomed"]["latency_ms"]["p99"].is_null());
+    assert!(r0["ci95"].get("by_class.doomed.latency_ms.p99").is_none());
+    assert!(r0["latency_ms"]["p99"].as_f64().unwrap() > 0.0);
+}
+
+/// `export::render(&result, format)` gives every result type in every
+/// format, and for what the binary prints today, the binary's exact bytes.
+#[test]
+fn every_result_type_renders_every_format() {
+    use ratesim::analysis::{plan, replicate, sweep};
+    use ratesim::export::replicated::ReplicatedReport;
+    use ratesim::export::{Format, REPORT_COLUMNS, Render, render};
+    use ratesim::report::{Report, StrategyResult};
+    use ratesim::scenario::Scenario;
+
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/good.yaml");
+    let scenario = Scenario::load(&path).unwrap();
+    let file = "tests/fixtures/good.yaml";
+    let check_all = |r: &dyn Render| {
+        for f in Format::ALL {
+            let text = r.render(f).unwrap_or_else(|e| panic!("{e}"));
+            assert!(text.ends_with('\n'), "{} as {f}", r.name());
+            match f {
+                Format::Json => {
+                    serde_json::from_str::<Value>(&text).unwrap();
+                }
+                Format::Markdown => assert!(text.starts_with('#'), "{text}"),
+                // parse_csv splits on every comma: quoted fields (the
+                // catalogue's sources) are checked by the unit tests.
+                Format::Csv if !text.contains('"') => {
+                    parse_csv(&text);
+                }
+                Format::Csv => assert!(text.lines().count() > 1),
+                Format::Table => {}
+            }
+        }
+    };
+
+    // simulate
+    let results: Vec<StrategyResult> = scenario
+        .strategies
+        .iter()
+        .map(|s| {
+            let m = ratesim::sim::run(&scenario.sim, s).unwrap();
+            StrategyResult::new(&scenario, s, &m)
+        })
+        .collect();
+    let report = Report::new(&scenario, results);
+    check_all(&report);
+    for (f, name) in [
+        (Format::Table, "table"),
+        (Format::Json, "json"),
+        (Format::Markdown, "markdown"),
+        (Format::Csv, "csv"),
+    ] {
+        let cli = stdout(&run_ok(&["simulate", file, "--format", name]));
+        assert_eq!(render(&report, f).unwrap(), cli, "simulate --format {name}");
+    }
+    let (header, _) = parse_csv(&render(&report, Format::Csv).unwrap());
+    assert_eq!(header, REPORT_COLUMNS);
+
+    // simulate -n 3
+    let reps = replicate::run(&scenario, &scenario.strategies, 3, 1, &|| {}).unwrap();
+    let firsts = reps.iter().map(|r| r.runs[0].clone()).collect();
+    let first = Report::new(&scenario, firsts);
+    let replicated = ReplicatedReport {
+        report: &first,
+        reps: &reps,
+        n: 3,
+        assertions: &[],
+    };
+    check_all(&replicated);
+    for (f, name) in [(Format::Table, "table"), (Format::Json, "json")] {
+        let cli = stdout(&run_ok(&["simulate", file, "-n", "3", "--format", name]));
+        assert_eq!(
+            render(&replicated, f).unwrap(),
+            cli,
+            "simulate -n 3 --format {name}"
+        );
+    }
+    let (header, rows) = parse_csv(&render(&replicated, Format::Csv).unwrap());
+    assert_eq!(
+        header,
+        ["strategy", "metric", "mean", "ci95_lo", "ci95_hi", "n"]
+    );
+    let p99 = rows
+        .iter()
+        .find(|r| r[0] == "naive_retry" && r[1] == "latency_ms.p99")
+        .unwrap();
+    let s = replicate::stats(&reps[0].runs)["latency_ms.p99"];
+    assert_eq!(p99[2].parse::<f64>().unwrap(), s.mean);
+    assert_eq!(p99[5], "3");
+
+    // sweep: the binary's sweep.json, read back.
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_ok(&[
+        "sweep",
+        file,
+        "--param",
+        "streams.chat.rate_per_min=20,40",
+        "--param",
+        "strategy.exponential_backoff.cap=10,30",
+        "-n",
+        "2",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    let sw = sweep::read(&dir.path().join("sweep.json")).unwrap();
+    check_all(&sw);
+    assert_eq!(render(&sw, Format::Table).unwrap(), stdout(&out));
+    let csv = std::fs::read_to_string(dir.path().join("sweep.csv")).unwrap();
+    assert_eq!(render(&sw, Format::Csv).unwrap(), csv);
+    let md = render(&sw, Format::Markdown).unwrap();
+    let rows = md.lines().filter(|l| l.starts_with("| ")).count();
+    assert_eq!(rows, 1 + sw.points.len(), "{md}");
+    assert_eq!(md.matches("pass, **best**").count(), 1, "{md}");
+
+    // plan
+    let steady = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/plan-steady.yaml");
+    let s = Scenario::load(&steady).unwrap();
+    let slo = plan::Slo {
+        p99_ms: 30_000.0,
+        rate_429: 0.01,
+        failed_rate: 0.01,
+    };
+    let p = plan::plan(&s, &s.strategies[0], 0.1, 2, slo, &|| {}).unwrap();
+    check_all(&p);
+    let cli = stdout(&run_ok(&[
+        "plan",
+        "tests/fixtures/plan-steady.yaml",
+        "--growth",
+        "10%",
+        "--months",
+        "2",
+    ]));
+    assert_eq!(render(&p, Format::Table).unwrap(), cli);
+    let (header, rows) = parse_csv(&render(&p, Format::Csv).unwrap());
+    assert_eq!(header[..3], ["month", "factor", "pool"]);
+    assert_eq!(rows.len(), 3 * p.current.len(), "months 0, 1 and 2");
+
+    // tiers
+    let c = ratesim::report::catalog::CatalogReport::build(None, None).unwrap();
+    check_all(&c);
+    assert_eq!(
+        render(&c, Format::Table).unwrap(),
+        stdout(&run_ok(&["tiers"]))
+    );
+}

@@ -264,7 +264,7 @@ fn jitter_ranking_matches_the_aws_study() {
                 assert_eq!(r.total.succeeded, clients, "{clients} {name}: all finish");
             }
             calls.push(stat(runs, |r| r.total.attempts as f64));
-            time.push(stat(runs, |r| r.total.latency_ms.max / 1000.0));
+            time.push(stat(runs, |r| r.total.latency_ms.max.unwrap() / 1000.0));
         }
         let [none, equal, full, decorrelated] = [0, 1, 2, 3];
         eprintln!(

@@ -104,6 +104,11 @@ pub fn runs_of(results: &[StrategyResult]) -> Runs {
 /// Compares `candidate` against `baseline` on [`METRICS`]. A difference
 /// counts only if its 95 % interval excludes zero and its size exceeds
 /// `tolerance` × the baseline mean (so trivial but certain changes pass).
+///
+/// A metric can be missing from a run (`null` in JSON: a latency when
+/// nothing succeeded). Each side's mean is then over the runs that have it,
+/// and the paired difference over the replications where both sides have
+/// it; a metric no run of one side has is left out.
 pub fn compare(baseline: &Runs, candidate: &Runs, tolerance: f64) -> Vec<MetricDiff> {
     METRICS
         .iter()
@@ -120,8 +125,15 @@ pub fn compare(baseline: &Runs, candidate: &Runs, tolerance: f64) -> Vec<MetricD
                 return None;
             }
             let (bs, cs) = (Stat::of(&b), Stat::of(&c));
-            let difference = if b.len() == c.len() {
-                let d: Vec<f64> = c.iter().zip(&b).map(|(x, y)| x - y).collect();
+            let difference = if baseline.len() == candidate.len() {
+                // Pair replication k with replication k, and only where both
+                // sides have the metric (a latency is missing from a run
+                // in which nothing succeeded).
+                let d: Vec<f64> = baseline
+                    .iter()
+                    .zip(candidate)
+                    .filter_map(|(x, y)| Some(y.get(metric)? - x.get(metric)?))
+                    .collect();
                 Stat::of(&d)
             } else {
                 // Unpaired: combine the two standard errors.
@@ -196,6 +208,22 @@ mod tests {
         let b = runs("goodput_per_min", &[10.0, 11.0, 12.0]);
         let c = runs("goodput_per_min", &[12.0, 13.0, 14.0]);
         assert_eq!(compare(&b, &c, 0.0)[0].verdict, Verdict::Better);
+    }
+
+    #[test]
+    fn missing_values_are_left_out_and_pairs_need_both_sides() {
+        // Replication 1 of the baseline has no p99 (nothing succeeded).
+        let mut b = runs("latency_ms.p99", &[100.0, 0.0, 200.0, 300.0]);
+        b[1].clear();
+        let c = runs("latency_ms.p99", &[110.0, 5000.0, 210.0, 310.0]);
+        let d = &compare(&b, &c, 0.0)[0];
+        assert_eq!(d.baseline.n, 3);
+        assert_eq!(d.baseline.mean, 200.0);
+        assert_eq!(d.candidate.n, 4);
+        // Pairs 0, 2 and 3 only: +10 each, so significant with zero width.
+        assert_eq!((d.difference.n, d.difference.mean), (3, 10.0));
+        assert_eq!(d.difference.half_width, 0.0);
+        assert_eq!(d.verdict, Verdict::Worse);
     }
 
     #[test]

@@ -3,8 +3,10 @@
 
 use crate::analysis::compare::{MetricDiff, Runs, Verdict, compare};
 
-/// One side-by-side comparison of two strategies.
-#[derive(Debug, serde::Serialize)]
+/// One side-by-side comparison of two strategies. Its JSON adds the
+/// [`GateVerdict`] (`"verdict": "pass" | "fail"`, `"reasons"`), computed
+/// from the fields when serialised, so it can never disagree with them.
+#[derive(Debug)]
 pub struct Comparison {
     /// Baseline strategy (`name@file` for a saved baseline).
     pub baseline: String,
@@ -18,8 +20,93 @@ pub struct Comparison {
     pub failed_assertions: Vec<String>,
 }
 
-/// The whole `compare` answer.
-#[derive(Debug, serde::Serialize)]
+/// The gate's answer on one comparison, or on a whole report: the one place
+/// that decides PASS or FAIL. Every renderer (table, JSON, Markdown, CSV)
+/// and the exit code read it from here.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct GateVerdict {
+    /// No gated metric got significantly worse and every assertion held.
+    pub passed: bool,
+    /// Why it failed, one line each: the regressed metrics, then each
+    /// failed assertion. Empty when it passed.
+    pub reasons: Vec<String>,
+}
+
+impl GateVerdict {
+    /// `"pass"` or `"fail"` (the JSON and CSV spelling).
+    pub fn word(&self) -> &'static str {
+        if self.passed { "pass" } else { "fail" }
+    }
+
+    /// `"PASS"` or `"FAIL"` (tables and Markdown).
+    pub fn shout(&self) -> &'static str {
+        if self.passed { "PASS" } else { "FAIL" }
+    }
+
+    /// The process exit code of a gate with this verdict: 0 pass, 1 fail.
+    pub fn exit_code(&self) -> u8 {
+        if self.passed { 0 } else { 1 }
+    }
+}
+
+impl Comparison {
+    /// The gate's verdict: fails when a gated metric got significantly
+    /// worse ([`Comparison::regressions`]) or an assertion on the candidate
+    /// failed ([`Comparison::failed_assertions`]).
+    pub fn verdict(&self) -> GateVerdict {
+        let mut reasons = Vec::new();
+        if !self.regressions.is_empty() {
+            reasons.push(format!(
+                "significantly worse: {}",
+                self.regressions.join(", ")
+            ));
+        }
+        reasons.extend(
+            self.failed_assertions
+                .iter()
+                .map(|f| format!("assertion failed: {f}")),
+        );
+        GateVerdict {
+            passed: reasons.is_empty(),
+            reasons,
+        }
+    }
+
+    /// Whether the gate passes ([`Comparison::verdict`]).
+    pub fn passed(&self) -> bool {
+        self.verdict().passed
+    }
+}
+
+impl serde::Serialize for Comparison {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(serde::Serialize)]
+        struct Json<'a> {
+            baseline: &'a str,
+            candidate: &'a str,
+            metrics: &'a [MetricDiff],
+            regressions: &'a [String],
+            failed_assertions: &'a [String],
+            verdict: &'static str,
+            reasons: Vec<String>,
+        }
+        let v = self.verdict();
+        Json {
+            baseline: &self.baseline,
+            candidate: &self.candidate,
+            metrics: &self.metrics,
+            regressions: &self.regressions,
+            failed_assertions: &self.failed_assertions,
+            verdict: v.word(),
+            reasons: v.reasons,
+        }
+        .serialize(s)
+    }
+}
+
+/// The whole `compare` answer. Its JSON ends with the overall
+/// `"verdict": "pass" | "fail"` ([`CompareReport::verdict`]).
+#[derive(Debug)]
 pub struct CompareReport {
     /// Layout version.
     pub schema_version: u32,
@@ -33,6 +120,66 @@ pub struct CompareReport {
     pub tolerance: f64,
     /// One per candidate.
     pub comparisons: Vec<Comparison>,
+}
+
+impl CompareReport {
+    /// Fails when any comparison fails; the reasons name the candidate
+    /// when there is more than one comparison.
+    pub fn verdict(&self) -> GateVerdict {
+        let many = self.comparisons.len() > 1;
+        let reasons: Vec<String> = self
+            .comparisons
+            .iter()
+            .flat_map(|c| {
+                c.verdict().reasons.into_iter().map(move |r| {
+                    if many {
+                        format!("{} vs {}: {r}", c.candidate, c.baseline)
+                    } else {
+                        r
+                    }
+                })
+            })
+            .collect();
+        GateVerdict {
+            passed: reasons.is_empty(),
+            reasons,
+        }
+    }
+
+    /// Whether every comparison passes.
+    pub fn passed(&self) -> bool {
+        self.comparisons.iter().all(Comparison::passed)
+    }
+
+    /// 0 when the gate passes, 1 when it fails.
+    pub fn exit_code(&self) -> u8 {
+        self.verdict().exit_code()
+    }
+}
+
+impl serde::Serialize for CompareReport {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(serde::Serialize)]
+        struct Json<'a> {
+            schema_version: u32,
+            scenario: &'a str,
+            seed: u64,
+            replications: u32,
+            tolerance: f64,
+            comparisons: &'a [Comparison],
+            verdict: &'static str,
+        }
+        Json {
+            schema_version: self.schema_version,
+            scenario: &self.scenario,
+            seed: self.seed,
+            replications: self.replications,
+            tolerance: self.tolerance,
+            comparisons: &self.comparisons,
+            verdict: self.verdict().word(),
+        }
+        .serialize(s)
+    }
 }
 
 /// Compares `cand` with `base` and lists the gated metrics that got
@@ -64,14 +211,60 @@ pub fn build(
 /// assertions can read `baseline` values from a baseline file).
 pub fn mean_value(runs: &Runs) -> serde_json::Value {
     let mut root = serde_json::Value::Object(Default::default());
-    let Some(first) = runs.first() else {
-        return root;
-    };
-    for path in first.keys() {
+    // Every path any run has (a latency is missing where nothing succeeded).
+    let paths: std::collections::BTreeSet<&String> = runs.iter().flat_map(|r| r.keys()).collect();
+    for path in paths {
         let xs: Vec<f64> = runs.iter().filter_map(|r| r.get(path).copied()).collect();
         let mean = xs.iter().sum::<f64>() / xs.len() as f64;
         let parts: Vec<&str> = path.split('.').collect();
         crate::analysis::sweep::set_path_public(&mut root, &parts, serde_json::json!(mean));
     }
     root
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn comparison(regressions: &[&str], failed: &[&str]) -> Comparison {
+        Comparison {
+            baseline: "a".into(),
+            candidate: "b".into(),
+            metrics: Vec::new(),
+            regressions: regressions.iter().map(|s| s.to_string()).collect(),
+            failed_assertions: failed.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn a_regression_or_a_failed_assertion_fails_the_gate() {
+        assert!(comparison(&[], &[]).passed());
+        let v = comparison(&["cost_usd"], &[]).verdict();
+        assert_eq!(v.reasons, ["significantly worse: cost_usd"]);
+        assert_eq!((v.passed, v.exit_code()), (false, 1));
+        let v = comparison(&[], &["x < 1: 2 is not < 1"]).verdict();
+        assert_eq!(v.reasons, ["assertion failed: x < 1: 2 is not < 1"]);
+        assert!(!v.passed);
+        let v = comparison(&["failed", "cost_usd"], &["y"]).verdict();
+        assert_eq!(v.reasons.len(), 2);
+    }
+
+    #[test]
+    fn the_json_carries_the_verdict_of_each_comparison_and_the_whole() {
+        let r = CompareReport {
+            schema_version: 1,
+            scenario: "s".into(),
+            seed: 1,
+            replications: 3,
+            tolerance: 0.01,
+            comparisons: vec![comparison(&[], &[]), comparison(&[], &["z"])],
+        };
+        let v = crate::report::json::value(&r);
+        assert_eq!(v["verdict"], "fail");
+        assert_eq!(v["comparisons"][0]["verdict"], "pass");
+        assert_eq!(v["comparisons"][1]["verdict"], "fail");
+        assert_eq!(v["comparisons"][1]["reasons"][0], "assertion failed: z");
+        assert_eq!(r.verdict().reasons, ["b vs a: assertion failed: z"]);
+        assert_eq!(r.exit_code(), 1);
+    }
 }

@@ -11,6 +11,7 @@ use crate::report::StrategyResult;
 use crate::scenario::Scenario;
 use crate::sim;
 use crate::strategy::StrategySpec;
+use crate::text::num::round;
 
 /// Utilisation thresholds a plan reports crossings for.
 pub const THRESHOLDS: [f64; 3] = [0.7, 0.8, 1.0];
@@ -33,7 +34,7 @@ impl Slo {
     /// Whether a result keeps the SLO.
     pub fn holds(&self, r: &StrategyResult) -> bool {
         let t = &r.total;
-        t.latency_ms.p99 <= self.p99_ms
+        t.latency_ms.p99.is_none_or(|p99| p99 <= self.p99_ms)
             && rate(t.rate_limited.total, t.attempts) <= self.rate_429
             && rate(t.failed, t.requests) <= self.failed_rate
     }
@@ -88,8 +89,8 @@ pub struct Outcome {
     pub rate_429: f64,
     /// Failed logical requests.
     pub failed: u64,
-    /// p99 latency, ms.
-    pub p99_ms: f64,
+    /// p99 latency, ms; `None` (`null`) when nothing succeeded.
+    pub p99_ms: Option<f64>,
     /// Whether the SLO holds.
     pub slo_met: bool,
 }
@@ -145,11 +146,6 @@ pub struct Plan {
     pub crossings: Vec<Crossing>,
     /// Target months (6 and 12, within the horizon).
     pub targets: Vec<Target>,
-}
-
-fn round(x: f64, d: i32) -> f64 {
-    let m = 10f64.powi(d);
-    (x * m).round() / m
 }
 
 /// The scenario with every stream's traffic multiplied by `factor`.

@@ -16,6 +16,7 @@ use crate::report::StrategyResult;
 use crate::scenario::Scenario;
 use crate::sim;
 use crate::strategy::StrategySpec;
+use crate::text::num::round;
 
 /// The seed of replication `k` (0 is the master seed itself).
 pub fn replication_seed(master: u64, k: u32) -> u64 {
@@ -188,25 +189,40 @@ pub fn t975(df: usize) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
-fn round(x: f64, digits: i32) -> f64 {
-    let m = 10f64.powi(digits);
-    (x * m).round() / m
-}
-
 /// Per-metric statistics over replications.
 pub fn stats(runs: &[StrategyResult]) -> BTreeMap<String, Stat> {
     let flat: Vec<BTreeMap<String, f64>> = runs
         .iter()
         .map(|r| flatten(&crate::report::json::value(r)))
         .collect();
-    let mut out = BTreeMap::new();
-    if let Some(first) = flat.first() {
-        for path in first.keys() {
+    // Every path any run has: a metric missing (null) in some runs, such as
+    // a latency when nothing succeeded, is summarised over the runs that
+    // have it.
+    let paths: std::collections::BTreeSet<&String> = flat.iter().flat_map(|f| f.keys()).collect();
+    paths
+        .into_iter()
+        .map(|path| {
             let xs: Vec<f64> = flat.iter().filter_map(|f| f.get(path).copied()).collect();
-            out.insert(path.clone(), Stat::of(&xs));
+            (path.clone(), Stat::of(&xs))
+        })
+        .collect()
+}
+
+/// Sets the `null` leaf at `path` (through objects only) to `x`.
+fn fill_null(v: &mut Value, path: &str, x: Value) {
+    let mut node = v;
+    for key in path.split('.') {
+        match node {
+            Value::Object(m) => match m.get_mut(key) {
+                Some(child) => node = child,
+                None => return,
+            },
+            _ => return,
         }
     }
-    out
+    if node.is_null() {
+        *node = x;
+    }
 }
 
 /// A result object of the usual shape whose numbers are replication means,
@@ -222,6 +238,12 @@ pub fn summary_value(r: &Replicated) -> Value {
             *n = Value::Number(x);
         }
     });
+    // A metric null in the first run but present in others gets its mean.
+    for (path, s) in &st {
+        if let Some(x) = serde_json::Number::from_f64(round(s.mean, 6)) {
+            fill_null(&mut v, path, Value::Number(x));
+        }
+    }
     let ci: serde_json::Map<String, Value> = st
         .iter()
         .filter(|(_, s)| s.n > 1)
@@ -266,6 +288,15 @@ mod tests {
         let seeds: std::collections::BTreeSet<u64> =
             (0..1000).map(|k| replication_seed(42, k)).collect();
         assert_eq!(seeds.len(), 1000);
+    }
+
+    #[test]
+    fn a_null_leaf_is_filled_only_through_objects() {
+        let mut v = serde_json::json!({"a": {"b": null, "c": 1}, "d": [null]});
+        fill_null(&mut v, "a.b", Value::from(2.5));
+        fill_null(&mut v, "a.c", Value::from(9));
+        fill_null(&mut v, "d.0", Value::from(9));
+        assert_eq!(v, serde_json::json!({"a": {"b": 2.5, "c": 1}, "d": [null]}));
     }
 
     #[test]

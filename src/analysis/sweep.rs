@@ -75,7 +75,7 @@ impl Param {
 
 /// A number as JSON, integral values as integers (limits must be whole).
 fn number(x: f64) -> Value {
-    let x = (x * 1e9).round() / 1e9;
+    let x = crate::text::num::round(x, 9);
     if x.fract() == 0.0 && x.abs() < 9e15 {
         Value::from(x as i64)
     } else {
@@ -373,7 +373,7 @@ impl SweepReport {
 }
 
 fn fmt(x: f64) -> String {
-    let r = (x * 1e6).round() / 1e6;
+    let r = crate::text::num::round(x, 6);
     format!("{r}")
 }
 

@@ -246,31 +246,9 @@ fn draw_key(area: &Area<'_>, key: Key, x: i32, y: i32) -> DrawResult {
 }
 
 /// A number for an axis or a label: thousands separated, at most `decimals`
-/// decimals, trailing zeros dropped.
+/// decimals, trailing zeros dropped ([`crate::export::num::trimmed`]).
 pub fn number(v: f64, decimals: usize) -> String {
-    let s = format!("{:.*}", decimals, v);
-    let s = if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    };
-    let (sign, s) = match s.strip_prefix('-') {
-        Some(rest) if rest.chars().any(|c| c != '0' && c != '.') => ("-", rest.to_string()),
-        Some(rest) => ("", rest.to_string()),
-        None => ("", s),
-    };
-    let (int, frac) = match s.split_once('.') {
-        Some((i, f)) => (i.to_string(), format!(".{f}")),
-        None => (s, String::new()),
-    };
-    let mut out = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    format!("{sign}{out}{frac}")
+    crate::export::num::trimmed(v, decimals)
 }
 
 /// How a time axis is labelled: simulated seconds divided by `divisor`, in

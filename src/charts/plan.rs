@@ -179,7 +179,12 @@ fn slo(root: &super::Area<'_>, p: &Plan) -> DrawResult {
         "p99 latency (ms); red: SLO",
         p.targets
             .iter()
-            .map(|t| (t.at_current.p99_ms, t.at_requested.p99_ms))
+            .map(|t| {
+                (
+                    t.at_current.p99_ms.unwrap_or(0.0),
+                    t.at_requested.p99_ms.unwrap_or(0.0),
+                )
+            })
             .collect(),
         p.slo.p99_ms,
         &|y| number(y, 0),

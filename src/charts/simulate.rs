@@ -15,6 +15,7 @@ use super::{
     legend, number, save,
 };
 use crate::engine::SimTime;
+use crate::export::num::duration_ms;
 use crate::metrics::Series;
 use crate::model::Dimension;
 use crate::report::{PoolReport, Report};
@@ -659,10 +660,16 @@ impl<'a> Ctx<'a> {
             .enumerate()
             .map(|(i, r)| {
                 let l = &r.total.latency_ms;
-                let label = if r.total.succeeded == 0 {
-                    format!("{}: no successes", r.strategy)
-                } else {
-                    format!("{}: p50 {}, p99 {}", r.strategy, ms(l.p50), ms(l.p99))
+                let label = match (l.p50, l.p99) {
+                    (Some(p50), Some(p99)) if r.total.succeeded > 0 => {
+                        format!(
+                            "{}: p50 {}, p99 {}",
+                            r.strategy,
+                            duration_ms(p50),
+                            duration_ms(p99)
+                        )
+                    }
+                    _ => format!("{}: no successes", r.strategy),
                 };
                 (label, Key::Line(color(i)))
             })
@@ -712,14 +719,17 @@ impl<'a> Ctx<'a> {
                 continue;
             }
             let l = &r.total.latency_ms;
+            let (Some(p50), Some(p99)) = (l.p50, l.p99) else {
+                continue;
+            };
             let c = color(i);
             chart.draw_series([
-                Circle::new((l.p50.max(lo), 0.5), 8, WHITE.filled()),
-                Circle::new((l.p50.max(lo), 0.5), 6, c.filled()),
+                Circle::new((p50.max(lo), 0.5), 8, WHITE.filled()),
+                Circle::new((p50.max(lo), 0.5), 6, c.filled()),
             ])?;
             chart.draw_series([
-                TriangleMarker::new((l.p99.max(lo), 0.99), 10, WHITE.filled()),
-                TriangleMarker::new((l.p99.max(lo), 0.99), 8, c.filled()),
+                TriangleMarker::new((p99.max(lo), 0.99), 10, WHITE.filled()),
+                TriangleMarker::new((p99.max(lo), 0.99), 8, c.filled()),
             ])?;
         }
         Ok(())
@@ -865,17 +875,6 @@ fn error_color(w: Option<Dimension>) -> RGBColor {
         Some(Dimension::Concurrency) => RGBColor(140, 86, 75),
         Some(Dimension::Acceleration) => RGBColor(227, 119, 194),
         None => RGBColor(214, 39, 40),
-    }
-}
-
-/// Milliseconds in words: "850 ms", "3.8 s", "1.9 min".
-fn ms(x: f64) -> String {
-    if x < 1_000.0 {
-        format!("{x:.0} ms")
-    } else if x < 120_000.0 {
-        format!("{:.1} s", x / 1_000.0)
-    } else {
-        format!("{:.1} min", x / 60_000.0)
     }
 }
 

@@ -1,6 +1,9 @@
-//! `ratesim tiers`: the catalogue as text.
+//! `ratesim tiers`: the catalogue as text, JSON, Markdown and CSV.
 
 use crate::export::int;
+use crate::export::report_csv::field;
+use crate::export::text_table::{Align, TextTable};
+use crate::export::{Format, Render, Unsupported};
 
 use crate::report::catalog::*;
 
@@ -49,37 +52,12 @@ fn usd(x: u64) -> String {
 
 /// Aligned columns: text columns left-aligned, the rest right-aligned.
 fn columns(indent: &str, header: &[&str], left: &[bool], rows: &[Vec<String>]) -> String {
-    let widths: Vec<usize> = (0..header.len())
-        .map(|i| {
-            rows.iter()
-                .map(|r| r[i].chars().count())
-                .chain([header[i].chars().count()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let line = |cells: Vec<&str>| {
-        let mut s = indent.to_string();
-        for (i, c) in cells.iter().enumerate() {
-            if i > 0 {
-                s.push_str("  ");
-            }
-            let w = widths[i];
-            if left[i] {
-                s.push_str(&format!("{c:<w$}"));
-            } else {
-                s.push_str(&format!("{c:>w$}"));
-            }
-        }
-        let mut s = s.trim_end().to_string();
-        s.push('\n');
-        s
-    };
-    let mut out = line(header.to_vec());
+    let align = |l: &bool| if *l { Align::Left } else { Align::Right };
+    let mut t = TextTable::new(header.iter().copied().zip(left.iter().map(align))).indent(indent);
     for r in rows {
-        out.push_str(&line(r.iter().map(String::as_str).collect()));
+        t.row(r.iter().cloned());
     }
-    out
+    t.render()
 }
 
 fn profile_table(p: &ProfileReport) -> String {
@@ -203,4 +181,174 @@ fn prices_table(models: &[ModelReport]) -> String {
         out.push_str("  † cache reads count toward ITPM\n");
     }
     out
+}
+
+impl CatalogReport {
+    /// Markdown: per profile its source, spend and a table of pools; then
+    /// the prices and every source.
+    pub fn to_markdown(&self) -> String {
+        let md = |s: &str| s.replace('|', "\\|");
+        let mut out = String::from(
+            "# ratesim catalogue\n\nLimits per minute, money in USD; every figure can be overridden in a scenario (`pools:`, `latency.models`).\n",
+        );
+        for p in &self.profiles {
+            out.push_str(&format!(
+                "\n## `{}` — {} — {}\n\n",
+                p.name, p.title, p.label
+            ));
+            out.push_str(&format!("Source: {} — as of {}.\n\n", p.source, p.read));
+            if !p.pools.is_empty() {
+                out.push_str("| pool | RPM | ITPM | OTPM | TPM | models sharing the pool |\n|---|---:|---:|---:|---:|---|\n");
+                for r in &p.pools {
+                    out.push_str(&format!(
+                        "| {} | {} | {} | {} | {} | {} |\n",
+                        r.pool,
+                        opt(r.rpm),
+                        opt(r.itpm),
+                        opt(r.otpm),
+                        opt(r.tpm),
+                        md(&r.models.join(", "))
+                    ));
+                }
+                out.push('\n');
+            }
+            for pool in &p.pools_without_figures {
+                out.push_str(&format!("- `{pool}`: no figures in this source\n"));
+            }
+            if let Some(b) = &p.batch {
+                out.push_str(&format!(
+                    "- Batch API (shared by all models): {} RPM, {} requests queued, {} requests per batch\n",
+                    int(b.rpm),
+                    int(b.max_queued_requests),
+                    int(b.max_batch_requests)
+                ));
+            }
+            for n in &p.notes {
+                out.push_str(&format!("- Note: {}\n", md(n)));
+            }
+        }
+        out.push_str("\n## Prices\n\nUSD per million tokens; minimum cacheable prompt in tokens.\n\n| model | pool | input | output | cache write 5m | cache write 1h | cache read | batch input | batch output | min cacheable |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for m in &self.models {
+            let p = &m.prices;
+            out.push_str(&format!(
+                "| {}{} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {} |\n",
+                m.id,
+                if m.itpm_counts_cache_reads {
+                    " †"
+                } else {
+                    ""
+                },
+                m.pool,
+                p.input,
+                p.output,
+                p.cache_write_5m,
+                p.cache_write_1h,
+                p.cache_read,
+                p.batch_input,
+                p.batch_output,
+                int(m.min_cacheable_tokens)
+            ));
+        }
+        if self.models.iter().any(|m| m.itpm_counts_cache_reads) {
+            out.push_str("\n† cache reads count toward ITPM.\n");
+        }
+        out.push_str("\n## Sources\n\n");
+        for s in &self.sources {
+            out.push_str(&format!("- {}: {}\n", s.topic, md(s.source)));
+        }
+        out
+    }
+
+    /// CSV: one row per profile and pool with the profile's source and the
+    /// date it was read; unlimited or unpublished figures are empty.
+    pub fn to_csv(&self) -> String {
+        let mut out = String::from("profile,official,pool,rpm,itpm,otpm,tpm,models,source,read\n");
+        let cell = |x: Option<u64>| x.map_or(String::new(), |v| v.to_string());
+        for p in &self.profiles {
+            for r in &p.pools {
+                let row = [
+                    field(p.name),
+                    p.official.to_string(),
+                    field(r.pool),
+                    cell(r.rpm),
+                    cell(r.itpm),
+                    cell(r.otpm),
+                    cell(r.tpm),
+                    field(&r.models.join(" ")),
+                    field(p.source),
+                    field(p.read),
+                ];
+                out.push_str(&row.join(","));
+                out.push('\n');
+            }
+        }
+        out
+    }
+}
+
+impl Render for CatalogReport {
+    fn name(&self) -> &'static str {
+        "the catalogue"
+    }
+
+    fn render(&self, format: Format) -> Result<String, Unsupported> {
+        Ok(match format {
+            Format::Table => self.to_table(),
+            Format::Json => self.to_json(),
+            Format::Markdown => self.to_markdown(),
+            Format::Csv => self.to_csv(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_source_is_a_public_url_with_a_date_not_a_repository_path() {
+        let c = CatalogReport::build(None, None).unwrap();
+        let sources = c
+            .profiles
+            .iter()
+            .map(|p| p.source)
+            .chain(c.sources.iter().map(|s| s.source));
+        for s in sources {
+            // Assumptions (latency) have no source to cite, and say so.
+            let assumed = s.contains("not published");
+            assert!(assumed || s.contains("https://"), "no public URL: {s}");
+            for local in ["shared/", "seeds/", ".txt", "project copy"] {
+                assert!(!s.contains(local), "cites a repository file: {s}");
+            }
+        }
+        for p in &c.profiles {
+            assert_eq!(p.read.len(), 10, "{}: read {}", p.name, p.read);
+        }
+        let table = c.to_table();
+        assert!(table.contains("— as of 2026-04-23"));
+    }
+
+    #[test]
+    fn markdown_and_csv_carry_the_same_pools_as_the_table() {
+        let c = CatalogReport::build(Some("claude-sonnet-4-5"), Some("tier1")).unwrap();
+        let md = c.to_markdown();
+        assert!(
+            md.contains("| sonnet-4 | 50 | 30,000 | 8,000 | - |"),
+            "{md}"
+        );
+        assert!(md.contains("https://platform.claude.com/docs/en/api/rate-limits"));
+        let csv = c.to_csv();
+        let mut lines = csv.lines();
+        assert_eq!(
+            lines.next(),
+            Some("profile,official,pool,rpm,itpm,otpm,tpm,models,source,read")
+        );
+        let row = lines.next().unwrap();
+        assert!(
+            row.starts_with("tier1,true,sonnet-4,50,30000,8000,,"),
+            "{row}"
+        );
+        assert!(row.ends_with(",2026-04-23"), "{row}");
+        assert_eq!(lines.next(), None);
+    }
 }

@@ -1,33 +1,38 @@
-//! `compare` as a table and as Markdown.
+//! `compare` as a table, JSON, Markdown and CSV. PASS or FAIL always
+//! comes from [`Comparison::verdict`]; no renderer decides it.
 
 use crate::analysis::compare::{MetricDiff, Verdict};
 use crate::analysis::gate::{CompareReport, Comparison};
-use crate::export::num::{num, signed};
+use crate::export::num::{metric_ci, metric_signed_ci, pct};
+use crate::export::report_csv::field;
+use crate::export::text_table::{Align, TextTable};
+use crate::export::{Format, Render, Unsupported};
 
 fn cells(m: &MetricDiff) -> [String; 5] {
     let rel = m.relative();
     let rel = if rel.is_finite() {
-        format!(" ({:+.1}%)", rel * 100.0)
+        let sign = if rel > 0.0 { "+" } else { "" };
+        format!(" ({sign}{})", pct(rel, 1))
     } else {
         String::new()
     };
+    let (b, c, d) = (&m.baseline, &m.candidate, &m.difference);
     [
         m.metric.clone(),
-        format!("{} ± {}", num(m.baseline.mean), num(m.baseline.half_width)),
-        format!(
-            "{} ± {}",
-            num(m.candidate.mean),
-            num(m.candidate.half_width)
-        ),
-        format!(
-            "{} [{}, {}]{rel}",
-            signed(m.difference.mean),
-            signed(m.difference.lo()),
-            signed(m.difference.hi())
-        ),
+        metric_ci(&m.metric, b.mean, b.half_width),
+        metric_ci(&m.metric, c.mean, c.half_width),
+        format!("{}{rel}", metric_signed_ci(&m.metric, d.mean, d.half_width)),
         m.verdict.words().to_string(),
     ]
 }
+
+const ALIGN: [Align; 5] = [
+    Align::Left,
+    Align::Right,
+    Align::Right,
+    Align::Right,
+    Align::Left,
+];
 
 const HEADER: [&str; 5] = [
     "metric",
@@ -45,35 +50,11 @@ pub fn compare_table(r: &CompareReport) -> String {
             "{}: {} (baseline) vs {} (candidate), {} paired replications, seed {}\n\n",
             r.scenario, c.baseline, c.candidate, r.replications, r.seed
         ));
-        let rows: Vec<[String; 5]> = c.metrics.iter().map(cells).collect();
-        let widths: Vec<usize> = (0..5)
-            .map(|i| {
-                rows.iter()
-                    .map(|row| row[i].chars().count())
-                    .chain([HEADER[i].len()])
-                    .max()
-                    .unwrap_or(0)
-            })
-            .collect();
-        let line = |cols: [&str; 5]| {
-            let mut l = String::new();
-            for (i, c) in cols.iter().enumerate() {
-                let pad = widths[i] - c.chars().count();
-                if i == 0 || i == 4 {
-                    l.push_str(c);
-                    l.push_str(&" ".repeat(pad));
-                } else {
-                    l.push_str(&" ".repeat(pad));
-                    l.push_str(c);
-                }
-                l.push_str("  ");
-            }
-            l.trim_end().to_string() + "\n"
-        };
-        s.push_str(&line(HEADER));
-        for row in &rows {
-            s.push_str(&line([&row[0], &row[1], &row[2], &row[3], &row[4]]));
+        let mut t = TextTable::new(HEADER.into_iter().zip(ALIGN));
+        for m in &c.metrics {
+            t.row(cells(m));
         }
+        s.push_str(&t.render());
         s.push('\n');
         s.push_str(&gate_line(c));
         s.push('\n');
@@ -81,27 +62,13 @@ pub fn compare_table(r: &CompareReport) -> String {
     s
 }
 
+/// The gate line, from [`Comparison::verdict`]: `gate: PASS (b vs a)`, or
+/// `gate: FAIL (b vs a)` and one indented line per reason.
 fn gate_line(c: &Comparison) -> String {
-    let mut s = String::new();
-    for f in &c.failed_assertions {
-        s.push_str(&format!("assertion failed: {f}\n"));
-    }
-    if c.regressions.is_empty() && c.failed_assertions.is_empty() {
-        s.push_str(&format!("gate: PASS ({} vs {})\n", c.candidate, c.baseline));
-    } else {
-        let mut why = Vec::new();
-        if !c.regressions.is_empty() {
-            why.push(format!("significantly worse {}", c.regressions.join(", ")));
-        }
-        if !c.failed_assertions.is_empty() {
-            why.push(format!("{} assertion(s) failed", c.failed_assertions.len()));
-        }
-        s.push_str(&format!(
-            "gate: FAIL ({} vs {}): {}\n",
-            c.candidate,
-            c.baseline,
-            why.join("; ")
-        ));
+    let v = c.verdict();
+    let mut s = format!("gate: {} ({} vs {})\n", v.shout(), c.candidate, c.baseline);
+    for r in &v.reasons {
+        s.push_str(&format!("  {r}\n"));
     }
     s
 }
@@ -110,11 +77,7 @@ fn gate_line(c: &Comparison) -> String {
 pub fn compare_markdown(r: &CompareReport) -> String {
     let mut s = String::new();
     for c in &r.comparisons {
-        let verdict = if c.regressions.is_empty() {
-            "PASS"
-        } else {
-            "FAIL"
-        };
+        let verdict = c.verdict().shout();
         s.push_str(&format!(
             "### ratesim gate: {verdict} — `{}` vs `{}`\n\n",
             c.candidate, c.baseline
@@ -155,4 +118,94 @@ pub fn compare_markdown(r: &CompareReport) -> String {
         }
     }
     s
+}
+
+/// The compare report as pretty JSON (with `verdict` per comparison and
+/// overall).
+pub fn compare_json(r: &CompareReport) -> String {
+    crate::report::json::pretty(r)
+}
+
+/// Columns of [`compare_csv`], in order.
+pub const COMPARE_COLUMNS: [&str; 17] = [
+    "baseline",
+    "candidate",
+    "metric",
+    "direction",
+    "baseline_mean",
+    "baseline_ci95_lo",
+    "baseline_ci95_hi",
+    "candidate_mean",
+    "candidate_ci95_lo",
+    "candidate_ci95_hi",
+    "difference_mean",
+    "difference_ci95_lo",
+    "difference_ci95_hi",
+    "n",
+    "verdict",
+    "gated_regression",
+    "gate",
+];
+
+/// A raw number for CSV; empty when it is not finite (no samples).
+fn raw(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x}")
+    } else {
+        String::new()
+    }
+}
+
+/// One row per metric per comparison, unformatted numbers; `gate` is the
+/// comparison's verdict (`pass`/`fail`) on every one of its rows.
+pub fn compare_csv(r: &CompareReport) -> String {
+    let mut s = COMPARE_COLUMNS.join(",");
+    s.push('\n');
+    for c in &r.comparisons {
+        let gate = c.verdict().word();
+        for m in &c.metrics {
+            let (b, k, d) = (&m.baseline, &m.candidate, &m.difference);
+            let direction = match m.direction {
+                crate::analysis::compare::Direction::LowerIsBetter => "lower_is_better",
+                crate::analysis::compare::Direction::HigherIsBetter => "higher_is_better",
+            };
+            let cells = [
+                field(&c.baseline),
+                field(&c.candidate),
+                field(&m.metric),
+                direction.to_string(),
+                raw(b.mean),
+                raw(b.lo()),
+                raw(b.hi()),
+                raw(k.mean),
+                raw(k.lo()),
+                raw(k.hi()),
+                raw(d.mean),
+                raw(d.lo()),
+                raw(d.hi()),
+                d.n.to_string(),
+                m.verdict.words().replace(' ', "_"),
+                c.regressions.contains(&m.metric).to_string(),
+                gate.to_string(),
+            ];
+            s.push_str(&cells.join(","));
+            s.push('\n');
+        }
+    }
+    s
+}
+
+impl Render for CompareReport {
+    fn name(&self) -> &'static str {
+        "a comparison"
+    }
+
+    fn render(&self, format: Format) -> Result<String, Unsupported> {
+        Ok(match format {
+            Format::Table => compare_table(self),
+            Format::Json => compare_json(self),
+            Format::Markdown => compare_markdown(self),
+            Format::Csv => compare_csv(self),
+        })
+    }
 }

@@ -1,16 +1,23 @@
-//! A capacity plan as text and as a limit-increase request in Markdown.
+//! A capacity plan as text, JSON, CSV (the month-by-month projection) and
+//! as a limit-increase request in Markdown.
 
 use crate::analysis::plan::{DIMS, Plan, limit_of};
+use crate::export::num::{EMPTY, duration_ms, int, opt_duration_ms, trimmed};
+use crate::export::report_csv::field;
+use crate::export::text_table::{Align, TextTable};
+use crate::export::{Format, Render, Unsupported};
 use crate::model::PoolLimits;
 
 fn pct(x: Option<f64>) -> String {
-    x.map_or("-".into(), |u| format!("{:.0}%", u * 100.0))
+    x.map_or(EMPTY.into(), |u| crate::export::num::pct(u, 0))
+}
+
+fn pct1(x: f64) -> String {
+    crate::export::num::pct(x, 1)
 }
 
 fn limits_words(l: &PoolLimits) -> String {
-    let f = |x: Option<u64>, unit: &str| {
-        x.map(|v| format!("{} {unit}", crate::charts::number(v as f64, 0)))
-    };
+    let f = |x: Option<u64>, unit: &str| x.map(|v| format!("{} {unit}", int(v)));
     [
         f(l.rpm, "RPM"),
         f(l.itpm, "ITPM"),
@@ -37,32 +44,46 @@ fn crossing_words(p: &Plan, pool: &str, dim: &str, th: f64) -> String {
 /// The plan as text.
 pub fn to_table(p: &Plan) -> String {
     let mut s = format!(
-        "capacity plan for {} ({}): demand +{:.1}%/month for {} months; SLO p99 <= {} ms, 429s <= {:.1}% of attempts, failures <= {:.1}%\n\n",
+        "capacity plan for {} ({}): demand +{:.1}%/month for {} months; SLO p99 <= {}, 429s <= {} of attempts, failures <= {}\n\n",
         p.scenario,
         p.strategy,
         p.growth_per_month * 100.0,
         p.months,
-        crate::charts::number(p.slo.p99_ms, 0),
-        p.slo.rate_429 * 100.0,
-        p.slo.failed_rate * 100.0
+        duration_ms(p.slo.p99_ms),
+        pct1(p.slo.rate_429),
+        pct1(p.slo.failed_rate)
     );
     for (i, (pool, l)) in p.current.iter().enumerate() {
         s.push_str(&format!("pool {pool}: {}\n", limits_words(l)));
-        s.push_str("  month  factor   peak RPM   peak ITPM   peak OTPM   util rpm  itpm  otpm\n");
+        let right = |h| (h, Align::Right);
+        let mut table = TextTable::new(
+            [
+                "month",
+                "factor",
+                "peak RPM",
+                "peak ITPM",
+                "peak OTPM",
+                "util rpm",
+                "itpm",
+                "otpm",
+            ]
+            .map(right),
+        )
+        .indent("  ");
         for m in &p.projection {
             let pm = &m.pools[i];
-            s.push_str(&format!(
-                "  {:>5}  {:>6.2}  {:>9}  {:>10}  {:>10}   {:>8} {:>5} {:>5}\n",
-                m.month,
-                m.factor,
-                crate::charts::number(pm.peak_per_min[0], 0),
-                crate::charts::number(pm.peak_per_min[1], 0),
-                crate::charts::number(pm.peak_per_min[2], 0),
+            table.row([
+                m.month.to_string(),
+                format!("{:.2}", m.factor),
+                trimmed(pm.peak_per_min[0], 0),
+                trimmed(pm.peak_per_min[1], 0),
+                trimmed(pm.peak_per_min[2], 0),
                 pct(pm.utilisation[0]),
                 pct(pm.utilisation[1]),
                 pct(pm.utilisation[2]),
-            ));
+            ]);
         }
+        s.push_str(&table.render());
         s.push_str("  crossings:\n");
         for (d, dim) in DIMS.iter().enumerate() {
             if limit_of(l, d).is_none() {
@@ -80,11 +101,11 @@ pub fn to_table(p: &Plan) -> String {
     for t in &p.targets {
         s.push_str(&format!("month {}:\n", t.month));
         s.push_str(&format!(
-            "  at current limits:   p99 {} ms, {} 429s ({:.1}% of attempts), {} failed — SLO {}\n",
-            crate::charts::number(t.at_current.p99_ms, 0),
-            t.at_current.rate_limited,
-            t.at_current.rate_429 * 100.0,
-            t.at_current.failed,
+            "  at current limits:   p99 {}, {} 429s ({} of attempts), {} failed — SLO {}\n",
+            opt_duration_ms(t.at_current.p99_ms),
+            int(t.at_current.rate_limited),
+            pct1(t.at_current.rate_429),
+            int(t.at_current.failed),
             if t.at_current.slo_met {
                 "met"
             } else {
@@ -99,11 +120,11 @@ pub fn to_table(p: &Plan) -> String {
             s.push_str(&format!("  request for {pool}: {}\n", limits_words(l)));
         }
         s.push_str(&format!(
-            "  at requested limits: p99 {} ms, {} 429s ({:.1}%), {} failed — SLO {}\n\n",
-            crate::charts::number(t.at_requested.p99_ms, 0),
-            t.at_requested.rate_limited,
-            t.at_requested.rate_429 * 100.0,
-            t.at_requested.failed,
+            "  at requested limits: p99 {}, {} 429s ({}), {} failed — SLO {}\n\n",
+            opt_duration_ms(t.at_requested.p99_ms),
+            int(t.at_requested.rate_limited),
+            pct1(t.at_requested.rate_429),
+            int(t.at_requested.failed),
             if t.at_requested.slo_met {
                 "met"
             } else {
@@ -152,10 +173,10 @@ Every figure below comes from simulating the workload against Anthropic's limit 
         s.push_str(&format!("\n![{alt}]({file})\n"));
     }
     s.push_str(&format!(
-        "\n## Requested limits\n\nOur service level: p99 latency at most {} ms, at most {:.1}% of attempts rate-limited, at most {:.1}% of requests failing.\n\n",
-        crate::charts::number(p.slo.p99_ms, 0),
-        p.slo.rate_429 * 100.0,
-        p.slo.failed_rate * 100.0
+        "\n## Requested limits\n\nOur service level: p99 latency at most {}, at most {} of attempts rate-limited, at most {} of requests failing.\n\n",
+        duration_ms(p.slo.p99_ms),
+        pct1(p.slo.rate_429),
+        pct1(p.slo.failed_rate)
     ));
     for t in &p.targets {
         s.push_str(&format!("### In {} months\n\n", t.month));
@@ -169,19 +190,74 @@ Every figure below comes from simulating the workload against Anthropic's limit 
         }
         s.push_str(&format!(
             "\n| | p99 latency | 429s | share of attempts | failed | SLO |\n|---|---:|---:|---:|---:|---|\n\
-| current limits | {} ms | {} | {:.1}% | {} | {} |\n| requested limits | {} ms | {} | {:.1}% | {} | {} |\n\n",
-            crate::charts::number(t.at_current.p99_ms, 0),
-            t.at_current.rate_limited,
-            t.at_current.rate_429 * 100.0,
-            t.at_current.failed,
+| current limits | {} | {} | {} | {} | {} |\n| requested limits | {} | {} | {} | {} | {} |\n\n",
+            opt_duration_ms(t.at_current.p99_ms),
+            int(t.at_current.rate_limited),
+            pct1(t.at_current.rate_429),
+            int(t.at_current.failed),
             if t.at_current.slo_met { "met" } else { "missed" },
-            crate::charts::number(t.at_requested.p99_ms, 0),
-            t.at_requested.rate_limited,
-            t.at_requested.rate_429 * 100.0,
-            t.at_requested.failed,
+            opt_duration_ms(t.at_requested.p99_ms),
+            int(t.at_requested.rate_limited),
+            pct1(t.at_requested.rate_429),
+            int(t.at_requested.failed),
             if t.at_requested.slo_met { "met" } else { "missed" }
         ));
         s.push_str("Why: the requested limits are the smallest multiple of the month's simulated peak-minute demand (rounded up to two significant figures) that keeps the SLO, found by bisection with the simulator.\n\n");
     }
     s
+}
+
+/// Columns of [`to_csv`], in order.
+pub const PLAN_COLUMNS: [&str; 12] = [
+    "month",
+    "factor",
+    "pool",
+    "peak_rpm",
+    "peak_itpm",
+    "peak_otpm",
+    "limit_rpm",
+    "limit_itpm",
+    "limit_otpm",
+    "utilisation_rpm",
+    "utilisation_itpm",
+    "utilisation_otpm",
+];
+
+/// The projection as CSV: one row per month and pool, unformatted numbers;
+/// a limit or utilisation is empty where the pool is unlimited.
+pub fn to_csv(p: &Plan) -> String {
+    let mut s = PLAN_COLUMNS.join(",");
+    s.push('\n');
+    let opt = |x: Option<String>| x.unwrap_or_default();
+    for m in &p.projection {
+        for (i, pm) in m.pools.iter().enumerate() {
+            let limits = p.current.get(i).map(|(_, l)| l);
+            let mut row = vec![m.month.to_string(), m.factor.to_string(), field(&pm.pool)];
+            row.extend(pm.peak_per_min.iter().map(f64::to_string));
+            row.extend(
+                (0..3).map(|d| opt(limits.and_then(|l| limit_of(l, d)).map(|v| v.to_string()))),
+            );
+            row.extend(pm.utilisation.iter().map(|u| opt(u.map(|x| x.to_string()))));
+            s.push_str(&row.join(","));
+            s.push('\n');
+        }
+    }
+    s
+}
+
+impl Render for Plan {
+    fn name(&self) -> &'static str {
+        "a capacity plan"
+    }
+
+    /// Markdown is the limit-increase request without charts (use
+    /// [`to_markdown`] to embed them).
+    fn render(&self, format: Format) -> Result<String, Unsupported> {
+        Ok(match format {
+            Format::Table => to_table(self),
+            Format::Json => crate::report::json::pretty(self),
+            Format::Markdown => to_markdown(self, &[]),
+            Format::Csv => to_csv(self),
+        })
+    }
 }

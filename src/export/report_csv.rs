@@ -69,7 +69,7 @@ pub const TIMESERIES_COLUMNS: [&str; 17] = [
 ];
 
 /// A field, quoted when it holds a comma, a quote or a line break.
-fn field(s: &str) -> String {
+pub(crate) fn field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -107,8 +107,12 @@ fn outcome_row(out: &mut String, strategy: &str, class: &str, o: &Outcome) {
     for v in ints {
         let _ = write!(out, ",{v}");
     }
+    // An empty metric (no successes) is an empty cell.
     for v in [l.p50, l.p90, l.p99, l.p999, l.max] {
-        let _ = write!(out, ",{v}");
+        out.push(',');
+        if let Some(v) = v {
+            let _ = write!(out, "{v}");
+        }
     }
     let _ = write!(out, ",{},{}", o.queue_wait_ms, o.routed_away);
     let _ = write!(out, ",{},{}", o.goodput_per_min, o.cost_usd);

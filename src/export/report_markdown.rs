@@ -1,6 +1,7 @@
 //! Markdown: a report a person can paste into a pull request or a document.
 
-use super::report_table::{Row, int, rows, rows_of};
+use super::num::int;
+use super::report_table::{Row, rows, rows_of};
 use crate::report::Report;
 
 /// Rows of the per-class tables (a subset of the totals table).
@@ -29,7 +30,7 @@ pub fn to_markdown_with_charts(report: &Report, charts: &[(String, String)]) -> 
 }
 
 /// A cell safe inside a table (no pipes or line breaks).
-fn cell(s: &str) -> String {
+pub(crate) fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 

@@ -1,31 +1,13 @@
 //! The terminal table: one column per strategy, one row per metric.
 
+use crate::export::num::{fixed, int, opt_duration_ms as ms};
+use crate::export::text_table::{Align, TextTable};
 use crate::report::{Outcome, Report, StrategyResult};
 
 /// A labelled row of formatted cells, one per strategy.
 pub(crate) struct Row {
     pub label: &'static str,
     pub cells: Vec<String>,
-}
-
-pub(crate) fn int(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-fn ms(x: f64) -> String {
-    if x >= 10_000.0 {
-        format!("{:.1} s", x / 1000.0)
-    } else {
-        format!("{x:.0} ms")
-    }
 }
 
 /// The metric rows shared by the table and Markdown exporters.
@@ -60,8 +42,8 @@ pub(crate) fn rows_of(report: &Report, pick: impl Fn(&StrategyResult) -> &Outcom
         ("latency p99", |o| ms(o.latency_ms.p99)),
         ("latency p99.9", |o| ms(o.latency_ms.p999)),
         ("routed to fallback", |o| int(o.routed_away)),
-        ("goodput /min", |o| format!("{:.2}", o.goodput_per_min)),
-        ("cost USD", |o| format!("{:.4}", o.cost_usd)),
+        ("goodput /min", |o| fixed(o.goodput_per_min, 2)),
+        ("cost USD", |o| fixed(o.cost_usd, 4)),
     ];
     // Dimensions most scenarios never configure, and client-side throttling,
     // show only when they fire.
@@ -85,19 +67,6 @@ pub(crate) fn rows_of(report: &Report, pick: impl Fn(&StrategyResult) -> &Outcom
 /// A plain-text comparison table for the terminal.
 pub fn to_table(report: &Report) -> String {
     let rows = rows(report);
-    let names: Vec<&str> = report.results.iter().map(|r| r.strategy.as_str()).collect();
-    let label_w = rows.iter().map(|r| r.label.len()).max().unwrap_or(0);
-    let widths: Vec<usize> = names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| {
-            rows.iter()
-                .map(|r| r.cells[i].len())
-                .chain([n.len()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
     let mut out = String::new();
     let p = &report;
     out.push_str(&format!(
@@ -117,17 +86,17 @@ pub fn to_table(report: &Report) -> String {
         ));
     }
     out.push('\n');
-    out.push_str(&format!("{:label_w$}", ""));
-    for (n, w) in names.iter().zip(&widths) {
-        out.push_str(&format!("  {n:>w$}"));
-    }
-    out.push('\n');
+    let mut t = TextTable::new(
+        std::iter::once(("", Align::Left)).chain(
+            report
+                .results
+                .iter()
+                .map(|r| (r.strategy.as_str(), Align::Right)),
+        ),
+    );
     for r in &rows {
-        out.push_str(&format!("{:label_w$}", r.label));
-        for (c, w) in r.cells.iter().zip(&widths) {
-            out.push_str(&format!("  {c:>w$}"));
-        }
-        out.push('\n');
+        t.row(std::iter::once(r.label.to_string()).chain(r.cells.iter().cloned()));
     }
+    out.push_str(&t.render());
     out
 }

@@ -402,8 +402,9 @@ const S3_NOTES: &[&str] = &[
 ];
 
 const SEED_GUIDE_SOURCE: &str = "third-party troubleshooting guide for `rate_limit_error` \
-(project copy: shared/seeds/000_4843d015c766de66.txt; table \"Rate limit tiers (Claude API)\", \
-columns RPM (Sonnet) / TPM (Sonnet)); not Anthropic's documentation";
+(undated web page, no stable public URL; table \"Rate limit tiers (Claude API)\", \
+columns RPM (Sonnet) / TPM (Sonnet)); not Anthropic's documentation: check against \
+https://platform.claude.com/docs/en/api/rate-limits";
 
 /// Read date of the seed guide: the guide itself is undated (its example
 /// headers are from 2026-05-18); this is when ratesim's catalogue took it.

@@ -164,7 +164,7 @@ pub struct SourceReport {
 }
 
 fn round4(x: f64) -> f64 {
-    (x * 10_000.0).round() / 10_000.0
+    crate::text::num::round(x, 4)
 }
 
 fn model_report(m: &ModelInfo) -> ModelReport {

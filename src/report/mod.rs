@@ -13,6 +13,7 @@ use crate::model::OtpmAccounting;
 use crate::model::catalog::Prices;
 use crate::scenario::Scenario;
 use crate::strategy::StrategySpec;
+use crate::text::num::round;
 
 /// Version of the JSON layout; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -110,19 +111,21 @@ pub struct Failures {
     pub batch_expired: u64,
 }
 
-/// Latency percentiles in milliseconds (successes only).
+/// Latency percentiles in milliseconds (successes only); each is `None`
+/// (`null` in JSON) when nothing succeeded, so an empty class never reads
+/// as 0 ms.
 #[derive(Clone, Copy, Debug, Default, Serialize)]
 pub struct LatencyMs {
     /// Median.
-    pub p50: f64,
+    pub p50: Option<f64>,
     /// 90th percentile.
-    pub p90: f64,
+    pub p90: Option<f64>,
     /// 99th percentile.
-    pub p99: f64,
+    pub p99: Option<f64>,
     /// 99.9th percentile.
-    pub p999: f64,
+    pub p999: Option<f64>,
     /// Largest.
-    pub max: f64,
+    pub max: Option<f64>,
 }
 
 /// Billed tokens.
@@ -211,20 +214,9 @@ fn is_zero(n: &u64) -> bool {
     *n == 0
 }
 
-fn round(x: f64, digits: i32) -> f64 {
-    let m = 10f64.powi(digits);
-    (x * m).round() / m
-}
-
 fn outcome(scenario: &Scenario, m: &ClassMetrics) -> Outcome {
     let h = &m.latency_us;
-    let q = |p: f64| {
-        if h.is_empty() {
-            0.0
-        } else {
-            round(h.value_at_quantile(p) as f64 / 1000.0, 3)
-        }
-    };
+    let q = |p: f64| (!h.is_empty()).then(|| round(h.value_at_quantile(p) as f64 / 1000.0, 3));
     let mut tokens = Tokens::default();
     let mut cost = 0.0;
     for (i, t) in m.tokens_by_model.iter().enumerate() {
@@ -268,11 +260,7 @@ fn outcome(scenario: &Scenario, m: &ClassMetrics) -> Outcome {
             p90: q(0.9),
             p99: q(0.99),
             p999: q(0.999),
-            max: if h.is_empty() {
-                0.0
-            } else {
-                round(h.max() as f64 / 1000.0, 3)
-            },
+            max: (!h.is_empty()).then(|| round(h.max() as f64 / 1000.0, 3)),
         },
         queue_wait_ms: round(m.mean_queue_wait().as_nanos() as f64 / 1e6, 3),
         routed_away: m.routed_away,
@@ -373,28 +361,23 @@ pub struct BatchReport {
     pub savings_usd: f64,
 }
 
-/// Percentiles in seconds.
+/// Percentiles in seconds; each is `None` (`null` in JSON) when no batch
+/// finished.
 #[derive(Clone, Copy, Debug, Default, Serialize)]
 pub struct LatencyS {
     /// Median.
-    pub p50: f64,
+    pub p50: Option<f64>,
     /// 90th percentile.
-    pub p90: f64,
+    pub p90: Option<f64>,
     /// 99th percentile.
-    pub p99: f64,
+    pub p99: Option<f64>,
     /// Largest.
-    pub max: f64,
+    pub max: Option<f64>,
 }
 
 fn batch_report(scenario: &Scenario, m: &RunMetrics, total: &ClassMetrics) -> BatchReport {
     let h = &m.batch_turnaround_us;
-    let q = |p: f64| {
-        if h.is_empty() {
-            0.0
-        } else {
-            round(h.value_at_quantile(p) as f64 / 1e6, 1)
-        }
-    };
+    let q = |p: f64| (!h.is_empty()).then(|| round(h.value_at_quantile(p) as f64 / 1e6, 1));
     let (mut cost, mut list) = (0.0, 0.0);
     for (i, t) in total.batch_tokens_by_model.iter().enumerate() {
         let p = &scenario.sim.provider.models[i].prices;
@@ -411,11 +394,7 @@ fn batch_report(scenario: &Scenario, m: &RunMetrics, total: &ClassMetrics) -> Ba
             p50: q(0.5),
             p90: q(0.9),
             p99: q(0.99),
-            max: if h.is_empty() {
-                0.0
-            } else {
-                round(h.max() as f64 / 1e6, 1)
-            },
+            max: (!h.is_empty()).then(|| round(h.max() as f64 / 1e6, 1)),
         },
         cost_usd: round(cost, 6),
         savings_usd: round(list - cost, 6),
