@@ -659,13 +659,16 @@ fn every_result_type_renders_every_format() {
         "--param",
         "streams.chat.rate_per_min=20,40",
         "--param",
-        "strategy.exponential_backoff.cap=10,30",
+        "strategy.exponential_backoff.cap=10s,30s",
         "-n",
         "2",
         "--out",
         dir.path().to_str().unwrap(),
     ]);
-    let sw = sweep::read(&dir.path().join("sweep.json")).unwrap();
+    let sw: sweep::SweepReport = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("sweep.json")).unwrap(),
+    )
+    .unwrap();
     check_all(&sw);
     assert_eq!(render(&sw, Format::Table).unwrap(), stdout(&out));
     let csv = std::fs::read_to_string(dir.path().join("sweep.csv")).unwrap();

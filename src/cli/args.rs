@@ -101,3 +101,14 @@ pub fn warn(scenario: &Scenario) {
         eprintln!("warning: {w}");
     }
 }
+
+impl From<Format> for crate::export::Format {
+    fn from(f: Format) -> Self {
+        match f {
+            Format::Table => crate::export::Format::Table,
+            Format::Json => crate::export::Format::Json,
+            Format::Markdown => crate::export::Format::Markdown,
+            Format::Csv => crate::export::Format::Csv,
+        }
+    }
+}

@@ -2,9 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::ValueEnum;
-
-use super::args::{ScenarioArgs, find_strategy, parse_fraction};
+use super::args::{Format, ScenarioArgs, find_strategy, parse_fraction};
 use super::output::{prepare_dir, read_baseline, refuse_overwrite, write_text};
 use super::progress::progress;
 use super::{CliError, print};
@@ -12,18 +10,7 @@ use crate::analysis::checks::{assertions, judge};
 use crate::analysis::compare::{DEFAULT_GATE, METRICS, Runs, runs_of};
 use crate::analysis::gate::{CompareReport, build, mean_value};
 use crate::analysis::replicate;
-use crate::export::compare::{compare_markdown, compare_table};
-
-/// Output format of `compare`.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum CompareFormat {
-    /// Aligned text.
-    Table,
-    /// JSON.
-    Json,
-    /// Markdown for a pull-request summary (`$GITHUB_STEP_SUMMARY`).
-    Markdown,
-}
+use crate::export::compare::compare_markdown;
 
 /// Arguments of `ratesim compare`.
 #[derive(Debug, clap::Args)]
@@ -58,8 +45,8 @@ pub struct CompareArgs {
     )]
     pub fail_on: String,
     /// Output format on stdout.
-    #[arg(long, short, value_enum, default_value_t = CompareFormat::Table)]
-    pub format: CompareFormat,
+    #[arg(long, short, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
     /// Also write compare.json and compare.md into this directory.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -230,15 +217,11 @@ pub fn run(args: &CompareArgs) -> Result<(), CliError> {
         eprintln!("wrote {} and {}", files[0].display(), files[1].display());
     }
     print(&match args.format {
-        CompareFormat::Json => json,
-        CompareFormat::Table => compare_table(&report),
-        CompareFormat::Markdown => compare_markdown(&report),
+        Format::Json => json,
+        other => crate::export::render(&report, other.into())?,
     });
-    let failed = report
-        .comparisons
-        .iter()
-        .any(|c| !c.regressions.is_empty() || !c.failed_assertions.is_empty());
-    if failed {
+    // The verdict is decided once, in analysis; every format prints it.
+    if report.exit_code() != 0 {
         return Err(CliError::Failed("the gate failed (see above)"));
     }
     Ok(())

@@ -84,6 +84,12 @@ impl CliError {
     }
 }
 
+impl From<crate::export::Unsupported> for CliError {
+    fn from(e: crate::export::Unsupported) -> Self {
+        CliError::Usage(e.to_string())
+    }
+}
+
 impl From<String> for CliError {
     fn from(message: String) -> Self {
         CliError::Usage(message)

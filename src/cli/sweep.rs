@@ -4,14 +4,13 @@ use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 
-use super::args::{ScenarioArgs, find_strategy};
+use super::args::{Format, ScenarioArgs, find_strategy};
 use super::output::{OutputError, prepare_dir, write_text};
 use super::progress::progress;
 use super::{CliError, print};
 use crate::analysis::checks::judge_point;
 use crate::analysis::compare::Direction;
 use crate::analysis::sweep::SweepReport;
-use crate::export::sweep::sweep_table;
 use crate::scenario::Scenario;
 
 /// Arguments of `ratesim sweep`.
@@ -55,8 +54,8 @@ pub struct SweepArgs {
     #[arg(long)]
     pub force: bool,
     /// Output format on stdout.
-    #[arg(long, short, value_enum, default_value_t = SweepFormat::Table)]
-    pub format: SweepFormat,
+    #[arg(long, short, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 /// Ranking direction.
@@ -66,17 +65,6 @@ pub enum Goal {
     Min,
     /// Higher is better.
     Max,
-}
-
-/// Output format of `sweep` and `merge`.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum SweepFormat {
-    /// Aligned text.
-    Table,
-    /// The sweep report as JSON.
-    Json,
-    /// One row per point.
-    Csv,
 }
 
 /// Arguments of `ratesim merge`.
@@ -92,8 +80,8 @@ pub struct MergeArgs {
     #[arg(long)]
     pub force: bool,
     /// Output format on stdout.
-    #[arg(long, short, value_enum, default_value_t = SweepFormat::Table)]
-    pub format: SweepFormat,
+    #[arg(long, short, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 /// Parses `I/N` with 1 ≤ I ≤ N.
@@ -227,7 +215,7 @@ fn emit_sweep(
     report: &SweepReport,
     out: Option<&Path>,
     force: bool,
-    format: SweepFormat,
+    format: Format,
 ) -> Result<(), CliError> {
     if let Some(dir) = out {
         let files = prepare_dir(dir, &["sweep.json", "sweep.csv", "sweep.png"], force)?;
@@ -240,9 +228,8 @@ fn emit_sweep(
         }
     }
     print(&match format {
-        SweepFormat::Json => report.to_json(),
-        SweepFormat::Csv => report.to_csv(),
-        SweepFormat::Table => sweep_table(report),
+        Format::Json => report.to_json(),
+        other => crate::export::render(report, other.into())?,
     });
     Ok(())
 }
