@@ -6,7 +6,8 @@
 //! text (a record may span lines), so every error names the line and column
 //! of the offending cell.
 
-use super::row::{Builder, Cells, Pos, Val};
+use super::cell::{Cells, Pos, Val};
+use super::row::Builder;
 use super::{COLUMNS, Field, IGNORED, REQUIRED, field, name};
 use crate::scenario::{ErrorKind, ScenarioError};
 use crate::text::suggest;

@@ -3,7 +3,8 @@
 
 use serde_json::Value;
 
-use super::row::{Builder, Cells, Val};
+use super::cell::{Cells, Val};
+use super::row::Builder;
 use super::{COLUMNS, IGNORED, field};
 use crate::scenario::ScenarioError;
 use crate::text::suggest;

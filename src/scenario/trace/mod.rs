@@ -24,6 +24,7 @@
 //! - Rows must be in time order (an earlier row after a later one is an
 //!   error naming both lines).
 
+mod cell;
 mod csv;
 mod jsonl;
 mod row;

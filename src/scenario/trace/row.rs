@@ -3,32 +3,13 @@
 
 use serde_json::Value;
 
+use super::cell::{Cells, Pos, TimeKind, Val, found};
 use super::time::timestamp;
 use super::{Field, name};
 use crate::model::catalog::{self, ModelInfo, find_model};
 use crate::scenario::{ErrorKind, ScenarioError};
 use crate::text::suggest;
 use crate::workload::TraceRow;
-
-/// One cell: CSV text, or a JSON value (strings arrive as text).
-#[derive(Clone, Copy)]
-pub(super) enum Val<'v> {
-    Text(&'v str),
-    Json(&'v Value),
-}
-
-/// 1-based line and column.
-pub(super) type Pos = (u64, u64);
-
-/// A row's cells by [`Field`], each with where it starts.
-pub(super) type Cells<'v> = [Option<(Val<'v>, Pos)>; 8];
-
-/// How a file writes its times (one form per file).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum TimeKind {
-    Rfc3339,
-    Seconds,
-}
 
 /// Reads rows one at a time (from [`super::csv`] or [`super::jsonl`]),
 /// checking each against the rows before it.
@@ -241,19 +222,6 @@ impl<'a> Builder<'a> {
             class,
         });
         Ok(())
-    }
-}
-
-/// The value as written, for messages.
-pub(super) fn found(v: Val) -> String {
-    let s = match v {
-        Val::Text(s) => format!("\"{s}\""),
-        Val::Json(j) => j.to_string(),
-    };
-    if s.chars().count() > 48 {
-        format!("{}…", s.chars().take(47).collect::<String>())
-    } else {
-        s
     }
 }
 

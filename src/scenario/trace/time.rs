@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::row::{TimeKind, Val, found};
+use super::cell::{TimeKind, Val, found};
 
 /// A time in nanoseconds since the Unix epoch (or since zero, for seconds
 /// that are not epoch seconds: only differences matter).
