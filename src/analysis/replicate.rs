@@ -191,21 +191,63 @@ pub fn t975(df: usize) -> f64 {
 
 /// Per-metric statistics over replications.
 pub fn stats(runs: &[StrategyResult]) -> BTreeMap<String, Stat> {
-    let flat: Vec<BTreeMap<String, f64>> = runs
-        .iter()
-        .map(|r| flatten(&crate::report::json::value(r)))
-        .collect();
-    // Every path any run has: a metric missing (null) in some runs, such as
-    // a latency when nothing succeeded, is summarised over the runs that
-    // have it.
+    let values: Vec<Value> = runs.iter().map(crate::report::json::value).collect();
+    stats_of(&values)
+}
+
+/// [`stats`] of results already turned into JSON.
+fn stats_of(values: &[Value]) -> BTreeMap<String, Stat> {
+    let flat: Vec<BTreeMap<String, f64>> = values.iter().map(flatten).collect();
+    // Every path any run has. A run that lacks it counts as described at
+    // [`sample`]: a counter left out because it was zero is 0, a metric
+    // with no samples (null) is not a sample at all.
     let paths: std::collections::BTreeSet<&String> = flat.iter().flat_map(|f| f.keys()).collect();
     paths
         .into_iter()
         .map(|path| {
-            let xs: Vec<f64> = flat.iter().filter_map(|f| f.get(path).copied()).collect();
+            let xs: Vec<f64> = flat
+                .iter()
+                .zip(values)
+                .filter_map(|(f, v)| f.get(path).copied().or_else(|| sample(v, path)))
+                .collect();
             (path.clone(), Stat::of(&xs))
         })
         .collect()
+}
+
+/// A run's value at `path` when [`flatten`] found no number there: 0 when
+/// the object that would hold it is present but the key is not (reports
+/// leave rare counters out when they are zero, so averaging only the runs
+/// that have them would bias the mean up), nothing when the value is null
+/// (a latency with no samples) or the object itself is missing.
+fn sample(v: &Value, path: &str) -> Option<f64> {
+    match crate::path::get(v, path) {
+        Ok(x) => x.as_f64(),
+        Err(crate::path::PathError::NoKey { at, segment, .. })
+            if path == segment || path.strip_suffix(segment.as_str()) == Some(&format!("{at}.")) =>
+        {
+            Some(0.0)
+        }
+        Err(_) => None,
+    }
+}
+
+/// Sets `path` to `x` where the first run left a counter out (it was zero
+/// there): the object that holds it exists, the key does not.
+fn fill_missing(v: &mut Value, path: &str, x: Value) {
+    let (parent, key) = match path.rsplit_once('.') {
+        Some((p, k)) => (Some(p), k),
+        None => (None, path),
+    };
+    let node = match parent {
+        Some(p) => crate::path::get_mut(v, p).ok(),
+        None => Some(v),
+    };
+    if let Some(Value::Object(m)) = node
+        && !m.contains_key(key)
+    {
+        m.insert(key.to_string(), x);
+    }
 }
 
 /// Sets the `null` leaf at `path` (through objects only) to `x`.
@@ -238,10 +280,12 @@ pub fn summary_value(r: &Replicated) -> Value {
             *n = Value::Number(x);
         }
     });
-    // A metric null in the first run but present in others gets its mean.
+    // A metric null in the first run but present in others gets its mean,
+    // and so does a counter the first run left out for being zero.
     for (path, s) in &st {
         if let Some(x) = serde_json::Number::from_f64(round(s.mean, 6)) {
-            fill_null(&mut v, path, Value::Number(x));
+            fill_null(&mut v, path, Value::Number(x.clone()));
+            fill_missing(&mut v, path, Value::Number(x));
         }
     }
     let ci: serde_json::Map<String, Value> = st
@@ -263,6 +307,34 @@ pub fn summary_value(r: &Replicated) -> Value {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_counter_left_out_for_being_zero_counts_as_zero_and_a_null_not_at_all() {
+        let runs = [
+            serde_json::json!({"failed": 4, "truncated": 3, "latency_ms": {"p99": null}}),
+            serde_json::json!({"failed": 2, "latency_ms": {"p99": 100.0}}),
+            serde_json::json!({"failed": 0, "truncated": 1, "latency_ms": {"p99": 300.0}}),
+        ];
+        let st = stats_of(&runs);
+        // (3 + 0 + 1) / 3, not (3 + 1) / 2.
+        assert_eq!(st["truncated"].n, 3);
+        assert!((st["truncated"].mean - 4.0 / 3.0).abs() < 1e-12);
+        // The null is no sample: (100 + 300) / 2 over two runs.
+        assert_eq!(st["latency_ms.p99"].n, 2);
+        assert_eq!(st["latency_ms.p99"].mean, 200.0);
+        // A whole object missing is no sample either.
+        let partial = [
+            serde_json::json!({"by_class": {"a": {"failed": 1}}}),
+            serde_json::json!({"by_class": {"a": {}}}),
+        ];
+        assert_eq!(stats_of(&partial)["by_class.a.failed"].n, 2);
+        assert_eq!(stats_of(&partial)["by_class.a.failed"].mean, 0.5);
+        let missing = [
+            serde_json::json!({"by_class": {"a": {"failed": 1}}}),
+            serde_json::json!({"by_class": {}}),
+        ];
+        assert_eq!(stats_of(&missing)["by_class.a.failed"].n, 1);
+    }
+
     use super::*;
 
     #[test]
