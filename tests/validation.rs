@@ -80,7 +80,7 @@ fn semaphore_wait_matches_erlang_c() {
             assert!(r.peak_in_flight <= c as u64, "{name}");
         }
         let w_q = erlang_c(c, lambda / mu) / (c as f64 * mu - lambda) * 1000.0;
-        let sim = stat(runs, |r| r.total.queue_wait_ms);
+        let sim = stat(runs, |r| r.total.queue_wait_ms.expect("attempts were made"));
         rows.push(format!(
             "c={c}: Erlang C W_q = {w_q:.1} ms, ratesim {:.1} ± {:.1} ms",
             sim.mean, sim.half_width

@@ -224,7 +224,8 @@ fn sample(v: &Value, path: &str) -> Option<f64> {
     match crate::path::get(v, path) {
         Ok(x) => x.as_f64(),
         Err(crate::path::PathError::NoKey { at, segment, .. })
-            if path == segment || path.strip_suffix(segment.as_str()) == Some(&format!("{at}.")) =>
+            if path == segment
+                || path.strip_suffix(segment.as_str()) == Some(&format!("{at}.")) =>
         {
             Some(0.0)
         }

@@ -114,7 +114,11 @@ fn outcome_row(out: &mut String, strategy: &str, class: &str, o: &Outcome) {
             let _ = write!(out, "{v}");
         }
     }
-    let _ = write!(out, ",{},{}", o.queue_wait_ms, o.routed_away);
+    out.push(',');
+    if let Some(w) = o.queue_wait_ms {
+        let _ = write!(out, "{w}");
+    }
+    let _ = write!(out, ",{}", o.routed_away);
     let _ = write!(out, ",{},{}", o.goodput_per_min, o.cost_usd);
     for v in [
         t.input,

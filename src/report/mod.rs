@@ -172,8 +172,8 @@ pub struct Outcome {
     pub latency_ms: LatencyMs,
     /// Mean time an attempt waited in the client's queue before it was sent
     /// (behind a concurrency cap, pacing or other requests; backoff excluded),
-    /// milliseconds.
-    pub queue_wait_ms: f64,
+    /// milliseconds; null when no attempt was made (nothing to average).
+    pub queue_wait_ms: Option<f64>,
     /// Successes served by a fallback model instead of the primary.
     pub routed_away: u64,
     /// Successes per simulated minute of the arrival window.
@@ -262,7 +262,8 @@ fn outcome(scenario: &Scenario, m: &ClassMetrics) -> Outcome {
             p999: q(0.999),
             max: (!h.is_empty()).then(|| round(h.max() as f64 / 1000.0, 3)),
         },
-        queue_wait_ms: round(m.mean_queue_wait().as_nanos() as f64 / 1e6, 3),
+        queue_wait_ms: (m.queue_waits > 0)
+            .then(|| round(m.mean_queue_wait().as_nanos() as f64 / 1e6, 3)),
         routed_away: m.routed_away,
         goodput_per_min: round(m.succeeded as f64 / minutes, 3),
         cost_usd: round(cost, 6),
