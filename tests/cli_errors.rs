@@ -81,10 +81,6 @@ fn simulate_flag_errors() {
         );
     }
     usage_error(
-        &["simulate", GOOD, "-n", "2", "--format", "csv"],
-        &["describe a single run; drop --replications"],
-    );
-    usage_error(
         &["simulate", GOOD, "-n", "2", "-j", "1025"],
         &["--jobs must be at most 1024, got 1025"],
     );

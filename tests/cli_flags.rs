@@ -220,3 +220,75 @@ fn strategy_runs_any_preset_even_when_the_scenario_lists_others() {
     assert_eq!(code, Some(0), "{err}");
     assert!(out.contains("\"strategy\": \"token_bucket\""), "{out}");
 }
+
+#[test]
+fn every_result_prints_in_every_format() {
+    // Before, compare lacked CSV, sweep Markdown, plan CSV, tiers Markdown
+    // and CSV, and simulate -n CSV.
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["simulate", GOOD, "-n", "2"],
+        vec![
+            "compare",
+            GOOD,
+            "--baseline",
+            "naive_retry",
+            "--candidate",
+            "exponential_backoff",
+            "-n",
+            "2",
+            "--fail-on",
+            "none",
+        ],
+        vec![
+            "sweep",
+            GOOD,
+            "--param",
+            "streams.chat.rate_per_min=20,40",
+            "-n",
+            "2",
+        ],
+        vec!["plan", GOOD, "--growth", "10%", "--months", "2"],
+        vec!["tiers", "--model", "claude-sonnet-4-5"],
+    ];
+    for case in &cases {
+        for format in ["table", "json", "markdown", "csv"] {
+            let mut args = case.clone();
+            args.extend(["--format", format]);
+            let (code, out, err) = ratesim(&args);
+            assert_eq!(code, Some(0), "{args:?}: {err}");
+            assert!(!out.trim().is_empty(), "{args:?} printed nothing");
+            match format {
+                "json" => {
+                    serde_json::from_str::<serde_json::Value>(&out)
+                        .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {out}"));
+                }
+                "csv" => {
+                    let mut rows = csv_rows(&out);
+                    let header = rows.next().unwrap();
+                    assert!(header.len() > 1, "{args:?}: {out}");
+                    for row in rows {
+                        assert_eq!(row.len(), header.len(), "{args:?}: ragged CSV: {out}");
+                    }
+                }
+                "markdown" => assert!(out.contains("|---"), "{args:?}: no table: {out}"),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Rows of a CSV text (fields split on commas outside quotes).
+fn csv_rows(text: &str) -> impl Iterator<Item = Vec<String>> + '_ {
+    text.lines().map(|line| {
+        let (mut fields, mut cur, mut quoted) = (Vec::new(), String::new(), false);
+        for c in line.chars() {
+            match c {
+                '"' => quoted = !quoted,
+                ',' if !quoted => fields.push(std::mem::take(&mut cur)),
+                _ => cur.push(c),
+            }
+        }
+        fields.push(cur);
+        fields
+    })
+}

@@ -2,13 +2,13 @@
 
 use std::path::{Path, PathBuf};
 
-use super::args::{ScenarioArgs, find_strategy, parse_fraction};
+use super::args::{Format, ScenarioArgs, find_strategy, parse_fraction};
 use super::output::{prepare_dir, refuse_overwrite, write_text};
 use super::progress::progress;
 use super::{CliError, print};
 use crate::analysis::plan::{Slo, budget, plan};
 use crate::charts::plan::CHARTS;
-use crate::export::plan::{to_markdown, to_table};
+use crate::export::plan::to_markdown;
 
 /// Parses `15%/month`, `15%`, or `0.15`.
 pub fn parse_growth(s: &str) -> Result<f64, String> {
@@ -52,19 +52,8 @@ pub struct PlanArgs {
     #[arg(long)]
     pub force: bool,
     /// Output format on stdout.
-    #[arg(long, short, value_enum, default_value_t = PlanFormat::Table)]
-    pub format: PlanFormat,
-}
-
-/// Output format of `plan`.
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum PlanFormat {
-    /// Text.
-    Table,
-    /// JSON.
-    Json,
-    /// The request as Markdown.
-    Markdown,
+    #[arg(long, short, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 fn parse_ms(s: &str) -> Result<f64, String> {
@@ -131,9 +120,8 @@ pub fn run(args: &PlanArgs) -> Result<(), CliError> {
         );
     }
     let text = match args.format {
-        PlanFormat::Table => to_table(&plan),
-        PlanFormat::Json => json,
-        PlanFormat::Markdown => to_markdown(&plan, &[]),
+        Format::Json => json,
+        other => crate::export::render(&plan, other.into())?,
     };
     print(&text);
     Ok(())

@@ -12,14 +12,14 @@ use crate::assertions::Assertion;
 use crate::cli::output::save_baseline;
 use crate::cli::output::{prepare_dir, write_text};
 use crate::cli::progress::progress;
-use crate::export::checks::{assertion_text, json_with_assertions};
-use crate::export::replicated::replicated_table;
+use crate::export::replicated::ReplicatedReport;
+use crate::export::{Format as ExportFormat, render};
 use crate::scenario::Scenario;
 
 /// How `simulate --replications N` writes its output.
 #[derive(Debug, Clone)]
 pub struct ReplicatedOutput {
-    /// What goes to stdout (not CSV: a replicated report has no CSV form).
+    /// What goes to stdout.
     pub format: Format,
     /// Also write report.json and report.md here.
     pub out: Option<PathBuf>,
@@ -47,42 +47,25 @@ pub fn run(
     bar.finish_and_clear();
     let firsts: Vec<_> = reps.iter().map(|r| r.runs[0].clone()).collect();
     let report = crate::report::Report::new(scenario, firsts);
-    let mut v = crate::report::json::value(&report);
+    // Assertions are judged on each strategy's means.
     let summaries: Vec<(String, serde_json::Value)> = reps
         .iter()
         .map(|r| (r.strategy.clone(), replicate::summary_value(r)))
         .collect();
-    if let serde_json::Value::Object(m) = &mut v {
-        m.insert("replications".into(), serde_json::Value::from(n));
-        m.insert(
-            "results".into(),
-            serde_json::Value::Array(summaries.iter().map(|(_, s)| s.clone()).collect()),
-        );
-    }
     let verdicts = check_values(&summaries, checks, against)?;
-    let json = json_with_assertions(&v, &verdicts);
-    let table = replicated_table(&report, &reps, n);
-    let md = format!(
-        "# ratesim: {} ({n} replications)\n\n```text\n{table}```\n",
-        report.scenario
-    );
+    let result = ReplicatedReport {
+        report: &report,
+        reps: &reps,
+        n,
+        assertions: &verdicts,
+    };
     if let Some(dir) = &opts.out {
         let files = prepare_dir(dir, &["report.json", "report.md"], opts.force)?;
-        let (j, m) = (&files[0], &files[1]);
-        write_text(j, &json)?;
-        write_text(m, &md)?;
-        eprintln!("wrote {} and {}", j.display(), m.display());
+        write_text(&files[0], &render(&result, ExportFormat::Json)?)?;
+        write_text(&files[1], &render(&result, ExportFormat::Markdown)?)?;
+        eprintln!("wrote {} and {}", files[0].display(), files[1].display());
     }
-    let markdown = opts.format == Format::Markdown;
-    let mut text = match opts.format {
-        Format::Json => json,
-        Format::Markdown => md,
-        Format::Table | Format::Csv => table,
-    };
-    if opts.format != Format::Json {
-        text.push_str(&assertion_text(&verdicts, markdown));
-    }
-    print(&text);
+    print(&render(&result, opts.format.into())?);
     if let Some(p) = &opts.save_baseline {
         let all: Vec<_> = reps.iter().flat_map(|r| r.runs.iter().cloned()).collect();
         save_baseline(p, &BaselineFile::new(scenario, n, &all))?;

@@ -96,9 +96,9 @@ pub fn run(args: SimulateArgs) -> Result<(), CliError> {
         check_file(p, args.force)?;
     }
     crate::analysis::replicate::check_replications(args.replications)?;
-    if args.replications > 1 && (matches!(args.format, Format::Csv) || args.timeseries.is_some()) {
+    if args.replications > 1 && args.timeseries.is_some() {
         return Err(CliError::Usage(
-            "--format csv and --timeseries describe a single run; drop --replications".into(),
+            "--timeseries would describe a single run; drop --replications".into(),
         ));
     }
     if args.replications > 1 {

@@ -1,7 +1,6 @@
 //! `ratesim tiers`: the built-in catalogue.
 
-use clap::ValueEnum;
-
+use super::args::Format;
 use super::{CliError, print};
 use crate::report::catalog::CatalogReport;
 
@@ -15,24 +14,15 @@ pub struct TiersArgs {
     #[arg(long, value_name = "PROFILE")]
     profile: Option<String>,
     /// Output format on stdout.
-    #[arg(long, short, value_enum, default_value_t = TiersFormat::Table)]
-    format: TiersFormat,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum TiersFormat {
-    Table,
-    Json,
+    #[arg(long, short, value_enum, default_value_t = Format::Table)]
+    format: Format,
 }
 
 /// Prints the catalogue, or the part of it asked for.
 pub fn run(args: &TiersArgs) -> Result<(), CliError> {
     let report = CatalogReport::build(args.model.as_deref(), args.profile.as_deref())
         .map_err(|e| CliError::Usage(e.to_string()))?;
-    let text = match args.format {
-        TiersFormat::Table => report.to_table(),
-        TiersFormat::Json => report.to_json(),
-    };
+    let text = crate::export::render(&report, args.format.into())?;
     print(&text);
     Ok(())
 }
