@@ -6,9 +6,8 @@
 //! 'latency_ms.p99 < 1' --format markdown` printed `### ratesim gate: PASS`
 //! and exited 1 (the Markdown renderer looked at regressions only).
 //!
-//! The CLI takes `--format table|json|markdown`; CSV is checked through the
-//! library (`export::render`), which must also give the binary's exact
-//! bytes for the other three formats.
+//! Every format goes through the binary (exit code and text), and the
+//! library (`export::render`) must give the binary's exact bytes.
 
 use assert_cmd::cargo::cargo_bin_cmd;
 use ratesim::analysis::checks::{assertions, judge};
@@ -200,7 +199,9 @@ fn every_format_says_what_the_exit_code_says() {
         assert_eq!(report.exit_code(), code as u8);
 
         // CSV: every row carries the comparison's verdict.
-        let csv = render(&report, Format::Csv).unwrap();
+        let (c, csv) = cli(case, "csv");
+        assert_eq!(c, code, "{csv}");
+        assert_eq!(render(&report, Format::Csv).unwrap(), csv);
         let mut lines = csv.lines();
         let header: Vec<&str> = lines.next().unwrap().split(',').collect();
         let gate = header.iter().position(|h| *h == "gate").unwrap();
