@@ -292,3 +292,51 @@ fn csv_rows(text: &str) -> impl Iterator<Item = Vec<String>> + '_ {
         fields
     })
 }
+
+#[test]
+fn fail_on_takes_any_metric_path_the_results_have() {
+    let base = [
+        "compare",
+        GOOD,
+        "--baseline",
+        "naive_retry",
+        "--candidate",
+        "exponential_backoff",
+        "-n",
+        "3",
+        "--format",
+        "json",
+    ];
+    let mut args = base.to_vec();
+    args.extend(["--fail-on", "by_model.claude-sonnet-4-5.cost_usd"]);
+    let (code, out, err) = ratesim(&args);
+    assert!(code == Some(0) || code == Some(1), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let metrics: Vec<&str> = v["comparisons"][0]["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["metric"].as_str().unwrap())
+        .collect();
+    assert!(
+        metrics.contains(&"by_model.claude-sonnet-4-5.cost_usd"),
+        "{metrics:?}"
+    );
+
+    // A path the results do not have is named, with the keys that are there.
+    let mut args = base.to_vec();
+    args.extend(["--fail-on", "by_model.claude-opus-4-1.cost_usd"]);
+    let (code, _, err) = ratesim(&args);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("--fail-on by_model.claude-opus-4-1.cost_usd:"),
+        "{err}"
+    );
+    assert!(err.contains("claude-sonnet-4-5"), "{err}");
+    // A path with no known good direction is refused before running.
+    let mut args = base.to_vec();
+    args.extend(["--fail-on", "seed"]);
+    let (code, _, err) = ratesim(&args);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("unknown metric `seed`"), "{err}");
+}

@@ -35,6 +35,16 @@ pub const METRICS: &[(&str, Direction)] = &[
     ("cost_usd", Direction::LowerIsBetter),
 ];
 
+/// Whether lower or higher is better for any metric path: one of
+/// [`METRICS`], or a path that ends with one (`by_class.interactive.
+/// latency_ms.p99`, `by_model.claude-haiku-4-5.cost_usd`). `None` when the
+/// path names no metric ratesim knows the good direction of.
+pub fn direction_of(path: &str) -> Option<Direction> {
+    METRICS.iter().find_map(|&(m, d)| {
+        (path == m || path.strip_suffix(m).is_some_and(|head| head.ends_with('.'))).then_some(d)
+    })
+}
+
 /// Metrics whose significant worsening fails the gate unless told otherwise.
 pub const DEFAULT_GATE: &[&str] = &["failed", "rate_limited.total", "latency_ms.p99", "cost_usd"];
 
@@ -110,9 +120,27 @@ pub fn runs_of(results: &[StrategyResult]) -> Runs {
 /// and the paired difference over the replications where both sides have
 /// it; a metric no run of one side has is left out.
 pub fn compare(baseline: &Runs, candidate: &Runs, tolerance: f64) -> Vec<MetricDiff> {
+    compare_on(baseline, candidate, tolerance, &[])
+}
+
+/// [`compare`] on [`METRICS`] and, after them, any other metric paths
+/// (`--fail-on by_class.interactive.latency_ms.p99`); a path without a
+/// known direction ([`direction_of`]) is skipped.
+pub fn compare_on(
+    baseline: &Runs,
+    candidate: &Runs,
+    tolerance: f64,
+    extra: &[&str],
+) -> Vec<MetricDiff> {
+    let extra = extra
+        .iter()
+        .filter(|p| !METRICS.iter().any(|(m, _)| m == *p))
+        .filter_map(|&p| Some((p, direction_of(p)?)));
     METRICS
         .iter()
-        .filter_map(|&(metric, direction)| {
+        .copied()
+        .chain(extra)
+        .filter_map(|(metric, direction)| {
             let b: Vec<f64> = baseline
                 .iter()
                 .filter_map(|r| r.get(metric).copied())
@@ -172,6 +200,32 @@ mod tests {
         xs.iter()
             .map(|&x| BTreeMap::from([(metric.to_string(), x)]))
             .collect()
+    }
+
+    #[test]
+    fn any_path_ending_in_a_metric_has_its_direction() {
+        assert_eq!(direction_of("cost_usd"), Some(Direction::LowerIsBetter));
+        assert_eq!(
+            direction_of("by_class.interactive.latency_ms.p99"),
+            Some(Direction::LowerIsBetter)
+        );
+        assert_eq!(
+            direction_of("by_class.chat.goodput_per_min"),
+            Some(Direction::HigherIsBetter)
+        );
+        assert_eq!(direction_of("xcost_usd"), None);
+        assert_eq!(direction_of("seed"), None);
+    }
+
+    #[test]
+    fn extra_paths_are_compared_after_the_standard_metrics() {
+        let b = runs("by_class.a.cost_usd", &[1.0, 1.0, 1.0]);
+        let c = runs("by_class.a.cost_usd", &[2.0, 2.1, 2.2]);
+        let d = compare_on(&b, &c, 0.0, &["by_class.a.cost_usd", "seed"]);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].metric, "by_class.a.cost_usd");
+        assert_eq!(d[0].verdict, Verdict::Worse);
+        assert!(compare(&b, &c, 0.0).is_empty());
     }
 
     #[test]

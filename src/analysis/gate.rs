@@ -1,7 +1,7 @@
 //! The compare gate as data: a candidate against a baseline, metric by
 //! metric, with paired 95 % intervals and one verdict.
 
-use crate::analysis::compare::{MetricDiff, Runs, Verdict, compare};
+use crate::analysis::compare::{MetricDiff, Runs, Verdict, compare_on};
 
 /// One side-by-side comparison of two strategies. Its JSON adds the
 /// [`GateVerdict`] (`"verdict": "pass" | "fail"`, `"reasons"`), computed
@@ -192,7 +192,7 @@ pub fn build(
     tolerance: f64,
     gate: &[&str],
 ) -> Comparison {
-    let metrics = compare(base, cand, tolerance);
+    let metrics = compare_on(base, cand, tolerance, gate);
     let regressions = metrics
         .iter()
         .filter(|m| m.verdict == Verdict::Worse && gate.contains(&m.metric.as_str()))

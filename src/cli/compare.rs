@@ -7,7 +7,7 @@ use super::output::{prepare_dir, read_baseline, refuse_overwrite, write_text};
 use super::progress::progress;
 use super::{CliError, print};
 use crate::analysis::checks::{assertions, judge};
-use crate::analysis::compare::{DEFAULT_GATE, METRICS, Runs, runs_of};
+use crate::analysis::compare::{DEFAULT_GATE, METRICS, Runs, direction_of, runs_of};
 use crate::analysis::gate::{CompareReport, build, mean_value};
 use crate::analysis::replicate;
 use crate::export::compare::compare_markdown;
@@ -73,10 +73,11 @@ pub fn run(args: &CompareArgs) -> Result<(), CliError> {
         list => list.split(',').map(str::trim).collect(),
     };
     for g in &gate {
-        if !METRICS.iter().any(|(m, _)| m == g) {
+        if direction_of(g).is_none() {
             let known: Vec<&str> = METRICS.iter().map(|(m, _)| *m).collect();
             return Err(CliError::Usage(format!(
-                "--fail-on: unknown metric `{g}`, expected some of {} (default {}){}",
+                "--fail-on: unknown metric `{g}`, expected some of {}, or a path ending in one \
+                 (by_class.NAME.latency_ms.p99) (default {}){}",
                 known.join(", "),
                 DEFAULT_GATE.join(","),
                 crate::text::suggest::hint(g, known.iter().copied())
@@ -168,6 +169,17 @@ pub fn run(args: &CompareArgs) -> Result<(), CliError> {
     let results = replicate::run(&scenario, &specs, replications, args.jobs, &|| bar.inc(1))?;
     bar.finish_and_clear();
 
+    // A gated path must name a metric the results have (the same rule as
+    // --assert); check it on the first run's JSON for a located message.
+    if let Some(first) = results.first().and_then(|r| r.runs.first()) {
+        let v = crate::report::json::value(first);
+        for g in gate
+            .iter()
+            .filter(|g| !METRICS.iter().any(|(m, _)| m == *g))
+        {
+            crate::path::get(&v, g).map_err(|e| CliError::Usage(format!("--fail-on {g}: {e}")))?;
+        }
+    }
     let checks = assertions(&scenario, &args.asserts)?;
     let mut comparisons = Vec::new();
     if saved.is_empty() {

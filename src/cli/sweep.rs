@@ -142,10 +142,9 @@ pub fn run_sweep(args: &SweepArgs) -> Result<(), CliError> {
     let goal = match args.goal {
         Some(Goal::Min) => Direction::LowerIsBetter,
         Some(Goal::Max) => Direction::HigherIsBetter,
-        None => crate::analysis::compare::METRICS
-            .iter()
-            .find(|(m, _)| *m == args.metric)
-            .map_or(Direction::LowerIsBetter, |(_, d)| *d),
+        None => {
+            crate::analysis::compare::direction_of(&args.metric).unwrap_or(Direction::LowerIsBetter)
+        }
     };
     let checks = crate::analysis::checks::assertions(&base, &args.asserts)?;
     let def = Definition {
