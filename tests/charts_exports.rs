@@ -2,12 +2,13 @@
 //! `--format csv`, `--format markdown`, `--timeseries FILE.csv` and the PNG
 //! charts that `--out DIR` writes.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Output;
-use std::time::Duration;
 
-use assert_cmd::cargo::cargo_bin_cmd;
+use common::cli::{ratesim, run_ok, stdout};
+use common::fixtures::{GOOD, fixture, root};
 use serde_json::Value;
 
 /// Two classes, a concurrency cap, 429s on two dimensions and 529s.
@@ -23,28 +24,6 @@ const CHARTS: [&str; 8] = [
     "utilisation-sonnet-4-concurrency.png",
     "queue-depth.png",
 ];
-
-fn ratesim() -> assert_cmd::Command {
-    let mut cmd = cargo_bin_cmd!("ratesim");
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .timeout(Duration::from_secs(120));
-    cmd
-}
-
-fn run_ok(args: &[&str]) -> Output {
-    let out = ratesim().args(args).output().expect("run ratesim");
-    assert!(
-        out.status.success(),
-        "ratesim {args:?} failed ({:?}):\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8")
-}
 
 fn json_report() -> Value {
     let out = run_ok(&["simulate", SCENARIO, "--format", "json"]);
@@ -573,9 +552,8 @@ fn every_result_type_renders_every_format() {
     use ratesim::report::{Report, StrategyResult};
     use ratesim::scenario::Scenario;
 
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/good.yaml");
-    let scenario = Scenario::load(&path).unwrap();
-    let file = "tests/fixtures/good.yaml";
+    let scenario = Scenario::load(&root().join(GOOD)).unwrap();
+    let file = GOOD;
     let check_all = |r: &dyn Render| {
         for f in Format::ALL {
             let text = r.render(f).unwrap_or_else(|e| panic!("{e}"));
@@ -678,8 +656,8 @@ fn every_result_type_renders_every_format() {
     assert_eq!(md.matches("pass, **best**").count(), 1, "{md}");
 
     // plan
-    let steady = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/plan-steady.yaml");
-    let s = Scenario::load(&steady).unwrap();
+    let steady = fixture("plan-steady.yaml");
+    let s = Scenario::load(&root().join(&steady)).unwrap();
     let slo = plan::Slo {
         p99_ms: 30_000.0,
         rate_429: 0.01,
@@ -689,7 +667,7 @@ fn every_result_type_renders_every_format() {
     check_all(&p);
     let cli = stdout(&run_ok(&[
         "plan",
-        "tests/fixtures/plan-steady.yaml",
+        steady.to_str().unwrap(),
         "--growth",
         "10%",
         "--months",

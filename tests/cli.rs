@@ -1,37 +1,13 @@
 //! End-to-end tests of the `ratesim` command line.
 
-use std::process::Output;
-use std::time::Duration;
+mod common;
 
-use assert_cmd::cargo::cargo_bin_cmd;
+use common::cli::{ratesim, run_ok, stdout};
+use common::fixtures::{GOOD, scenario_copy};
 use predicates::prelude::*;
 use serde_json::Value;
 
-const GOOD: &str = "tests/fixtures/good.yaml";
 const STRATEGIES: [&str; 2] = ["naive_retry", "exponential_backoff"];
-
-fn ratesim() -> assert_cmd::Command {
-    let mut cmd = cargo_bin_cmd!("ratesim");
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .timeout(Duration::from_secs(60));
-    cmd
-}
-
-/// Runs ratesim with `args` and asserts it succeeded.
-fn run_ok(args: &[&str]) -> Output {
-    let out = ratesim().args(args).output().expect("run ratesim");
-    assert!(
-        out.status.success(),
-        "ratesim {args:?} failed ({:?}):\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8")
-}
 
 fn json(args: &[&str]) -> Value {
     let out = run_ok(args);
@@ -384,14 +360,14 @@ fn stats_go_to_stderr_and_leave_stdout_unchanged() {
 
 #[test]
 fn duration_flag_replaces_the_scenarios_arrival_window() {
-    let text = std::fs::read_to_string(GOOD).unwrap();
-    let original = text
-        .lines()
-        .find(|l| l.starts_with("duration:"))
-        .expect("good.yaml states a duration");
     let dir = tempfile::tempdir().unwrap();
-    let edited = dir.path().join("edited.yaml");
-    std::fs::write(&edited, text.replace(original, "duration: 7m")).unwrap();
+    let edited = scenario_copy(dir.path(), "edited.yaml", GOOD, |text| {
+        let original = text
+            .lines()
+            .find(|l| l.starts_with("duration:"))
+            .expect("good.yaml states a duration");
+        text.replace(original, "duration: 7m")
+    });
     let by_flag = run_ok(&["simulate", GOOD, "--duration", "7m", "--format", "json"]);
     let by_file = run_ok(&["simulate", edited.to_str().unwrap(), "--format", "json"]);
     assert_eq!(stdout(&by_flag), stdout(&by_file));

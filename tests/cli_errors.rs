@@ -3,29 +3,15 @@
 //! the file has lines); none panics. Scenario-file errors are in
 //! `scenario_errors.rs`, trace-file errors in `trace.rs`.
 
-use std::path::Path;
-use std::time::Duration;
+mod common;
 
-use assert_cmd::cargo::cargo_bin_cmd;
+use std::path::Path;
+
+use common::cli::run;
+use common::fixtures::GOOD;
 use serde_json::Value;
 
-const GOOD: &str = "tests/fixtures/good.yaml";
 const RATE: &str = "streams.chat.arrivals.poisson.rate_per_min";
-
-/// Runs ratesim; returns (exit code, stdout, stderr).
-fn run(args: &[&str]) -> (Option<i32>, String, String) {
-    let out = cargo_bin_cmd!("ratesim")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .timeout(Duration::from_secs(120))
-        .args(args)
-        .output()
-        .expect("run ratesim");
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 /// Asserts `ratesim args` exits 2, prints nothing on stdout, does not
 /// panic, and says every fragment on stderr.

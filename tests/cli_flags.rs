@@ -3,32 +3,20 @@
 //! without `--force`, and `compare --against` says when the baseline file,
 //! not `-n`, decides the replication count.
 
+mod common;
+
 use std::path::Path;
 
-use assert_cmd::cargo::cargo_bin_cmd;
-
-const GOOD: &str = "tests/fixtures/good.yaml";
-
-fn ratesim(args: &[&str]) -> (Option<i32>, String, String) {
-    let out = cargo_bin_cmd!("ratesim")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use common::cli::run;
+use common::fixtures::{GOOD, scenario_copy};
 
 /// `good.yaml` with its seed replaced, written into `dir`.
 fn reseeded(dir: &Path, seed: u64) -> String {
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(GOOD)).unwrap();
-    let text = text.replace("seed: 3", &format!("seed: {seed}"));
-    let path = dir.join("reseeded.yaml");
-    std::fs::write(&path, text).unwrap();
-    path.display().to_string()
+    scenario_copy(dir, "reseeded.yaml", GOOD, |text| {
+        text.replace("seed: 3", &format!("seed: {seed}"))
+    })
+    .display()
+    .to_string()
 }
 
 #[test]
@@ -47,7 +35,7 @@ fn sweep_and_plan_take_seed_as_if_the_file_said_it() {
             "json",
         ];
         args.extend_from_slice(extra);
-        let (code, out, err) = ratesim(&args);
+        let (code, out, err) = run(&args);
         assert_eq!(code, Some(0), "{err}");
         out
     };
@@ -60,7 +48,7 @@ fn sweep_and_plan_take_seed_as_if_the_file_said_it() {
             "plan", file, "--growth", "10%", "--months", "2", "--format", "json",
         ];
         args.extend_from_slice(extra);
-        let (code, out, err) = ratesim(&args);
+        let (code, out, err) = run(&args);
         assert_eq!(code, Some(0), "{err}");
         out
     };
@@ -86,7 +74,7 @@ fn compare_out_writes_its_files_and_refuses_to_overwrite_them() {
         "--out",
         &out_s,
     ];
-    let (code, stdout, err) = ratesim(&args);
+    let (code, stdout, err) = run(&args);
     assert_eq!(code, Some(0), "{err}");
     let json = std::fs::read_to_string(out.join("compare.json")).unwrap();
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
@@ -101,7 +89,7 @@ fn compare_out_writes_its_files_and_refuses_to_overwrite_them() {
         "{stdout}"
     );
 
-    let (code, _, err) = ratesim(&args);
+    let (code, _, err) = run(&args);
     assert_eq!(code, Some(2));
     assert!(
         err.contains("compare.json already exists; pass --force"),
@@ -109,16 +97,16 @@ fn compare_out_writes_its_files_and_refuses_to_overwrite_them() {
     );
     let mut forced = args.to_vec();
     forced.push("--force");
-    assert_eq!(ratesim(&forced).0, Some(0));
+    assert_eq!(run(&forced).0, Some(0));
 }
 
 #[test]
 fn compare_against_says_the_baseline_decides_the_replication_count() {
     let dir = tempfile::tempdir().unwrap();
     let base = dir.path().join("base.json").display().to_string();
-    let (code, _, err) = ratesim(&["simulate", GOOD, "-n", "3", "--save-baseline", &base]);
+    let (code, _, err) = run(&["simulate", GOOD, "-n", "3", "--save-baseline", &base]);
     assert_eq!(code, Some(0), "{err}");
-    let (code, stdout, err) = ratesim(&[
+    let (code, stdout, err) = run(&[
         "compare",
         GOOD,
         "--against",
@@ -136,14 +124,14 @@ fn compare_against_says_the_baseline_decides_the_replication_count() {
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(v["replications"], 3);
     // Without -n there is nothing to correct, so nothing is said.
-    let (_, _, err) = ratesim(&["compare", GOOD, "--against", &base]);
+    let (_, _, err) = run(&["compare", GOOD, "--against", &base]);
     assert!(!err.contains("note:"), "{err}");
 }
 
 #[test]
 fn strategy_runs_any_preset_even_when_the_scenario_lists_others() {
     // good.yaml compares naive_retry and exponential_backoff only.
-    let (code, out, err) = ratesim(&[
+    let (code, out, err) = run(&[
         "simulate",
         GOOD,
         "--strategy",
@@ -165,15 +153,11 @@ fn strategy_runs_any_preset_even_when_the_scenario_lists_others() {
     assert_eq!(names, ["naive_retry", "sdk_default"]);
     // The same preset in a scenario that lists it gives the same numbers.
     let dir = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(GOOD)).unwrap();
-    let listed = dir.path().join("listed.yaml");
-    std::fs::write(
-        &listed,
-        text.replace("  - naive_retry\n", "  - naive_retry\n  - sdk_default\n"),
-    )
-    .unwrap();
+    let listed = scenario_copy(dir.path(), "listed.yaml", GOOD, |text| {
+        text.replace("  - naive_retry\n", "  - naive_retry\n  - sdk_default\n")
+    });
     let listed = listed.display().to_string();
-    let (_, out_listed, _) = ratesim(&[
+    let (_, out_listed, _) = run(&[
         "simulate",
         &listed,
         "--strategy",
@@ -194,7 +178,7 @@ fn strategy_runs_any_preset_even_when_the_scenario_lists_others() {
     assert_eq!(result(&out), result(&out_listed));
 
     // compare, sweep and plan take a preset by name too.
-    let (code, _, err) = ratesim(&[
+    let (code, _, err) = run(&[
         "compare",
         GOOD,
         "--baseline",
@@ -207,7 +191,7 @@ fn strategy_runs_any_preset_even_when_the_scenario_lists_others() {
         "none",
     ]);
     assert_eq!(code, Some(0), "{err}");
-    let (code, out, err) = ratesim(&[
+    let (code, out, err) = run(&[
         "sweep",
         GOOD,
         "--param",

@@ -1,14 +1,17 @@
 //! Each example in `scenarios/` shows the effect it is named for. These tests
 //! pin that effect, so an example can never silently stop demonstrating it.
 
+mod common;
+
 use std::path::Path;
 
+use common::fixtures;
 use ratesim::report::StrategyResult;
 use ratesim::scenario::Scenario;
 use ratesim::sim;
 
 fn load(name: &str) -> Scenario {
-    Scenario::load(&Path::new("scenarios").join(name)).unwrap_or_else(|e| panic!("{e}"))
+    fixtures::load(Path::new("scenarios").join(name))
 }
 
 fn results(s: &Scenario) -> Vec<StrategyResult> {

@@ -9,7 +9,10 @@
 //! Every format goes through the binary (exit code and text), and the
 //! library (`export::render`) must give the binary's exact bytes.
 
-use assert_cmd::cargo::cargo_bin_cmd;
+mod common;
+
+use common::cli::ratesim;
+use common::fixtures::root;
 use ratesim::analysis::checks::{assertions, judge};
 use ratesim::analysis::compare::{DEFAULT_GATE, runs_of};
 use ratesim::analysis::gate::{CompareReport, build};
@@ -76,11 +79,7 @@ fn cli(case: &Case, format: &str) -> (i32, String) {
     for a in case.asserts {
         args.extend(["--assert", a]);
     }
-    let out = cargo_bin_cmd!("ratesim")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(&args)
-        .output()
-        .unwrap();
+    let out = ratesim().args(&args).output().unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();
     let code = out.status.code().unwrap_or(-1);
     assert!(
@@ -93,8 +92,7 @@ fn cli(case: &Case, format: &str) -> (i32, String) {
 
 /// The same comparison the CLI makes, through the library.
 fn library(case: &Case) -> CompareReport {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(case.scenario);
-    let scenario = Scenario::load(&path).unwrap();
+    let scenario = Scenario::load(&root().join(case.scenario)).unwrap();
     let find = |n: &str| {
         scenario
             .strategies

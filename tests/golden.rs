@@ -9,18 +9,16 @@
 //! intended change: `cargo insta review` (or `INSTA_UPDATE=always cargo test
 //! --test golden`), then read the diff before committing it.
 
+mod common;
+
 use std::path::Path;
 
-use assert_cmd::cargo::cargo_bin_cmd;
+use common::cli::{run_ok, stdout};
 
+/// The stdout of a successful run (named so the snapshots' `expression:`
+/// stays `report(&args)`).
 fn report(args: &[&str]) -> String {
-    let out = cargo_bin_cmd!("ratesim").args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "ratesim {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    stdout(&run_ok(args))
 }
 
 fn scenarios() -> Vec<String> {

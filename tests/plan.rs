@@ -1,10 +1,12 @@
 //! `ratesim plan`: crossing months against a hand-computed case, the search
 //! for limits that keep the SLO, and the request pack.
 
-use assert_cmd::cargo::cargo_bin_cmd;
+mod common;
+
+use common::cli::ratesim;
 
 fn plan_json(args: &[&str]) -> serde_json::Value {
-    let out = cargo_bin_cmd!("ratesim")
+    let out = ratesim()
         .args([
             "plan",
             "tests/fixtures/plan-steady.yaml",
@@ -84,7 +86,7 @@ fn requested_limits_keep_the_slo_where_current_ones_do_not() {
 #[test]
 fn out_writes_a_request_pack() {
     let dir = tempfile::tempdir().unwrap();
-    let out = cargo_bin_cmd!("ratesim")
+    let out = ratesim()
         .args([
             "plan",
             "tests/fixtures/plan-steady.yaml",
@@ -112,7 +114,7 @@ fn out_writes_a_request_pack() {
         assert_eq!((info.width, info.height), (1200, 700), "{png}");
     }
     // Refuses to overwrite without --force.
-    let again = cargo_bin_cmd!("ratesim")
+    let again = ratesim()
         .args([
             "plan",
             "tests/fixtures/plan-steady.yaml",
@@ -130,7 +132,7 @@ fn out_writes_a_request_pack() {
 
 #[test]
 fn bad_growth_is_a_usage_error() {
-    let out = cargo_bin_cmd!("ratesim")
+    let out = ratesim()
         .args([
             "plan",
             "tests/fixtures/plan-steady.yaml",
@@ -144,7 +146,7 @@ fn bad_growth_is_a_usage_error() {
 
 #[test]
 fn a_replayed_trace_grows_with_the_plan() {
-    let out = cargo_bin_cmd!("ratesim")
+    let out = ratesim()
         .args([
             "plan",
             "scenarios/trace-replay.yaml",

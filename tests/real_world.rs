@@ -2,23 +2,16 @@
 //! limits and random overload episodes, each against a closed form or a
 //! hand-worked expectation.
 
-use ratesim::metrics::RunMetrics;
+mod common;
+
+use common::fixtures::load;
+use common::sim::{run_strategy, scenario};
 use ratesim::report::{Report, StrategyResult};
 use ratesim::scenario::Scenario;
-use ratesim::sim;
-use ratesim::strategy::StrategySpec;
-
-fn scenario(yaml: &str) -> Scenario {
-    Scenario::from_yaml_str("inline.yaml", yaml).unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn run(s: &Scenario, spec: &StrategySpec) -> RunMetrics {
-    sim::run(&s.sim, spec).unwrap_or_else(|e| panic!("{}: {e}", spec.name))
-}
 
 fn result(s: &Scenario, i: usize) -> StrategyResult {
     let spec = &s.strategies[i];
-    StrategyResult::new(s, spec, &run(s, spec))
+    StrategyResult::new(s, spec, &run_strategy(s, spec))
 }
 
 /// One stream at `rate` per minute on a tier-4 pool (no limit binds), with
@@ -225,7 +218,7 @@ strategies:
 fn a_workspace_cap_binds_inside_the_org_limit() {
     // The team asks for 40/min against its 10 RPM cap; the org has 60.
     let s = workspace_scenario(10, 40.0);
-    let m = run(&s, &s.strategies[0]);
+    let m = run_strategy(&s, &s.strategies[0]);
     let capped = &m.classes[0];
     // Token bucket: at most capacity + rate × time = 10 + 10 × 30 admissions.
     assert!(capped.succeeded <= 10 + 10 * 30, "{}", capped.succeeded);
@@ -240,7 +233,7 @@ fn a_workspace_cap_binds_inside_the_org_limit() {
 fn the_org_limit_binds_even_when_workspace_caps_add_up_to_more() {
     // Workspace cap 100 > org 60: the org limit is what binds.
     let s = workspace_scenario(100, 80.0);
-    let m = run(&s, &s.strategies[0]);
+    let m = run_strategy(&s, &s.strategies[0]);
     let admitted = m.total().succeeded;
     assert!(admitted <= 60 + 60 * 30, "{admitted}");
     assert!(admitted >= 60 * 30 - 60, "{admitted}");
@@ -272,8 +265,8 @@ strategies:
     };
     let off = base("");
     let on = base("acceleration: {window: 1m, baseline: 5m, max_ratio: 3, floor_rpm: 30}");
-    let off_m = run(&off, &off.strategies[0]).total();
-    let on_m = run(&on, &on.strategies[0]).total();
+    let off_m = run_strategy(&off, &off.strategies[0]).total();
+    let on_m = run_strategy(&on, &on.strategies[0]).total();
     assert_eq!(off_m.failed_total(), 0, "4,000 RPM absorbs the spike");
     let accel = on_m.rate_limited[ratesim::model::Dimension::Acceleration.index()];
     // At most max(30, 3 × ~5) = 30 per minute get through around the spike.
@@ -307,7 +300,7 @@ strategies:
     retry: none
 "#,
     );
-    let t = run(&s, &s.strategies[0]).total();
+    let t = run_strategy(&s, &s.strategies[0]).total();
     let share = t.overloaded as f64 / t.attempts as f64;
     assert!((share - 2.0 / 12.0).abs() < 0.02, "{share}");
 }
@@ -316,7 +309,10 @@ strategies:
 fn report_json_has_cache_and_by_model_sections() {
     let s = rag(true);
     let spec = &s.strategies[0];
-    let report = Report::new(&s, vec![StrategyResult::new(&s, spec, &run(&s, spec))]);
+    let report = Report::new(
+        &s,
+        vec![StrategyResult::new(&s, spec, &run_strategy(&s, spec))],
+    );
     let v: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
     let r = &v["results"][0];
     assert!(r["cache"]["hit_rate"].as_f64().unwrap() > 0.9);
@@ -325,13 +321,13 @@ fn report_json_has_cache_and_by_model_sections() {
 }
 
 fn routing() -> Scenario {
-    Scenario::load(std::path::Path::new("scenarios/routing-fallback.yaml")).unwrap()
+    load("scenarios/routing-fallback.yaml")
 }
 
 #[test]
 fn fallback_on_429_resends_each_rejection_once_to_the_next_model() {
     let s = routing();
-    let m = run(&s, &s.strategies[1]);
+    let m = run_strategy(&s, &s.strategies[1]);
     let (sonnet, haiku) = (m.by_model[0], m.by_model[1]);
     // Haiku's pool (50 RPM) absorbs the ~20/min overflow: each Sonnet 429
     // becomes exactly one Haiku attempt, and every one succeeds.
@@ -366,7 +362,7 @@ fn spill_over_uses_the_fallback_when_the_client_budget_is_spent() {
 #[test]
 fn routing_false_ignores_the_router() {
     let s = routing();
-    let m = run(&s, &s.strategies[0]);
+    let m = run_strategy(&s, &s.strategies[0]);
     assert_eq!(m.by_model[1].attempts, 0);
     assert_eq!(m.total().routed_away, 0);
 }

@@ -1,18 +1,10 @@
 //! Replications, saved baselines, assertions and `compare` from the command
 //! line: exit codes, messages, determinism.
 
-use assert_cmd::cargo::cargo_bin_cmd;
+mod common;
 
-const GOOD: &str = "tests/fixtures/good.yaml";
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = cargo_bin_cmd!("ratesim").args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use common::cli::run;
+use common::fixtures::{GOOD, read, scenario_copy};
 
 #[test]
 fn replications_give_means_and_intervals_independent_of_threads() {
@@ -22,7 +14,7 @@ fn replications_give_means_and_intervals_independent_of_threads() {
     let (c2, two, _) = run(&[
         "simulate", GOOD, "-n", "6", "--jobs", "2", "--format", "json",
     ]);
-    assert_eq!((c1, c2), (0, 0));
+    assert_eq!((c1, c2), (Some(0), Some(0)));
     assert!(one == two, "thread count changed the output");
     let v: serde_json::Value = serde_json::from_str(&one).unwrap();
     assert_eq!(v["replications"], 6);
@@ -44,7 +36,7 @@ fn one_replication_is_exactly_a_plain_run() {
 #[test]
 fn failing_assertions_exit_1_and_say_by_how_much() {
     let (code, out, _) = run(&["simulate", GOOD, "--assert", "latency_ms.p99 < 1"]);
-    assert_eq!(code, 1);
+    assert_eq!(code, Some(1));
     assert!(out.contains("FAIL"), "{out}");
     assert!(out.contains("is not < 1 (over by"), "{out}");
     let (code, out, _) = run(&[
@@ -53,33 +45,33 @@ fn failing_assertions_exit_1_and_say_by_how_much() {
         "--assert",
         "exponential_backoff: requests > 0",
     ]);
-    assert_eq!(code, 0, "{out}");
+    assert_eq!(code, Some(0), "{out}");
     assert!(out.contains("1 passed, 0 failed"), "{out}");
 }
 
 #[test]
 fn malformed_assertions_exit_2_with_their_column() {
     let (code, _, err) = run(&["simulate", GOOD, "--assert", "latency_ms.p99 <> 3"]);
-    assert_eq!(code, 2);
+    assert_eq!(code, Some(2));
     assert!(err.contains("column 16"), "{err}");
     assert!(err.contains("^"), "{err}");
     let (code, _, err) = run(&["simulate", GOOD, "--assert", "nosuch: failed == 0"]);
-    assert_eq!(code, 2);
+    assert_eq!(code, Some(2));
     assert!(err.contains("no strategy `nosuch`"), "{err}");
     let (code, _, err) = run(&["simulate", GOOD, "--assert", "cost_usd < 1.1 * baseline"]);
-    assert_eq!(code, 2, "baseline without --against is a usage error");
+    assert_eq!(code, Some(2), "baseline without --against is a usage error");
     assert!(err.contains("--against"), "{err}");
 }
 
 #[test]
 fn an_assert_block_error_points_into_the_file() {
     let dir = tempfile::tempdir().unwrap();
-    let f = dir.path().join("bad.yaml");
-    let text = std::fs::read_to_string(GOOD).unwrap() + "assert:\n  - \"latency_ms.p99 << 5\"\n";
-    std::fs::write(&f, &text).unwrap();
-    let line = text.lines().count();
+    let f = scenario_copy(dir.path(), "bad.yaml", GOOD, |text| {
+        text + "assert:\n  - \"latency_ms.p99 << 5\"\n"
+    });
+    let line = read(&f).lines().count();
     let (code, _, err) = run(&["validate", f.to_str().unwrap()]);
-    assert_eq!(code, 2);
+    assert_eq!(code, Some(2));
     // The value starts at column 5 (after `  - "`), the bad `<<` at 16 of
     // the expression: column 5 + 16 = 21 in the file.
     assert!(err.contains(&format!("bad.yaml:{line}:21:")), "{err}");
@@ -91,13 +83,13 @@ fn saved_baselines_gate_later_runs() {
     let base = dir.path().join("main.json");
     let b = base.to_str().unwrap();
     let (code, _, err) = run(&["simulate", GOOD, "-n", "4", "--save-baseline", b]);
-    assert_eq!(code, 0, "{err}");
+    assert_eq!(code, Some(0), "{err}");
     // Refuses to overwrite without --force.
     let (code, _, err) = run(&["simulate", GOOD, "-n", "4", "--save-baseline", b]);
-    assert_eq!(code, 2, "{err}");
+    assert_eq!(code, Some(2), "{err}");
     // Unchanged scenario against its own baseline: nothing changes.
     let (code, out, err) = run(&["compare", GOOD, "--against", b]);
-    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(code, Some(0), "{out}{err}");
     assert!(out.contains("gate: PASS"), "{out}");
     assert!(out.contains("0 [0, 0]"), "{out}");
     // An assertion relative to the baseline.
@@ -112,7 +104,7 @@ fn saved_baselines_gate_later_runs() {
         "--assert",
         "cost_usd <= 1.0001 * baseline",
     ]);
-    assert_eq!(code, 0, "{out}");
+    assert_eq!(code, Some(0), "{out}");
     let (code, out, _) = run(&[
         "simulate",
         GOOD,
@@ -123,7 +115,7 @@ fn saved_baselines_gate_later_runs() {
         "--assert",
         "cost_usd < 0.5 * baseline",
     ]);
-    assert_eq!(code, 1, "{out}");
+    assert_eq!(code, Some(1), "{out}");
 }
 
 #[test]
@@ -140,7 +132,7 @@ fn compare_json_has_a_verdict_per_metric() {
         "--format",
         "json",
     ]);
-    assert!(code == 0 || code == 1);
+    assert!(code == Some(0) || code == Some(1));
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let c = &v["comparisons"][0];
     assert_eq!(c["baseline"], "naive_retry");
@@ -150,7 +142,10 @@ fn compare_json_has_a_verdict_per_metric() {
         let verdict = m["verdict"].as_str().unwrap();
         assert!(["better", "worse", "no_significant_change"].contains(&verdict));
     }
-    assert_eq!(code == 1, !c["regressions"].as_array().unwrap().is_empty());
+    assert_eq!(
+        code == Some(1),
+        !c["regressions"].as_array().unwrap().is_empty()
+    );
     let (code, _, err) = run(&["compare", GOOD, "--baseline", "naive_retry"]);
-    assert_eq!(code, 2, "{err}");
+    assert_eq!(code, Some(2), "{err}");
 }

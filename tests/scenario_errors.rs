@@ -2,10 +2,12 @@
 //! at `file:line:column` with a message saying what was expected; nothing
 //! panics or hangs.
 
-use std::path::Path;
+mod common;
+
 use std::time::{Duration, Instant};
 
-use assert_cmd::cargo::cargo_bin_cmd;
+use common::cli::validate;
+use common::fixtures::root;
 
 const FIXTURES: &str = "tests/fixtures";
 
@@ -494,31 +496,12 @@ const CASES: &[Case] = &[
     },
 ];
 
-/// Runs `ratesim validate <args>` from the crate root; returns (exit code, stdout, stderr).
-fn validate(args: &[&str]) -> (Option<i32>, String, String) {
-    let out = cargo_bin_cmd!("ratesim")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .arg("validate")
-        .args(args)
-        .timeout(Duration::from_secs(30))
-        .output()
-        .expect("run ratesim");
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 #[test]
 fn every_bad_fixture_exits_2_with_file_line_column_and_expectation() {
     let mut problems = Vec::new();
     for case in CASES {
         let path = format!("{FIXTURES}/{}", case.file);
-        assert!(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join(&path).is_file(),
-            "missing fixture {path}"
-        );
+        assert!(root().join(&path).is_file(), "missing fixture {path}");
         let (code, _stdout, stderr) = validate(&[&path]);
         let mut fail =
             |what: String| problems.push(format!("{}: {what}\nstderr:\n{stderr}", case.file));
@@ -552,7 +535,7 @@ fn every_bad_fixture_exits_2_with_file_line_column_and_expectation() {
 
 #[test]
 fn every_bad_fixture_has_a_case() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURES);
+    let dir = root().join(FIXTURES);
     for entry in std::fs::read_dir(dir).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
         if name.starts_with("bad_") && name != "bad_billion_laughs.yaml" {
@@ -624,7 +607,7 @@ fn good_fixture_validates() {
 
 #[test]
 fn every_shipped_scenario_validates() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let dir = root().join("scenarios");
     let mut files: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())

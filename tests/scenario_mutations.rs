@@ -22,11 +22,13 @@
 //! `cargo fuzz` (see the README) explores the same loaders open-endedly;
 //! this test is its stable-toolchain stand-in that runs in CI.
 
+mod common;
+
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
-use std::time::Duration;
 
-use assert_cmd::cargo::cargo_bin_cmd;
+use common::cli::validate_in;
+use common::fixtures::{read, root};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use ratesim::engine::SimTime;
@@ -99,10 +101,6 @@ struct Seed {
     text: String,
 }
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn files(dir: &str, ext: &str) -> Vec<String> {
     let mut out: Vec<String> = std::fs::read_dir(root().join(dir))
         .unwrap()
@@ -112,10 +110,6 @@ fn files(dir: &str, ext: &str) -> Vec<String> {
         .collect();
     out.sort();
     out
-}
-
-fn read(name: &str) -> String {
-    std::fs::read_to_string(root().join(name)).unwrap()
 }
 
 /// Every shipped scenario (all must be valid) and the valid fixtures.
@@ -610,28 +604,13 @@ fn mutated_traces_fail_with_located_errors_and_never_panic() {
 
 // ------------------------------------------------------------- the binary
 
-/// `ratesim validate <file>`: (exit code, stdout, stderr).
-fn validate(dir: &Path, file: &str) -> (Option<i32>, String, String) {
-    let out = cargo_bin_cmd!("ratesim")
-        .current_dir(dir)
-        .args(["validate", file])
-        .timeout(Duration::from_secs(60))
-        .output()
-        .expect("run ratesim");
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 /// Runs the binary on the scenario at `path` and checks it against the
 /// library: exit 0 and "ok" for a valid file, else exit 2 with the library's
 /// (located) error first on stderr. Returns whether the file was valid.
 fn check_cli(path: &Path, what: &[String], problems: &mut Vec<String>) -> bool {
     let file = path.display().to_string();
     let expected = Scenario::load(path);
-    let (code, stdout, stderr) = validate(path.parent().unwrap(), &file);
+    let (code, stdout, stderr) = validate_in(path.parent().unwrap(), &file);
     let mut fail = |why: String| problems.push(format!("{file} after {what:?}: {why}\n{stderr}"));
     if stderr.contains("panicked") {
         fail("panicked".into());

@@ -2,31 +2,17 @@
 //! run-level invariants (conservation, determinism, common random numbers,
 //! deadlines).
 
-use std::path::Path;
+mod common;
 
+use common::fixtures::load;
+use common::sim::{named, run_strategy, scenario};
 use ratesim::metrics::RunMetrics;
 use ratesim::report::{Report, StrategyResult};
 use ratesim::scenario::Scenario;
-use ratesim::sim;
 use ratesim::strategy::{Preset, StrategySpec};
 
-fn scenario(yaml: &str) -> Scenario {
-    Scenario::from_yaml_str("inline.yaml", yaml).unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn run(s: &Scenario, spec: &StrategySpec) -> RunMetrics {
-    sim::run(&s.sim, spec).unwrap_or_else(|e| panic!("{}: {e}", spec.name))
-}
-
-fn named<'a>(s: &'a Scenario, name: &str) -> &'a StrategySpec {
-    s.strategies
-        .iter()
-        .find(|x| x.name == name)
-        .unwrap_or_else(|| panic!("no strategy `{name}`"))
-}
-
 fn run_named(s: &Scenario, name: &str) -> RunMetrics {
-    run(s, named(s, name))
+    run_strategy(s, named(s, name))
 }
 
 fn total_429(m: &RunMetrics) -> u64 {
@@ -328,14 +314,14 @@ strategies:
 }
 
 fn tier1() -> Scenario {
-    Scenario::load(Path::new("scenarios/tier1.yaml")).unwrap_or_else(|e| panic!("{e}"))
+    load("scenarios/tier1.yaml")
 }
 
 #[test]
 fn every_preset_conserves_requests_on_tier1() {
     let s = tier1();
     for p in Preset::ALL {
-        let m = run(&s, &p.spec());
+        let m = run_strategy(&s, &p.spec());
         let mut classes: Vec<_> = m.classes.iter().collect();
         let total = m.total();
         classes.push(&total);
@@ -367,7 +353,7 @@ fn every_preset_conserves_requests_on_tier1() {
 fn results_json(s: &Scenario, specs: &[StrategySpec]) -> String {
     let results = specs
         .iter()
-        .map(|spec| StrategyResult::new(s, spec, &run(s, spec)))
+        .map(|spec| StrategyResult::new(s, spec, &run_strategy(s, spec)))
         .collect();
     Report::new(s, results).to_json()
 }
@@ -399,7 +385,10 @@ fn runs_are_deterministic_and_depend_on_the_seed() {
 #[test]
 fn every_strategy_sees_the_same_logical_requests() {
     let s = tier1();
-    let runs: Vec<RunMetrics> = Preset::ALL.iter().map(|p| run(&s, &p.spec())).collect();
+    let runs: Vec<RunMetrics> = Preset::ALL
+        .iter()
+        .map(|p| run_strategy(&s, &p.spec()))
+        .collect();
     let reference: Vec<u64> = runs[0].classes.iter().map(|c| c.requests).collect();
     assert!(reference.iter().all(|&n| n > 0));
     for (p, m) in Preset::ALL.iter().zip(&runs) {
@@ -422,7 +411,7 @@ fn deadlines_fail_late_requests_and_bound_success_latency() {
     let s = scenario(&yaml);
     let deadline_us = 20_000_000;
     for spec in &s.strategies {
-        let m = run(&s, spec);
+        let m = run_strategy(&s, spec);
         let t = m.total();
         if ["naive_retry", "sdk_default", "retry_budget"].contains(&spec.name.as_str()) {
             // Eleven attempts 50 ms apart, or the SDK's three attempts a few

@@ -2,39 +2,26 @@
 //! `aimd`, `adaptive_throttle` and `retry_budget`, each tested for the
 //! behaviour that defines it.
 
+mod common;
+
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use common::sim::{named, run_strategy, scenario};
 use ratesim::engine::SimTime;
 use ratesim::export::to_table;
-use ratesim::metrics::{ClassMetrics, RunMetrics};
+use ratesim::metrics::ClassMetrics;
 use ratesim::model::{Dimension, PoolLimits, RateLimitHeaders, Response, Status};
 use ratesim::report::{Report, StrategyResult};
 use ratesim::scenario::Scenario;
-use ratesim::sim;
 use ratesim::strategy::sdk::{self, SdkVersion};
 use ratesim::strategy::{
     AimdSpec, Client, ClientRequest, Concurrency, Decision, PacingSpec, Poll, Preset,
     RetryBudgetSpec, RetryPolicy, Router, StrategySpec,
 };
 
-fn scenario(yaml: &str) -> Scenario {
-    Scenario::from_yaml_str("inline.yaml", yaml).unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn run(s: &Scenario, spec: &StrategySpec) -> RunMetrics {
-    sim::run(&s.sim, spec).unwrap_or_else(|e| panic!("{}: {e}", spec.name))
-}
-
-fn named<'a>(s: &'a Scenario, name: &str) -> &'a StrategySpec {
-    s.strategies
-        .iter()
-        .find(|x| x.name == name)
-        .unwrap_or_else(|| panic!("no strategy `{name}`"))
-}
-
 fn run_named(s: &Scenario, name: &str) -> ClassMetrics {
-    run(s, named(s, name)).total()
+    run_strategy(s, named(s, name)).total()
 }
 
 fn total_429(c: &ClassMetrics) -> u64 {
@@ -357,7 +344,7 @@ fn aimd_settles_at_the_server_concurrency_cap() {
         "{}",
         aimd_spec.describe()
     );
-    let m = run(&s, aimd_spec);
+    let m = run_strategy(&s, aimd_spec);
     let (a, eb) = (m.total(), run_named(&s, "exponential_backoff"));
     let conc = |c: &ClassMetrics| c.rate_limited[Dimension::Concurrency.index()];
     assert_eq!(total_429(&a), conc(&a), "only the concurrency cap binds");
@@ -385,7 +372,7 @@ fn aimd_settles_at_the_server_concurrency_cap() {
 
     // With the maximum below the server's cap the limit never reaches it:
     // no 429 at all, and exactly `max` in flight at the peak.
-    let capped = run(&s, named(&s, "capped"));
+    let capped = run_strategy(&s, named(&s, "capped"));
     assert_eq!(total_429(&capped.total()), 0);
     assert_eq!(capped.peak_in_flight, 6);
 }
@@ -555,7 +542,7 @@ fn throttled_locally_shows_in_reports_only_when_it_fires() {
     let report = |names: &[&str]| {
         let results = names
             .iter()
-            .map(|n| StrategyResult::new(&s, named(&s, n), &run(&s, named(&s, n))))
+            .map(|n| StrategyResult::new(&s, named(&s, n), &run_strategy(&s, named(&s, n))))
             .collect();
         Report::new(&s, results)
     };
@@ -715,7 +702,7 @@ fn new_presets_are_listed_after_the_first_six_and_are_deterministic() {
     assert_eq!(s.strategies.len(), Preset::ALL.len());
     for p in &Preset::ALL[6..] {
         let json = |s: &Scenario| {
-            let r = StrategyResult::new(s, &p.spec(), &run(s, &p.spec()));
+            let r = StrategyResult::new(s, &p.spec(), &run_strategy(s, &p.spec()));
             Report::new(s, vec![r]).to_json()
         };
         assert_eq!(json(&s), json(&s), "{}", p.name());

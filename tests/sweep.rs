@@ -1,17 +1,18 @@
 //! Sweeps: sharded-then-merged output equals the unsharded output byte for
 //! byte, and the thread count never changes a result.
 
+mod common;
+
 use std::path::Path;
 
-use assert_cmd::cargo::cargo_bin_cmd;
-
-const SCENARIO: &str = "tests/fixtures/good.yaml";
+use common::cli::ratesim;
+use common::fixtures::GOOD;
 
 fn sweep(out: &Path, extra: &[&str]) -> std::process::Output {
-    let mut cmd = cargo_bin_cmd!("ratesim");
+    let mut cmd = ratesim();
     cmd.args([
         "sweep",
-        SCENARIO,
+        GOOD,
         "--param",
         "streams.chat.rate_per_min=20,40,80",
         "--param",
@@ -64,7 +65,7 @@ fn sharded_then_merged_equals_unsharded_byte_for_byte() {
     assert_eq!(idx, vec![1, 4]);
 
     let merged = dir.path().join("merged");
-    let mut cmd = cargo_bin_cmd!("ratesim");
+    let mut cmd = ratesim();
     // Shards in any order.
     cmd.args(["merge"])
         .arg(&shard_files[2])
@@ -108,7 +109,7 @@ fn merging_an_incomplete_set_of_shards_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().join("s1");
     assert!(sweep(&d, &["--shard", "1/3"]).status.success());
-    let mut cmd = cargo_bin_cmd!("ratesim");
+    let mut cmd = ratesim();
     cmd.args(["merge"]).arg(d.join("sweep.json"));
     let out = cmd.output().unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -122,8 +123,8 @@ fn bad_params_and_shards_are_usage_errors() {
         vec!["--param", "no-equals-sign"],
         vec!["--param", "streams.chat.rate_per_min=5", "--shard", "4/3"],
     ] {
-        let mut cmd = cargo_bin_cmd!("ratesim");
-        cmd.args(["sweep", SCENARIO]).args(&args);
+        let mut cmd = ratesim();
+        cmd.args(["sweep", GOOD]).args(&args);
         let out = cmd.output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
     }

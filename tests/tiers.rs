@@ -1,29 +1,10 @@
 //! `ratesim tiers`: the built-in catalogue on the command line.
 
-use std::process::Output;
-use std::time::Duration;
+mod common;
 
-use assert_cmd::cargo::cargo_bin_cmd;
+use common::cli::{ratesim, run_ok, stdout};
 use predicates::prelude::*;
 use serde_json::Value;
-
-fn ratesim() -> assert_cmd::Command {
-    let mut cmd = cargo_bin_cmd!("ratesim");
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .timeout(Duration::from_secs(60));
-    cmd
-}
-
-fn run_ok(args: &[&str]) -> String {
-    let out: Output = ratesim().args(args).output().expect("run ratesim");
-    assert!(
-        out.status.success(),
-        "ratesim {args:?} failed ({:?}):\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("stdout is UTF-8")
-}
 
 /// The lines of the table section for `profile` (from its title line to the
 /// next blank line).
@@ -37,7 +18,7 @@ fn section<'a>(text: &'a str, profile: &str) -> Vec<&'a str> {
 
 #[test]
 fn table_lists_tier_one_sonnet_sources_and_unofficial_profiles() {
-    let text = run_ok(&["tiers"]);
+    let text = stdout(&run_ok(&["tiers"]));
     let tier1 = section(&text, "tier1");
     assert!(!tier1.is_empty(), "no tier1 section:\n{text}");
     let sonnet = tier1
@@ -68,7 +49,7 @@ fn table_lists_tier_one_sonnet_sources_and_unofficial_profiles() {
 
 #[test]
 fn json_is_stable_and_has_tier_four_haiku() {
-    let text = run_ok(&["tiers", "--format", "json"]);
+    let text = stdout(&run_ok(&["tiers", "--format", "json"]));
     let v: Value = serde_json::from_str(&text).expect("JSON");
     assert_eq!(v["schema_version"], 1);
     let profiles = v["profiles"].as_array().unwrap();
@@ -93,12 +74,12 @@ fn json_is_stable_and_has_tier_four_haiku() {
     assert_eq!(seed["pools"][0]["tpm"], 80_000);
     assert!(seed["pools"][0]["itpm"].is_null());
     // Same input, same bytes.
-    assert_eq!(text, run_ok(&["tiers", "--format", "json"]));
+    assert_eq!(text, stdout(&run_ok(&["tiers", "--format", "json"])));
 }
 
 #[test]
 fn model_filter_shows_its_prices_and_pool_only() {
-    let text = run_ok(&["tiers", "--model", "claude-opus-4-1"]);
+    let text = stdout(&run_ok(&["tiers", "--model", "claude-opus-4-1"]));
     let row = text
         .lines()
         .find(|l| l.trim_start().starts_with("claude-opus-4-1 "))
@@ -118,7 +99,13 @@ fn model_filter_shows_its_prices_and_pool_only() {
 
 #[test]
 fn profile_filter_shows_one_profile() {
-    let text = run_ok(&["tiers", "--profile", "build", "--model", "claude-haiku-4-5"]);
+    let text = stdout(&run_ok(&[
+        "tiers",
+        "--profile",
+        "build",
+        "--model",
+        "claude-haiku-4-5",
+    ]));
     assert!(text.contains("build — "));
     assert!(!text.contains("tier1 — "));
     assert!(text.contains("5,000,000"));

@@ -4,10 +4,10 @@
 //! rejected by `ratesim validate` with exit 2 at `file:line:column`, and the
 //! shipped example.
 
-use std::path::Path;
-use std::time::Duration;
+mod common;
 
-use assert_cmd::cargo::cargo_bin_cmd;
+use common::cli::{ratesim, validate_in};
+use common::fixtures;
 use ratesim::engine::SimTime;
 use ratesim::report::StrategyResult;
 use ratesim::scenario::Scenario;
@@ -83,7 +83,7 @@ fn setup(name: &str, trace: &str, yaml: &str) -> tempfile::TempDir {
 fn load_with(name: &str, trace: &str, extra: &str, duration: &str) -> Scenario {
     let yaml = scenario_yaml(&format!("traces/{name}"), extra, duration);
     let dir = setup(name, trace, &yaml);
-    Scenario::load(&dir.path().join("s.yaml")).unwrap_or_else(|e| panic!("{e}"))
+    fixtures::load(dir.path().join("s.yaml"))
 }
 
 fn load(name: &str, trace: &str) -> Scenario {
@@ -292,25 +292,11 @@ fn arrivals_after_the_duration_are_dropped() {
     assert_eq!(with_options("{time_scale: 0.5}", "30s").len(), 15);
 }
 
-/// Runs `ratesim validate s.yaml` in the directory: exit code and stderr.
-fn validate_in(dir: &Path) -> (Option<i32>, String) {
-    let out = cargo_bin_cmd!("ratesim")
-        .current_dir(dir)
-        .args(["validate", "s.yaml"])
-        .timeout(Duration::from_secs(30))
-        .output()
-        .expect("run ratesim");
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 /// A trace (or scenario) that must be rejected: exit 2, every fragment in
 /// the message, no panic.
 fn rejected(name: &str, trace: &str, yaml: &str, fragments: &[&str]) {
     let dir = setup(name, trace, yaml);
-    let (code, stderr) = validate_in(dir.path());
+    let (code, _, stderr) = validate_in(dir.path(), "s.yaml");
     assert_eq!(code, Some(2), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
     for f in fragments {
@@ -336,7 +322,7 @@ fn bytes_that_are_not_utf8_are_located_in_the_trace() {
     bytes.insert(at, 0xe9);
     let dir = setup("t.csv", "", &scenario_yaml("traces/t.csv", "", "1h"));
     std::fs::write(dir.path().join("traces").join("t.csv"), &bytes).unwrap();
-    let (code, stderr) = validate_in(dir.path());
+    let (code, _, stderr) = validate_in(dir.path(), "s.yaml");
     assert_eq!(code, Some(2), "{stderr}");
     let text = String::from_utf8_lossy(&bytes[..at]);
     let line = text.lines().count();
@@ -625,7 +611,7 @@ fn trace_streams_reject_fields_the_trace_sets() {
 }
 
 fn example() -> Scenario {
-    Scenario::load(Path::new("scenarios/trace-replay.yaml")).unwrap_or_else(|e| panic!("{e}"))
+    fixtures::load("scenarios/trace-replay.yaml")
 }
 
 fn example_results(s: &Scenario) -> Vec<StrategyResult> {
@@ -675,10 +661,8 @@ fn the_example_trace_at_volume_1_5_runs_into_otpm() {
 
 #[test]
 fn the_example_validates_and_simulates_from_the_command_line() {
-    let out = cargo_bin_cmd!("ratesim")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+    let out = ratesim()
         .args(["validate", "scenarios/trace-replay.yaml"])
-        .timeout(Duration::from_secs(60))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
@@ -686,8 +670,7 @@ fn the_example_validates_and_simulates_from_the_command_line() {
         String::from_utf8_lossy(&out.stdout)
             .contains("scenarios/trace-replay.yaml: ok (1 stream, 4 strategies)")
     );
-    let out = cargo_bin_cmd!("ratesim")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+    let out = ratesim()
         .args([
             "simulate",
             "scenarios/trace-replay.yaml",
@@ -696,7 +679,6 @@ fn the_example_validates_and_simulates_from_the_command_line() {
             "--format",
             "json",
         ])
-        .timeout(Duration::from_secs(120))
         .output()
         .unwrap();
     assert_eq!(

@@ -12,8 +12,11 @@
 //! Every run is seeded, so each test gives the same numbers forever; the
 //! document quotes them.
 
+mod common;
+
 use std::path::Path;
 
+use common::fixtures;
 use ratesim::analysis::replicate::{self, Stat};
 use ratesim::engine::SimTime;
 use ratesim::report::StrategyResult;
@@ -22,7 +25,7 @@ use ratesim::scenario::Scenario;
 const DIR: &str = "tests/fixtures/validation";
 
 fn load(name: &str) -> Scenario {
-    Scenario::load(&Path::new(DIR).join(name)).unwrap_or_else(|e| panic!("{e}"))
+    fixtures::load(Path::new(DIR).join(name))
 }
 
 /// Every strategy of `s` over `n` replications: per strategy, its runs.

@@ -1,16 +1,16 @@
-//! Helpers shared by the property-test files.
+//! Helpers shared by the integration tests: one way to run the binary
+//! ([`cli`]), to find, edit and load fixtures ([`fixtures`]), to run a
+//! strategy through the library ([`sim`]), and the proptest configuration
+//! ([`props`]). Each test file says `mod common;` and uses what it needs.
 
-use proptest::test_runner::{Config, RngAlgorithm, RngSeed};
+// Every test binary compiles this module but uses a different subset of it.
+#![allow(dead_code)]
 
-/// A proptest configuration that replays the same cases on every run: a
-/// fixed ChaCha seed (one per file, so files explore different inputs) and
-/// no failure files, so CI is repeatable and a failure reproduces anywhere.
-pub fn repeatable(cases: u32, seed: u64) -> Config {
-    Config {
-        cases,
-        rng_algorithm: RngAlgorithm::ChaCha,
-        rng_seed: RngSeed::Fixed(seed),
-        failure_persistence: None,
-        ..Config::default()
-    }
-}
+pub mod cli;
+pub mod fixtures;
+pub mod props;
+pub mod sim;
+
+// `common::repeatable(…)`, as the property tests have always said it.
+#[allow(unused_imports)]
+pub use props::repeatable;
