@@ -238,7 +238,7 @@ fn every_result_prints_in_every_format() {
         for format in ["table", "json", "markdown", "csv"] {
             let mut args = case.clone();
             args.extend(["--format", format]);
-            let (code, out, err) = ratesim(&args);
+            let (code, out, err) = run(&args);
             assert_eq!(code, Some(0), "{args:?}: {err}");
             assert!(!out.trim().is_empty(), "{args:?} printed nothing");
             match format {
@@ -293,7 +293,7 @@ fn fail_on_takes_any_metric_path_the_results_have() {
     ];
     let mut args = base.to_vec();
     args.extend(["--fail-on", "by_model.claude-sonnet-4-5.cost_usd"]);
-    let (code, out, err) = ratesim(&args);
+    let (code, out, err) = run(&args);
     assert!(code == Some(0) || code == Some(1), "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let metrics: Vec<&str> = v["comparisons"][0]["metrics"]
@@ -310,7 +310,7 @@ fn fail_on_takes_any_metric_path_the_results_have() {
     // A path the results do not have is named, with the keys that are there.
     let mut args = base.to_vec();
     args.extend(["--fail-on", "by_model.claude-opus-4-1.cost_usd"]);
-    let (code, _, err) = ratesim(&args);
+    let (code, _, err) = run(&args);
     assert_eq!(code, Some(2));
     assert!(
         err.contains("--fail-on by_model.claude-opus-4-1.cost_usd:"),
@@ -320,7 +320,7 @@ fn fail_on_takes_any_metric_path_the_results_have() {
     // A path with no known good direction is refused before running.
     let mut args = base.to_vec();
     args.extend(["--fail-on", "seed"]);
-    let (code, _, err) = ratesim(&args);
+    let (code, _, err) = run(&args);
     assert_eq!(code, Some(2));
     assert!(err.contains("unknown metric `seed`"), "{err}");
 }

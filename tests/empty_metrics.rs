@@ -2,26 +2,15 @@
 //! failed has null latencies in JSON, `–` in tables and an empty CSV cell,
 //! and an assertion on such a metric fails, saying why.
 
-use assert_cmd::cargo::cargo_bin_cmd;
+mod common;
+
+use common::cli::run;
 
 const ALL_FAIL: &str = "tests/fixtures/all_fail_class.yaml";
 
-fn ratesim(args: &[&str]) -> (Option<i32>, String, String) {
-    let out = cargo_bin_cmd!("ratesim")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 #[test]
 fn latencies_of_a_class_with_no_success_are_empty_in_every_format() {
-    let (code, json, err) = ratesim(&["simulate", ALL_FAIL, "--format", "json"]);
+    let (code, json, err) = run(&["simulate", ALL_FAIL, "--format", "json"]);
     assert_eq!(code, Some(0), "{err}");
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     let class = &v["results"][0]["by_class"]["interactive"];
@@ -38,13 +27,13 @@ fn latencies_of_a_class_with_no_success_are_empty_in_every_format() {
     assert!(v["results"][0]["by_class"]["background"]["latency_ms"]["p99"].is_f64());
     assert!(v["results"][0]["latency_ms"]["p99"].is_f64());
 
-    let (_, md, _) = ratesim(&["simulate", ALL_FAIL, "--format", "markdown"]);
+    let (_, md, _) = run(&["simulate", ALL_FAIL, "--format", "markdown"]);
     let section = &md[md.find("### interactive").unwrap()..];
     let section = &section[..section.find("\n\n###").unwrap_or(section.len())];
     assert!(section.contains("| latency p99 | – |"), "{section}");
     assert!(!section.contains("| latency p99 | 0"), "{section}");
 
-    let (_, csv, _) = ratesim(&["simulate", ALL_FAIL, "--format", "csv"]);
+    let (_, csv, _) = run(&["simulate", ALL_FAIL, "--format", "csv"]);
     let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
     let col = header.iter().position(|h| *h == "latency_p99_ms").unwrap();
     let row = csv
@@ -56,7 +45,7 @@ fn latencies_of_a_class_with_no_success_are_empty_in_every_format() {
 
 #[test]
 fn an_assertion_on_an_empty_metric_fails_and_says_why() {
-    let (code, out, err) = ratesim(&[
+    let (code, out, err) = run(&[
         "simulate",
         ALL_FAIL,
         "--assert",
@@ -71,7 +60,7 @@ fn an_assertion_on_an_empty_metric_fails_and_says_why() {
         "{out}"
     );
     // The same assertion on the class that succeeded is judged on its value.
-    let (code, _, err) = ratesim(&[
+    let (code, _, err) = run(&[
         "simulate",
         ALL_FAIL,
         "--assert",
