@@ -184,7 +184,7 @@ pub fn peak_demand(s: &Scenario) -> Result<Vec<[f64; 3]>, String> {
     open.sim.provider.acceleration = None;
     open.sim.provider.overload = Default::default();
     let spec = crate::strategy::Preset::ExponentialBackoff.spec();
-    let m = sim::run(&open.sim, &spec)?;
+    let m = sim::run(&open.sim, &spec).map_err(|e| e.to_string())?;
     let series = &m.series;
     let width = series.width().as_nanos().max(1) as f64;
     let minute = crate::engine::SimTime::NANOS_PER_MIN as f64;
@@ -221,7 +221,7 @@ pub fn limit_of(l: &PoolLimits, d: usize) -> Option<u64> {
 }
 
 fn run_one(s: &Scenario, spec: &StrategySpec) -> Result<StrategyResult, String> {
-    let m = sim::run(&s.sim, spec)?;
+    let m = sim::run(&s.sim, spec).map_err(|e| e.to_string())?;
     Ok(StrategyResult::new(s, spec, &m))
 }
 

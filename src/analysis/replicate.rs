@@ -92,7 +92,7 @@ pub fn run(
                 let mut sc = scenario.clone();
                 sc.sim.seed = replication_seed(scenario.sim.seed, k);
                 let spec = &strategies[s];
-                let m = sim::run(&sc.sim, spec)?;
+                let m = sim::run(&sc.sim, spec).map_err(|e| e.to_string())?;
                 tick();
                 Ok(StrategyResult::new(&sc, spec, &m))
             })

@@ -443,7 +443,7 @@ pub fn evaluate(
                     .find(|s| s.name == def.strategy)
                     .ok_or_else(|| format!("no strategy `{}`", def.strategy))?
                     .clone();
-                let m = sim::run(&sc.sim, &spec)?;
+                let m = sim::run(&sc.sim, &spec).map_err(|e| e.to_string())?;
                 tick();
                 Ok(StrategyResult::new(&sc, &spec, &m))
             })

@@ -64,6 +64,10 @@ pub enum CliError {
     /// A scenario file that does not load (exit 2).
     #[error(transparent)]
     Scenario(#[from] crate::scenario::ScenarioError),
+    /// A run that cannot start: a scenario built or edited in code with
+    /// impossible parameters (exit 2).
+    #[error(transparent)]
+    Sim(#[from] crate::sim::SimError),
     /// An output file that cannot be written, or a saved file that cannot be
     /// read back (exit 2).
     #[error(transparent)]
