@@ -5,10 +5,26 @@ use serde_json::Value;
 
 use super::row::{TimeKind, Val, found};
 
+/// A trace cell that is neither an RFC 3339 time nor seconds; the row
+/// reader prefixes `timestamp: ` and points it at the cell.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "expected an RFC 3339 time such as 2026-11-02T09:15:03.250Z, or seconds as a number, found {found}{why}"
+)]
+pub(super) struct TimestampError {
+    /// The cell, quoted and shortened ([`found`]).
+    found: String,
+    /// What is wrong with it as an RFC 3339 time, if anything can be said.
+    why: Rfc3339Error,
+}
+
 /// A time in nanoseconds since the Unix epoch (or since zero, for seconds
 /// that are not epoch seconds: only differences matter).
-pub(super) fn timestamp(v: Val) -> Result<Option<(i128, TimeKind)>, String> {
-    let hint = "expected an RFC 3339 time such as 2026-11-02T09:15:03.250Z, or seconds as a number";
+pub(super) fn timestamp(v: Val) -> Result<Option<(i128, TimeKind)>, TimestampError> {
+    let not_a_time = |why| TimestampError {
+        found: found(v),
+        why,
+    };
     match v {
         Val::Text(s) => {
             let t = s.trim();
@@ -20,7 +36,7 @@ pub(super) fn timestamp(v: Val) -> Result<Option<(i128, TimeKind)>, String> {
             }
             rfc3339(t)
                 .map(|ns| Some((ns, TimeKind::Rfc3339)))
-                .map_err(|why| format!("{hint}, found {}{why}", found(v)))
+                .map_err(not_a_time)
         }
         Val::Json(Value::Number(n)) => {
             if let Some(i) = n.as_i64() {
@@ -30,11 +46,11 @@ pub(super) fn timestamp(v: Val) -> Result<Option<(i128, TimeKind)>, String> {
                     Some(f) if f.is_finite() && f.abs() < 1e15 => {
                         Ok(Some(((f * 1e9).round() as i128, TimeKind::Seconds)))
                     }
-                    _ => Err(format!("{hint}, found {}", found(v))),
+                    _ => Err(not_a_time(Rfc3339Error::Unrecognised)),
                 }
             }
         }
-        Val::Json(_) => Err(format!("{hint}, found {}", found(v))),
+        Val::Json(_) => Err(not_a_time(Rfc3339Error::Unrecognised)),
     }
 }
 
@@ -81,7 +97,8 @@ enum Rfc3339Error {
     /// hour 25) or malformed; jiff says which.
     #[error(" (a field is out of range or malformed: {0})")]
     Field(#[source] jiff::Error),
-    /// Nothing like a time: no hint beyond the expected forms.
+    /// Nothing like a time (or not text at all): no hint beyond the
+    /// expected forms.
     #[error("")]
     Unrecognised,
 }
