@@ -6,9 +6,9 @@ use crate::workload::MAX_TOKENS;
 ///
 /// The scenario loader checks every distribution with
 /// [`TokenDist::sampler`](crate::workload::TokenDist::sampler) and points
-/// this message at the offending value; [`StreamGen::new`]
-/// (crate::workload::StreamGen::new) fails with it only for a
-/// specification built in code.
+/// this message at the offending value;
+/// [`StreamGen::new`](crate::workload::StreamGen::new) fails with it only
+/// for a specification built in code.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum WorkloadError {
