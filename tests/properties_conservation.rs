@@ -101,7 +101,7 @@ proptest! {
             .map_err(|e| TestCaseError::fail(format!("{e}\n{yaml}")))?;
         prop_assert_eq!(s.strategies.len(), Preset::ALL.len());
         for spec in &s.strategies {
-            let m = sim::run(&s.sim, spec).map_err(TestCaseError::fail)?;
+            let m = sim::run(&s.sim, spec).map_err(|e| TestCaseError::fail(e.to_string()))?;
             for (class, c) in m.classes.iter().enumerate() {
                 let terminal: u64 = c.succeeded + c.failed.iter().sum::<u64>();
                 prop_assert_eq!(

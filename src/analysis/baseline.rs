@@ -37,6 +37,31 @@ pub struct BaselineStrategy {
 /// The `kind` tag of baseline files.
 pub const BASELINE_KIND: &str = "ratesim-baseline";
 
+/// Why a JSON file read back as a baseline cannot be compared against.
+/// The message does not name the file; the reader prefixes it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BaselineError {
+    /// The file parses but its `kind` is not a baseline's (another
+    /// ratesim output, say a report).
+    #[error("not a ratesim baseline file")]
+    NotABaseline,
+    /// `replications: 0`: no run to pair with.
+    #[error("`replications` is 0; a baseline holds at least one run per strategy")]
+    NoReplications,
+    /// A strategy with a different number of runs than `replications`:
+    /// runs are paired by index, so the pairing would be silently wrong.
+    #[error("strategy `{strategy}` has {runs} run(s) but `replications` is {replications}")]
+    RunCount {
+        /// The strategy.
+        strategy: String,
+        /// Runs it holds.
+        runs: usize,
+        /// Runs every strategy should hold.
+        replications: u32,
+    },
+}
+
 impl BaselineFile {
     /// Every replication of every strategy (`per_strategy` holds
     /// `replications` consecutive results per strategy).
@@ -60,29 +85,26 @@ impl BaselineFile {
 
     /// Checks that a file read back is a baseline that can be paired run
     /// by run; the message is to be prefixed with the file's name.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), BaselineError> {
         if self.kind != BASELINE_KIND {
-            return Err("not a ratesim baseline file".into());
+            return Err(BaselineError::NotABaseline);
         }
         // Compare pairs run k of each side: a baseline must hold exactly
         // `replications` runs per strategy, or the pairing (and the gate) is
         // silently wrong.
         if self.replications == 0 {
-            return Err(
-                "`replications` is 0; a baseline holds at least one run per strategy".into(),
-            );
+            return Err(BaselineError::NoReplications);
         }
         if let Some(s) = self
             .strategies
             .iter()
             .find(|s| s.runs.len() != self.replications as usize)
         {
-            return Err(format!(
-                "strategy `{}` has {} run(s) but `replications` is {}",
-                s.strategy,
-                s.runs.len(),
-                self.replications
-            ));
+            return Err(BaselineError::RunCount {
+                strategy: s.strategy.clone(),
+                runs: s.runs.len(),
+                replications: self.replications,
+            });
         }
         Ok(())
     }

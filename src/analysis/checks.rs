@@ -2,17 +2,61 @@
 
 use crate::analysis::baseline::BaselineFile;
 use crate::analysis::gate::mean_value;
-use crate::assertions::Assertion;
+use crate::assertions::{Assertion, EvalError, ParseError, UnknownStrategy};
 use crate::scenario::Scenario;
+
+/// Why assertions could not be judged: a `--assert` flag that is not an
+/// assertion of this scenario, or one that cannot be evaluated.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CheckError {
+    /// A `--assert` flag that does not parse; the message shows the flag
+    /// with a caret under the column.
+    #[error("--assert '{flag}': {source}\n{}", .source.render(.flag))]
+    Parse {
+        /// The flag as given.
+        flag: String,
+        /// Where and why it does not parse.
+        source: ParseError,
+    },
+    /// A `--assert NAME: …` whose prefix names no strategy of the scenario.
+    #[error("--assert '{flag}': {source}")]
+    UnknownStrategy {
+        /// The flag as given.
+        flag: String,
+        /// The name, with close names.
+        source: UnknownStrategy,
+    },
+    /// An assertion that uses `baseline` when there is no baseline result
+    /// for its strategy.
+    #[error(
+        "assertion `{assertion}` uses `baseline`: pass --against FILE holding strategy `{strategy}`"
+    )]
+    NoBaseline {
+        /// The assertion as written.
+        assertion: String,
+        /// The strategy it was judged on.
+        strategy: String,
+    },
+    /// An assertion that gives no verdict on a result (an unknown metric).
+    #[error(transparent)]
+    Eval(#[from] EvalError),
+}
 
 /// The scenario's `assert:` block plus `--assert` flags, parsed. A malformed
 /// flag is a usage error naming its column.
-pub fn assertions(scenario: &Scenario, flags: &[String]) -> Result<Vec<Assertion>, String> {
+pub fn assertions(scenario: &Scenario, flags: &[String]) -> Result<Vec<Assertion>, CheckError> {
     let mut out = scenario.assertions.clone();
     for f in flags {
-        let a = Assertion::parse(f).map_err(|e| format!("--assert '{f}': {e}\n{}", e.render(f)))?;
+        let a = Assertion::parse(f).map_err(|source| CheckError::Parse {
+            flag: f.clone(),
+            source,
+        })?;
         a.check_strategy(scenario.strategies.iter().map(|s| s.name.as_str()))
-            .map_err(|e| format!("--assert '{f}': {e}"))?;
+            .map_err(|source| CheckError::UnknownStrategy {
+                flag: f.clone(),
+                source,
+            })?;
         out.push(a);
     }
     Ok(out)
@@ -25,7 +69,7 @@ pub fn judge_point(
     checks: &[Assertion],
     strategy: &str,
     result: &serde_json::Value,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, CheckError> {
     judge(checks, strategy, result, None)
 }
 
@@ -35,10 +79,10 @@ pub fn judge(
     strategy: &str,
     result: &serde_json::Value,
     baseline: Option<&serde_json::Value>,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, CheckError> {
     let mut failed = Vec::new();
     for a in checks.iter().filter(|a| a.applies_to(strategy)) {
-        let c = a.evaluate(result, baseline).map_err(|e| e.to_string())?;
+        let c = a.evaluate(result, baseline)?;
         if !c.passed {
             failed.push(c.message);
         }
@@ -64,7 +108,7 @@ pub fn check_values(
     results: &[(String, serde_json::Value)],
     checks: &[Assertion],
     against: Option<&BaselineFile>,
-) -> Result<Vec<AssertionVerdict>, String> {
+) -> Result<Vec<AssertionVerdict>, CheckError> {
     let mut out = Vec::new();
     for (name, v) in results {
         let base = against
@@ -72,12 +116,12 @@ pub fn check_values(
             .map(|s| mean_value(&s.runs));
         for a in checks.iter().filter(|a| a.applies_to(name)) {
             if a.uses_baseline() && base.is_none() {
-                return Err(format!(
-                    "assertion `{}` uses `baseline`: pass --against FILE holding strategy `{name}`",
-                    a.source()
-                ));
+                return Err(CheckError::NoBaseline {
+                    assertion: a.source().to_string(),
+                    strategy: name.clone(),
+                });
             }
-            let c = a.evaluate(v, base.as_ref()).map_err(|e| e.to_string())?;
+            let c = a.evaluate(v, base.as_ref())?;
             out.push(AssertionVerdict {
                 strategy: name.clone(),
                 assertion: a.source().to_string(),
@@ -94,7 +138,7 @@ pub fn check_results(
     results: &[crate::report::StrategyResult],
     checks: &[Assertion],
     against: Option<&BaselineFile>,
-) -> Result<Vec<AssertionVerdict>, String> {
+) -> Result<Vec<AssertionVerdict>, CheckError> {
     let values: Vec<(String, serde_json::Value)> = results
         .iter()
         .map(|r| (r.strategy.clone(), crate::report::json::value(r)))

@@ -9,9 +9,30 @@ use crate::model::PoolLimits;
 use crate::model::catalog;
 use crate::report::StrategyResult;
 use crate::scenario::Scenario;
-use crate::sim;
+use crate::sim::{self, SimError};
 use crate::strategy::StrategySpec;
 use crate::text::num::round;
+
+/// Why a plan could not be made.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PlanError {
+    /// A run could not start (a scenario edited in code).
+    #[error(transparent)]
+    Sim(#[from] SimError),
+    /// Even limits of 64× the month's peak demand miss the SLO: the latency
+    /// target is below what the workload's own service times allow, so no
+    /// limit increase helps.
+    #[error(
+        "month {month}: no limits up to 64× peak demand keep the SLO (p99 ≤ {p99_ms} ms); the SLO may be unreachable for this workload"
+    )]
+    Unreachable {
+        /// The target month.
+        month: u32,
+        /// The SLO's p99, ms.
+        p99_ms: f64,
+    },
+}
 
 /// Utilisation thresholds a plan reports crossings for.
 pub const THRESHOLDS: [f64; 3] = [0.7, 0.8, 1.0];
@@ -177,7 +198,7 @@ fn with_limits(s: &Scenario, limits: &[PoolLimits]) -> Scenario {
 
 /// Peak-minute demand per pool: the run with no limits, a client that sends
 /// at once, and windows of one minute over the per-bucket series.
-pub fn peak_demand(s: &Scenario) -> Result<Vec<[f64; 3]>, String> {
+pub fn peak_demand(s: &Scenario) -> Result<Vec<[f64; 3]>, SimError> {
     let open = with_limits(s, &vec![PoolLimits::default(); s.sim.provider.pools.len()]);
     let mut open = open;
     open.sim.provider.workspaces.clear();
@@ -220,7 +241,7 @@ pub fn limit_of(l: &PoolLimits, d: usize) -> Option<u64> {
     [l.rpm, l.itpm, l.otpm][d]
 }
 
-fn run_one(s: &Scenario, spec: &StrategySpec) -> Result<StrategyResult, String> {
+fn run_one(s: &Scenario, spec: &StrategySpec) -> Result<StrategyResult, SimError> {
     let m = sim::run(&s.sim, spec)?;
     Ok(StrategyResult::new(s, spec, &m))
 }
@@ -242,7 +263,7 @@ pub fn plan(
     months: u32,
     slo: Slo,
     tick: &dyn Fn(),
-) -> Result<Plan, String> {
+) -> Result<Plan, PlanError> {
     let current: Vec<(String, PoolLimits)> = s.sim.provider.pools.clone();
     let mut projection = Vec::new();
     for m in 0..=months {
@@ -335,7 +356,7 @@ pub fn plan(
                 })
                 .collect()
         };
-        let holds = |k: f64| -> Result<bool, String> {
+        let holds = |k: f64| -> Result<bool, SimError> {
             let r = run_one(&with_limits(&grown, &limits_for(k)), spec)?;
             tick();
             Ok(slo.holds(&r))
@@ -345,10 +366,10 @@ pub fn plan(
             lo = hi;
             hi *= 2.0;
             if hi > 64.0 {
-                return Err(format!(
-                    "month {month}: no limits up to 64× peak demand keep the SLO (p99 ≤ {} ms); the SLO may be unreachable for this workload",
-                    slo.p99_ms
-                ));
+                return Err(PlanError::Unreachable {
+                    month,
+                    p99_ms: slo.p99_ms,
+                });
             }
         }
         for _ in 0..8 {

@@ -14,7 +14,7 @@ use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use crate::report::StrategyResult;
 use crate::scenario::Scenario;
-use crate::sim;
+use crate::sim::{self, SimError};
 use crate::strategy::StrategySpec;
 use crate::text::num::round;
 
@@ -46,26 +46,49 @@ pub const MAX_REPLICATIONS: u32 = 100_000;
 /// Most worker threads `--jobs` may ask for.
 pub const MAX_JOBS: usize = 1024;
 
+/// Why replications (or a sweep's runs) could not be carried out.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReplicateError {
+    /// More worker threads than [`MAX_JOBS`]: almost surely a typo, and
+    /// each thread reserves a stack.
+    #[error("--jobs must be at most {MAX_JOBS}, got {0}")]
+    TooManyJobs(usize),
+    /// The operating system would not start the worker threads.
+    #[error("cannot start {threads} worker threads: {source}")]
+    ThreadPool {
+        /// Threads asked for (0: one per core).
+        threads: usize,
+        /// Why rayon could not build the pool.
+        source: rayon::ThreadPoolBuildError,
+    },
+    /// A replication count outside 1..=[`MAX_REPLICATIONS`]: zero runs have
+    /// no mean, and every run's result is kept in memory.
+    #[error("--replications must be between 1 and {MAX_REPLICATIONS}, got {0}")]
+    Replications(u32),
+    /// A run could not start (a scenario edited in code).
+    #[error(transparent)]
+    Sim(#[from] SimError),
+}
+
 /// A pool of `threads` workers (0: one per core) for replications and
 /// sweeps; results never depend on the count.
-pub fn thread_pool(threads: usize) -> Result<rayon::ThreadPool, String> {
+pub fn thread_pool(threads: usize) -> Result<rayon::ThreadPool, ReplicateError> {
     if threads > MAX_JOBS {
-        return Err(format!("--jobs must be at most {MAX_JOBS}, got {threads}"));
+        return Err(ReplicateError::TooManyJobs(threads));
     }
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
-        .map_err(|e| format!("cannot start {threads} worker threads: {e}"))
+        .map_err(|source| ReplicateError::ThreadPool { threads, source })
 }
 
 /// Fails unless `n` is between 1 and [`MAX_REPLICATIONS`].
-pub fn check_replications(n: u32) -> Result<(), String> {
+pub fn check_replications(n: u32) -> Result<(), ReplicateError> {
     if (1..=MAX_REPLICATIONS).contains(&n) {
         Ok(())
     } else {
-        Err(format!(
-            "--replications must be between 1 and {MAX_REPLICATIONS}, got {n}"
-        ))
+        Err(ReplicateError::Replications(n))
     }
 }
 
@@ -77,13 +100,13 @@ pub fn run(
     n: u32,
     threads: usize,
     tick: &(dyn Fn() + Sync),
-) -> Result<Vec<Replicated>, String> {
+) -> Result<Vec<Replicated>, ReplicateError> {
     check_replications(n)?;
     let jobs: Vec<(usize, u32)> = (0..strategies.len())
         .flat_map(|s| (0..n).map(move |k| (s, k)))
         .collect();
     let pool = thread_pool(threads)?;
-    let results: Vec<Result<StrategyResult, String>> = pool.install(|| {
+    let results: Vec<Result<StrategyResult, SimError>> = pool.install(|| {
         // One task per run: runs differ in length, so let idle threads
         // steal single runs rather than halves of the list.
         jobs.par_iter()

@@ -8,11 +8,211 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::analysis::checks::CheckError;
 use crate::analysis::compare::{Direction, METRICS};
-use crate::analysis::replicate::{self, Stat, replication_seed};
+use crate::analysis::replicate::{self, ReplicateError, Stat, replication_seed};
 use crate::report::StrategyResult;
-use crate::scenario::Scenario;
-use crate::sim;
+use crate::scenario::{Scenario, ScenarioError};
+use crate::sim::{self, SimError};
+
+/// A `--param PATH=VALUES` that does not parse. Every message starts with
+/// the flag as given.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ParamError {
+    /// No `=` between the path and the values.
+    #[error("--param `{spec}`: expected PATH=VALUES, e.g. streams.chat.rate_per_min=20,40,80")]
+    NoValuesGiven {
+        /// The flag as given.
+        spec: String,
+    },
+    /// An empty path, or one with an empty segment (`a..b`, `.a`).
+    #[error("--param `{spec}`: `{path}` is not a dotted path")]
+    NotAPath {
+        /// The flag as given.
+        spec: String,
+        /// The path part.
+        path: String,
+    },
+    /// A range bound or step (`a..b:step`) that is not a number.
+    #[error("--param `{spec}`: `{value}` is not a number")]
+    NotANumber {
+        /// The flag as given.
+        spec: String,
+        /// The part that is not a number.
+        value: String,
+    },
+    /// A range that runs backwards or does not advance.
+    #[error("--param `{spec}`: a range needs a <= b and a step > 0")]
+    EmptyRange {
+        /// The flag as given.
+        spec: String,
+    },
+    /// A range of more than 10,000 values (a step too small for its span).
+    #[error("--param `{spec}`: {count} values is too many")]
+    TooManyValues {
+        /// The flag as given.
+        spec: String,
+        /// Values the range would give.
+        count: usize,
+    },
+    /// Nothing after the `=`, or an empty item in a list (`1,,2`).
+    #[error("--param `{spec}`: no values")]
+    NoValues {
+        /// The flag as given.
+        spec: String,
+    },
+}
+
+/// A swept path that does not lead to a value of the scenario. Every
+/// message starts with the path.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SetParamError {
+    /// `streams.FIELD` or `strategies` alone: entries are addressed by name.
+    #[error("{path}: name a {list} entry, e.g. {list}.NAME.FIELD")]
+    NoEntryName {
+        /// The swept path.
+        path: String,
+        /// `streams` or `strategies`.
+        list: &'static str,
+    },
+    /// The scenario has no such list to address an entry of.
+    #[error("{path}: the scenario has no `{list}` list")]
+    NoList {
+        /// The swept path.
+        path: String,
+        /// `streams` or `strategies`.
+        list: &'static str,
+    },
+    /// No entry of the list has that name.
+    #[error("{path}: no {list} entry named `{name}`")]
+    NoSuchEntry {
+        /// The swept path.
+        path: String,
+        /// `streams` or `strategies`.
+        list: &'static str,
+        /// The name looked for.
+        name: String,
+    },
+    /// An entry named, but no field of it (`streams.chat`).
+    #[error("{path}: name a field of `{name}`")]
+    NoField {
+        /// The swept path.
+        path: String,
+        /// The entry.
+        name: String,
+    },
+    /// A field neither set in the entry (nor uniquely below it) nor one of
+    /// the layer fields a bare preset leaves out: where to create it is
+    /// ambiguous.
+    #[error("{path}: `{field}` is not set in `{name}`; write the full path to it")]
+    NotSet {
+        /// The swept path.
+        path: String,
+        /// The field, dotted.
+        field: String,
+        /// The entry.
+        name: String,
+    },
+    /// A list on the way with no entry of that name or index.
+    #[error("{path}: `{at}` has no entry `{key}` (give its name or 0-based index)")]
+    NoListEntry {
+        /// The swept path.
+        path: String,
+        /// The list, dotted.
+        at: String,
+        /// The key looked for.
+        key: String,
+    },
+    /// A scalar on the way, where a mapping would have to be.
+    #[error("{path}: `{at}` is not a mapping")]
+    NotAMapping {
+        /// The swept path.
+        path: String,
+        /// The scalar, dotted.
+        at: String,
+    },
+}
+
+/// Why a sweep's points could not be built or evaluated.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SweepError {
+    /// A swept path that does not lead to a value of the scenario.
+    #[error(transparent)]
+    Param(#[from] SetParamError),
+    /// A point whose parameter values make the scenario invalid (a rate of
+    /// -1, a fraction above 1); the scenario error's message only, since
+    /// the edited text is not the user's file.
+    #[error("point {index} ({params}): {}", .source.message)]
+    Point {
+        /// Index in the full grid.
+        index: usize,
+        /// The point's values, `path=value, …`.
+        params: String,
+        /// Why the edited scenario does not load.
+        source: Box<ScenarioError>,
+    },
+    /// The swept strategy is missing from a point's scenario.
+    #[error("no strategy `{0}`")]
+    NoStrategy(String),
+    /// `--metric` is not a path to a number of a result.
+    #[error("--metric `{0}` is not a metric of a result")]
+    NotAMetric(String),
+    /// The worker pool could not start.
+    #[error(transparent)]
+    Pool(#[from] ReplicateError),
+    /// A run could not start.
+    #[error(transparent)]
+    Sim(#[from] SimError),
+    /// An assertion cannot be judged on a point's result.
+    #[error(transparent)]
+    Check(#[from] CheckError),
+}
+
+/// Why shard reports cannot be merged into one sweep.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MergeError {
+    /// No shard given.
+    #[error("merge needs at least one shard file")]
+    NoShards,
+    /// Shards of different sweeps (grid, seed, strategy, metric, …).
+    #[error("the shard files come from different sweeps (definitions differ)")]
+    DifferentSweeps,
+    /// A point in two shards (the same shard given twice, or shards of
+    /// different `--shard I/N` splits).
+    #[error("the same point appears in more than one shard")]
+    Duplicate,
+    /// A point index outside the sweep's grid (an edited file).
+    #[error("a shard has point {index}, but the sweep has only {points} points (0..{points})")]
+    OutOfRange {
+        /// The point's index.
+        index: usize,
+        /// Points in the grid.
+        points: usize,
+    },
+    /// Points no shard holds: a shard was left out.
+    #[error(
+        "{} of {points} points are missing (e.g. {}); merge every shard",
+        .points - .present,
+        join(.examples)
+    )]
+    Missing {
+        /// Points in the grid.
+        points: usize,
+        /// Points the shards hold.
+        present: usize,
+        /// The first (up to ten) missing indices.
+        examples: Vec<usize>,
+    },
+}
+
+fn join(indices: &[usize]) -> String {
+    let s: Vec<String> = indices.iter().map(usize::to_string).collect();
+    s.join(", ")
+}
 
 /// One swept parameter: a path into the scenario and its values.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -25,34 +225,37 @@ pub struct Param {
 
 impl Param {
     /// Parses `PATH=a..b:step`, `PATH=v1,v2,...` or `PATH=v`.
-    pub fn parse(spec: &str) -> Result<Param, String> {
-        let (path, values) = spec.split_once('=').ok_or_else(|| {
-            format!(
-                "--param `{spec}`: expected PATH=VALUES, e.g. streams.chat.rate_per_min=20,40,80"
-            )
-        })?;
+    pub fn parse(spec: &str) -> Result<Param, ParamError> {
+        let (path, values) = spec
+            .split_once('=')
+            .ok_or_else(|| ParamError::NoValuesGiven { spec: spec.into() })?;
         let path = path.trim();
         if path.is_empty() || path.split('.').any(str::is_empty) {
-            return Err(format!("--param `{spec}`: `{path}` is not a dotted path"));
+            return Err(ParamError::NotAPath {
+                spec: spec.into(),
+                path: path.into(),
+            });
         }
         let values = values.trim();
         let parsed = if let Some((range, step)) = values.split_once(':')
             && let Some((a, b)) = range.split_once("..")
         {
             let num = |x: &str| {
-                x.trim()
-                    .parse::<f64>()
-                    .map_err(|_| format!("--param `{spec}`: `{x}` is not a number"))
+                x.trim().parse::<f64>().map_err(|_| ParamError::NotANumber {
+                    spec: spec.into(),
+                    value: x.into(),
+                })
             };
             let (a, b, step) = (num(a)?, num(b)?, num(step)?);
             if step.is_nan() || step <= 0.0 || b < a {
-                return Err(format!(
-                    "--param `{spec}`: a range needs a <= b and a step > 0"
-                ));
+                return Err(ParamError::EmptyRange { spec: spec.into() });
             }
             let n = ((b - a) / step + 1e-9).floor() as usize + 1;
             if n > 10_000 {
-                return Err(format!("--param `{spec}`: {n} values is too many"));
+                return Err(ParamError::TooManyValues {
+                    spec: spec.into(),
+                    count: n,
+                });
             }
             (0..n)
                 .map(|i| number((a + step * i as f64 * 1.0).clamp(a, b)))
@@ -64,7 +267,7 @@ impl Param {
                 .collect::<Vec<_>>()
         };
         if parsed.is_empty() || parsed.iter().any(|v| v == &Value::String(String::new())) {
-            return Err(format!("--param `{spec}`: no values"));
+            return Err(ParamError::NoValues { spec: spec.into() });
         }
         Ok(Param {
             path: path.to_string(),
@@ -116,31 +319,42 @@ const STRATEGY_FIELDS: &[(&str, &[&str])] = &[
 /// (`streams`, `strategies`) are addressed by name; a missing last key is
 /// looked for anywhere below (`streams.chat.rate_per_min` finds
 /// `arrivals.poisson.rate_per_min`).
-pub fn set_param(doc: &mut Value, path: &str, value: Value) -> Result<(), String> {
+pub fn set_param(doc: &mut Value, path: &str, value: Value) -> Result<(), SetParamError> {
     let parts: Vec<&str> = path.split('.').collect();
     let (list, rest) = match parts[0] {
         "strategy" | "strategies" => ("strategies", &parts[1..]),
         "stream" | "streams" => ("streams", &parts[1..]),
-        _ => return set_path(doc, &parts, value).map_err(|e| format!("{path}: {e}")),
+        _ => return set_path(doc, &parts, value, path),
     };
     let Some((name, field)) = rest.split_first() else {
-        return Err(format!(
-            "{path}: name a {list} entry, e.g. {list}.NAME.FIELD"
-        ));
+        return Err(SetParamError::NoEntryName {
+            path: path.into(),
+            list,
+        });
     };
     let entries = doc
         .get_mut(list)
         .and_then(Value::as_array_mut)
-        .ok_or_else(|| format!("{path}: the scenario has no `{list}` list"))?;
+        .ok_or_else(|| SetParamError::NoList {
+            path: path.into(),
+            list,
+        })?;
     let entry = entries
         .iter_mut()
         .find(|e| e.get("name").and_then(Value::as_str) == Some(name) || e.as_str() == Some(name))
-        .ok_or_else(|| format!("{path}: no {list} entry named `{name}`"))?;
+        .ok_or_else(|| SetParamError::NoSuchEntry {
+            path: path.into(),
+            list,
+            name: name.to_string(),
+        })?;
     if let Some(preset) = entry.as_str().map(str::to_string) {
         *entry = serde_json::json!({"name": preset, "preset": preset});
     }
     if field.is_empty() {
-        return Err(format!("{path}: name a field of `{name}`"));
+        return Err(SetParamError::NoField {
+            path: path.into(),
+            name: name.to_string(),
+        });
     }
     if set_existing(entry, field, value.clone()) {
         return Ok(());
@@ -149,12 +363,13 @@ pub fn set_param(doc: &mut Value, path: &str, value: Value) -> Result<(), String
         && field.len() == 1
         && let Some((_, at)) = STRATEGY_FIELDS.iter().find(|(f, _)| *f == field[0])
     {
-        return set_path(entry, at, value).map_err(|e| format!("{path}: {e}"));
+        return set_path(entry, at, value, path);
     }
-    Err(format!(
-        "{path}: `{}` is not set in `{name}`; write the full path to it",
-        field.join(".")
-    ))
+    Err(SetParamError::NotSet {
+        path: path.into(),
+        field: field.join("."),
+        name: name.to_string(),
+    })
 }
 
 /// Sets an existing path, or a unique key of that name below it.
@@ -197,7 +412,7 @@ fn find_keys(node: &Value, key: &str, at: &mut Vec<String>, hits: &mut Vec<Vec<S
 
 /// Sets `path` in nested JSON objects, creating them as needed.
 pub fn set_path_public(node: &mut Value, path: &[&str], value: Value) {
-    let _ = set_path(node, path, value);
+    let _ = set_path(node, path, value, "");
 }
 
 /// The child of a mapping by key, or of a list by entry name or 0-based
@@ -206,15 +421,23 @@ fn child_mut<'a>(node: &'a mut Value, key: &str) -> Option<&'a mut Value> {
     crate::path::child_mut(node, key)
 }
 
-fn set_path(node: &mut Value, path: &[&str], value: Value) -> Result<(), String> {
+/// Sets `path` below `node`; `swept` is the whole swept path, for errors.
+fn set_path(
+    node: &mut Value,
+    path: &[&str],
+    value: Value,
+    swept: &str,
+) -> Result<(), SetParamError> {
     let mut n = node;
     for (i, k) in path.iter().enumerate() {
         if n.is_array() {
             let at = path[..i].join(".");
             let Some(child) = child_mut(n, k) else {
-                return Err(format!(
-                    "`{at}` has no entry `{k}` (give its name or 0-based index)"
-                ));
+                return Err(SetParamError::NoListEntry {
+                    path: swept.into(),
+                    at,
+                    key: k.to_string(),
+                });
             };
             if i + 1 == path.len() {
                 *child = value;
@@ -224,7 +447,10 @@ fn set_path(node: &mut Value, path: &[&str], value: Value) -> Result<(), String>
             continue;
         }
         let Some(m) = n.as_object_mut() else {
-            return Err(format!("`{}` is not a mapping", path[..i].join(".")));
+            return Err(SetParamError::NotAMapping {
+                path: swept.into(),
+                at: path[..i].join("."),
+            });
         };
         if i + 1 == path.len() {
             m.insert(k.to_string(), value);
@@ -383,7 +609,7 @@ pub fn variants(
     file: &str,
     def: &Definition,
     indices: &[usize],
-) -> Result<Vec<Scenario>, String> {
+) -> Result<Vec<Scenario>, SweepError> {
     indices
         .iter()
         .map(|&i| {
@@ -399,7 +625,11 @@ pub fn variants(
                     .zip(def.point(i))
                     .map(|(p, v)| format!("{}={v}", p.path))
                     .collect();
-                format!("point {i} ({}): {}", vals.join(", "), e.message)
+                SweepError::Point {
+                    index: i,
+                    params: vals.join(", "),
+                    source: Box::new(e),
+                }
             })
         })
         .collect()
@@ -422,14 +652,14 @@ pub fn evaluate(
     indices: &[usize],
     threads: usize,
     tick: &(dyn Fn() + Sync),
-    judge: &(dyn Fn(&Value) -> Result<Vec<String>, String> + Sync),
-) -> Result<Vec<Point>, String> {
+    judge: &(dyn Fn(&Value) -> Result<Vec<String>, CheckError> + Sync),
+) -> Result<Vec<Point>, SweepError> {
     let n = def.replications;
     let jobs: Vec<(usize, u32)> = (0..scenarios.len())
         .flat_map(|p| (0..n).map(move |k| (p, k)))
         .collect();
     let pool = crate::analysis::replicate::thread_pool(threads)?;
-    let runs: Vec<Result<StrategyResult, String>> = pool.install(|| {
+    let runs: Vec<Result<StrategyResult, SweepError>> = pool.install(|| {
         // One task per run: runs differ in length, so let idle threads
         // steal single runs rather than halves of the list.
         jobs.par_iter()
@@ -441,7 +671,7 @@ pub fn evaluate(
                     .strategies
                     .iter()
                     .find(|s| s.name == def.strategy)
-                    .ok_or_else(|| format!("no strategy `{}`", def.strategy))?
+                    .ok_or_else(|| SweepError::NoStrategy(def.strategy.clone()))?
                     .clone();
                 let m = sim::run(&sc.sim, &spec)?;
                 tick();
@@ -464,7 +694,7 @@ pub fn evaluate(
             });
             let metric = *st
                 .get(&def.metric)
-                .ok_or_else(|| format!("--metric `{}` is not a metric of a result", def.metric))?;
+                .ok_or_else(|| SweepError::NotAMetric(def.metric.clone()))?;
             let failures = judge(&summary)?;
             Ok(Point {
                 index,
@@ -487,15 +717,15 @@ pub fn evaluate(
 }
 
 /// Joins shard reports into the report of the whole sweep.
-pub fn merge(shards: Vec<SweepReport>) -> Result<SweepReport, String> {
+pub fn merge(shards: Vec<SweepReport>) -> Result<SweepReport, MergeError> {
     let Some(first) = shards.first() else {
-        return Err("merge needs at least one shard file".into());
+        return Err(MergeError::NoShards);
     };
     let def = first.definition.clone();
     let mut points: Vec<Point> = Vec::new();
     for s in &shards {
         if s.definition != def {
-            return Err("the shard files come from different sweeps (definitions differ)".into());
+            return Err(MergeError::DifferentSweeps);
         }
         points.extend(s.points.iter().cloned());
     }
@@ -503,27 +733,22 @@ pub fn merge(shards: Vec<SweepReport>) -> Result<SweepReport, String> {
     let before = points.len();
     points.dedup_by_key(|p| p.index);
     if points.len() != before {
-        return Err("the same point appears in more than one shard".into());
+        return Err(MergeError::Duplicate);
     }
     let want = def.points();
     if let Some(p) = points.iter().find(|p| p.index >= want) {
-        return Err(format!(
-            "a shard has point {}, but the sweep has only {want} points (0..{want})",
-            p.index
-        ));
+        return Err(MergeError::OutOfRange {
+            index: p.index,
+            points: want,
+        });
     }
     if points.len() != want {
         let have: std::collections::BTreeSet<usize> = points.iter().map(|p| p.index).collect();
-        let missing: Vec<String> = (0..want)
-            .filter(|i| !have.contains(i))
-            .take(10)
-            .map(|i| i.to_string())
-            .collect();
-        return Err(format!(
-            "{} of {want} points are missing (e.g. {}); merge every shard",
-            want - points.len(),
-            missing.join(", ")
-        ));
+        return Err(MergeError::Missing {
+            points: want,
+            present: points.len(),
+            examples: (0..want).filter(|i| !have.contains(i)).take(10).collect(),
+        });
     }
     let mut r = SweepReport {
         schema_version: 1,
@@ -629,7 +854,11 @@ mod tests {
         set_param(&mut doc, "classes.1", serde_json::json!("batch")).unwrap();
         assert_eq!(doc["classes"], serde_json::json!(["interactive", "batch"]));
         let e = set_param(&mut doc, "overload.windows.2.rate", serde_json::json!(1)).unwrap_err();
-        assert!(e.contains("`overload.windows` has no entry `2`"), "{e}");
+        assert_eq!(
+            e.to_string(),
+            "overload.windows.2.rate: `overload.windows` has no entry `2` \
+             (give its name or 0-based index)"
+        );
         assert!(set_param(&mut doc, "streams.chat.nope", serde_json::json!(1)).is_err());
     }
 }

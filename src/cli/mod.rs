@@ -64,6 +64,29 @@ pub enum CliError {
     /// A scenario file that does not load (exit 2).
     #[error(transparent)]
     Scenario(#[from] crate::scenario::ScenarioError),
+    /// A run that cannot start: a scenario built or edited in code with
+    /// impossible parameters (exit 2).
+    #[error(transparent)]
+    Sim(#[from] crate::sim::SimError),
+    /// Replications that cannot run: their count, `--jobs` or the worker
+    /// threads (exit 2).
+    #[error(transparent)]
+    Replicate(#[from] crate::analysis::replicate::ReplicateError),
+    /// An `--assert` that does not parse or cannot be judged (exit 2).
+    #[error(transparent)]
+    Check(#[from] crate::analysis::checks::CheckError),
+    /// A `--param` that does not parse (exit 2).
+    #[error(transparent)]
+    Param(#[from] crate::analysis::sweep::ParamError),
+    /// A sweep's points that cannot be built or evaluated (exit 2).
+    #[error(transparent)]
+    Sweep(#[from] crate::analysis::sweep::SweepError),
+    /// Shard files that do not merge into one sweep (exit 2).
+    #[error(transparent)]
+    Merge(#[from] crate::analysis::sweep::MergeError),
+    /// A plan that cannot be made, e.g. an unreachable SLO (exit 2).
+    #[error(transparent)]
+    Plan(#[from] crate::analysis::plan::PlanError),
     /// An output file that cannot be written, or a saved file that cannot be
     /// read back (exit 2).
     #[error(transparent)]

@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::analysis::baseline::BaselineFile;
+use crate::analysis::baseline::{BaselineError, BaselineFile};
 
 /// Why an output file could not be written (or a saved file read back).
 #[derive(Debug, thiserror::Error)]
@@ -41,8 +41,16 @@ pub enum OutputError {
     },
     /// A JSON file ratesim wrote earlier (a baseline, a sweep shard) is not
     /// what it should be; the message names the file and position.
-    #[error("{0}")]
-    Read(String),
+    #[error(transparent)]
+    Read(#[from] crate::report::json::ReadError),
+    /// A baseline file that parses but cannot be paired run by run.
+    #[error("{}: {source}", .path.display())]
+    Baseline {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        source: BaselineError,
+    },
 }
 
 /// Refuses to replace any of `files` unless `force`.
@@ -116,8 +124,10 @@ pub fn write_text(path: &Path, text: &str) -> Result<(), OutputError> {
 pub fn read_baseline(path: &Path) -> Result<BaselineFile, OutputError> {
     let b: BaselineFile = crate::report::json::read_file(path, "not a ratesim baseline")
         .map_err(OutputError::Read)?;
-    b.check()
-        .map_err(|e| OutputError::Read(format!("{}: {e}", path.display())))?;
+    b.check().map_err(|source| OutputError::Baseline {
+        path: path.to_path_buf(),
+        source,
+    })?;
     Ok(b)
 }
 

@@ -113,7 +113,7 @@ pub fn run_sweep(args: &SweepArgs) -> Result<(), CliError> {
     super::args::warn(&base);
     args.run.apply(&mut base);
     let mut doc: serde_json::Value =
-        serde_saphyr::from_str(&text).map_err(|e| format!("{file}: {e}"))?;
+        serde_saphyr::from_str(&text).map_err(|e| CliError::Usage(format!("{file}: {e}")))?;
     let params = args
         .params
         .iter()

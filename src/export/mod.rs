@@ -71,14 +71,19 @@ impl std::fmt::Display for Format {
     }
 }
 
-impl std::str::FromStr for Format {
-    type Err = String;
+/// A format name [`Format`] does not know.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown format `{0}`, expected table, json, markdown or csv")]
+pub struct UnknownFormat(pub String);
 
-    fn from_str(s: &str) -> Result<Format, String> {
+impl std::str::FromStr for Format {
+    type Err = UnknownFormat;
+
+    fn from_str(s: &str) -> Result<Format, UnknownFormat> {
         Format::ALL
             .into_iter()
             .find(|f| f.name() == s)
-            .ok_or_else(|| format!("unknown format `{s}`, expected table, json, markdown or csv"))
+            .ok_or_else(|| UnknownFormat(s.to_string()))
     }
 }
 
@@ -122,7 +127,10 @@ mod tests {
         for f in Format::ALL {
             assert_eq!(f.name().parse::<Format>(), Ok(f));
         }
-        assert!("yaml".parse::<Format>().is_err());
+        assert_eq!(
+            "yaml".parse::<Format>().unwrap_err().to_string(),
+            "unknown format `yaml`, expected table, json, markdown or csv"
+        );
         let u = Unsupported {
             result: "a sweep",
             format: Format::Csv,

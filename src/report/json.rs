@@ -6,6 +6,8 @@
 //! maps, so serialising cannot fail; these helpers hold that one invariant
 //! in one place instead of an `expect` at every call site.
 
+use std::path::{Path, PathBuf};
+
 use serde::Serialize;
 use serde_json::Value;
 
@@ -32,31 +34,66 @@ pub fn value<T: Serialize + ?Sized>(v: &T) -> Value {
     serde_json::to_value(v).expect("ratesim output types serialise")
 }
 
+/// Why a JSON file ratesim wrote earlier (a baseline, a sweep shard) could
+/// not be read back.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReadError {
+    /// The file cannot be read: missing, a directory, unreadable, not UTF-8.
+    #[error("cannot read {}: {source}", .path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The text is not JSON of the expected shape (another program's file,
+    /// another kind of ratesim output, an edit gone wrong). The message is
+    /// `path:line:column: what: message`, the position up front as in
+    /// scenario errors.
+    #[error("{}:{line}:{column}: {what}: {}", .path.display(), message(.source))]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line of the problem.
+        line: usize,
+        /// 1-based column of the problem.
+        column: usize,
+        /// The kind of file expected, in words (`"not a ratesim baseline"`).
+        what: &'static str,
+        /// serde_json's error.
+        source: serde_json::Error,
+    },
+}
+
+/// serde_json's message without its trailing " at line L column C" (the
+/// position goes up front instead).
+fn message(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    match text.strip_suffix(&suffix) {
+        Some(m) => m.to_string(),
+        None => text,
+    }
+}
+
 /// Reads back a JSON file ratesim wrote (a baseline, a sweep shard); `what`
 /// names the expected kind in errors, which give `path:line:column`.
 pub fn read_file<T: serde::de::DeserializeOwned>(
-    path: &std::path::Path,
-    what: &str,
-) -> Result<T, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| read_error(path, what, &e))
-}
-
-/// `path:line:column: what: message` for a JSON file ratesim wrote and now
-/// reads back (a baseline, a sweep shard) that does not parse.
-fn read_error(path: &std::path::Path, what: &str, e: &serde_json::Error) -> String {
-    // serde_json ends its message with " at line L column C": put the
-    // position up front instead, as scenario errors do.
-    let text = e.to_string();
-    let suffix = format!(" at line {} column {}", e.line(), e.column());
-    let message = text.strip_suffix(&suffix).unwrap_or(&text);
-    format!(
-        "{}:{}:{}: {what}: {message}",
-        path.display(),
-        e.line().max(1),
-        e.column().max(1)
-    )
+    path: &Path,
+    what: &'static str,
+) -> Result<T, ReadError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ReadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|source| ReadError::Parse {
+        path: path.to_path_buf(),
+        line: source.line().max(1),
+        column: source.column().max(1),
+        what,
+        source,
+    })
 }
 
 #[cfg(test)]
@@ -71,6 +108,22 @@ mod tests {
         assert_eq!(s, "{\n  \"a\": 0.1,\n  \"b\": 2.0\n}\n");
         assert_eq!(compact(&m), "{\"a\":0.1,\"b\":2.0}");
         assert_eq!(value(&m), serde_json::json!({"a": 0.1, "b": 2.0}));
+    }
+
+    #[test]
+    fn read_errors_put_the_position_up_front() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("b.json");
+        std::fs::write(&f, "{\n  \"a\": x\n}").unwrap();
+        let e = read_file::<Value>(&f, "not a ratesim baseline").unwrap_err();
+        assert!(matches!(e, ReadError::Parse { line: 2, .. }), "{e:?}");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "{}:2:8: not a ratesim baseline: expected value",
+                f.display()
+            )
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::model::{
 use crate::strategy::{
     BatchOffload, Client, ClientRequest, Cost, Decision, Poll, Router, StrategySpec,
 };
-use crate::workload::{LogicalRequest, StreamGen, StreamSpec};
+use crate::workload::{LogicalRequest, StreamGen, StreamSpec, WorkloadError};
 
 /// Everything a run needs besides the strategy.
 #[derive(Clone, Debug)]
@@ -166,8 +166,22 @@ fn client_of(workspace: Option<u16>) -> usize {
     workspace.map_or(0, |w| w as usize + 1)
 }
 
+/// Why a run could not start. A scenario that loaded has been checked for
+/// all of these; they reach a caller only for a [`SimConfig`] built or
+/// edited in code.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SimError {
+    /// A stream's token distributions or prompt cache cannot be sampled.
+    #[error(transparent)]
+    Workload(#[from] WorkloadError),
+    /// `latency_noise_sigma` is negative or not finite.
+    #[error("latency noise: {0}")]
+    LatencyNoise(#[source] rand_distr::NormalError),
+}
+
 /// Simulates `strategy` against the scenario in `cfg`.
-pub fn run(cfg: &SimConfig, strategy: &StrategySpec) -> Result<RunMetrics, String> {
+pub fn run(cfg: &SimConfig, strategy: &StrategySpec) -> Result<RunMetrics, SimError> {
     let mut streams = Vec::with_capacity(cfg.streams.len());
     let mut noise = Vec::with_capacity(cfg.streams.len());
     for (i, s) in cfg.streams.iter().enumerate() {
@@ -183,7 +197,7 @@ pub fn run(cfg: &SimConfig, strategy: &StrategySpec) -> Result<RunMetrics, Strin
         let dist = (cfg.latency_noise_sigma > 0.0)
             .then(|| LogNormal::new(0.0, cfg.latency_noise_sigma))
             .transpose()
-            .map_err(|e| format!("latency noise: {e}"))?;
+            .map_err(SimError::LatencyNoise)?;
         noise.push((
             seed::stream(cfg.seed, &format!("stream/{}/latency", s.name)),
             dist,

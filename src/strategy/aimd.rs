@@ -8,6 +8,8 @@
 //! response slower than a timeout (5 s by default) as a drop; LLM responses
 //! are routinely slower than that, so ratesim counts only 429/529.
 
+use super::StrategyError;
+
 /// Parameters of the adaptive limit.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct AimdSpec {
@@ -42,7 +44,7 @@ impl AimdSpec {
         min: Option<u32>,
         max: Option<u32>,
         backoff_ratio: Option<f64>,
-    ) -> Result<AimdSpec, String> {
+    ) -> Result<AimdSpec, StrategyError> {
         let a = AimdSpec {
             initial: initial.unwrap_or(self.initial),
             min: min.unwrap_or(self.min),
@@ -50,16 +52,14 @@ impl AimdSpec {
             backoff_ratio: backoff_ratio.unwrap_or(self.backoff_ratio),
         };
         if a.min == 0 || a.min > a.initial || a.initial > a.max {
-            return Err(format!(
-                "concurrency.aimd needs 1 <= min <= initial <= max, got min {}, initial {}, max {}",
-                a.min, a.initial, a.max
-            ));
+            return Err(StrategyError::AimdBounds {
+                min: a.min,
+                initial: a.initial,
+                max: a.max,
+            });
         }
         if !(0.5..1.0).contains(&a.backoff_ratio) {
-            return Err(format!(
-                "concurrency.aimd.backoff_ratio must be in [0.5, 1), got {}",
-                a.backoff_ratio
-            ));
+            return Err(StrategyError::AimdBackoffRatio(a.backoff_ratio));
         }
         Ok(a)
     }

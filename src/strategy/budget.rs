@@ -12,6 +12,7 @@
 //! tower's `TpsBudget::default()` is `(ttl 10 s, min_per_sec 10, 20 %)`;
 //! ratesim's default floor is 1 retry per second.
 
+use super::StrategyError;
 use crate::engine::SimTime;
 
 /// Thousandths of a token per retry.
@@ -46,32 +47,23 @@ impl RetryBudgetSpec {
         ratio: Option<f64>,
         min_per_s: Option<f64>,
         ttl: Option<SimTime>,
-    ) -> Result<RetryBudgetSpec, String> {
+    ) -> Result<RetryBudgetSpec, StrategyError> {
         let b = RetryBudgetSpec {
             ratio: ratio.unwrap_or(self.ratio),
             min_per_s: min_per_s.unwrap_or(self.min_per_s),
             ttl: ttl.unwrap_or(self.ttl),
         };
         if !(0.0..=1000.0).contains(&b.ratio) {
-            return Err(format!(
-                "retry_budget.ratio must be between 0 and 1000, got {}",
-                b.ratio
-            ));
+            return Err(StrategyError::BudgetRatio(b.ratio));
         }
         if !(b.min_per_s.is_finite() && (0.0..=1e6).contains(&b.min_per_s)) {
-            return Err(format!(
-                "retry_budget.min_per_s must be between 0 and 1000000, got {}",
-                b.min_per_s
-            ));
+            return Err(StrategyError::BudgetMinPerS(b.min_per_s));
         }
         let ns = b.ttl.as_nanos();
         if !ns.is_multiple_of(SimTime::NANOS_PER_SEC)
             || !(1..=60).contains(&(ns / SimTime::NANOS_PER_SEC))
         {
-            return Err(format!(
-                "retry_budget.ttl must be a whole number of seconds from 1s to 60s, got {}",
-                b.ttl
-            ));
+            return Err(StrategyError::BudgetTtl(b.ttl));
         }
         Ok(b)
     }

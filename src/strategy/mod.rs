@@ -11,6 +11,7 @@
 mod aimd;
 mod budget;
 mod client;
+mod error;
 mod pacing;
 mod presets;
 mod retry;
@@ -21,6 +22,7 @@ mod throttle;
 pub use aimd::{AimdLimit, AimdSpec};
 pub use budget::{RetryBudget, RetryBudgetSpec};
 pub use client::{Client, ClientRequest, Decision, Poll};
+pub use error::StrategyError;
 pub use pacing::{Cost, Pacer, PacingSpec};
 pub use presets::Preset;
 pub use retry::{Backoff, Jitter, RetryPolicy};

@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
+use super::StrategyError;
 use super::throttle::ThrottleWindow;
 use crate::engine::SimTime;
 use crate::model::bucket::{SCALE, TokenBucket};
@@ -50,7 +51,7 @@ impl PacingSpec {
         prev: PacingSpec,
         k: Option<f64>,
         window: Option<SimTime>,
-    ) -> Result<PacingSpec, String> {
+    ) -> Result<PacingSpec, StrategyError> {
         let (k0, w0) = match prev {
             PacingSpec::AdaptiveThrottle { k, window } => (k, window),
             _ => (Self::THROTTLE_K, Self::THROTTLE_WINDOW),
@@ -58,12 +59,10 @@ impl PacingSpec {
         let k = k.unwrap_or(k0);
         let window = window.unwrap_or(w0);
         if !(k.is_finite() && k > 0.0) {
-            return Err(format!("pacing.adaptive_throttle.k must be > 0, got {k}"));
+            return Err(StrategyError::ThrottleK(k));
         }
         if window < SimTime::from_secs(1) || window > SimTime::from_secs(3600) {
-            return Err(format!(
-                "pacing.adaptive_throttle.window must be from 1s to 1h, got {window}"
-            ));
+            return Err(StrategyError::ThrottleWindow(window));
         }
         Ok(PacingSpec::AdaptiveThrottle { k, window })
     }

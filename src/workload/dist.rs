@@ -6,6 +6,8 @@ use rand::distr::weighted::WeightedIndex;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Exp, LogNormal};
 
+use super::WorkloadError;
+
 /// Largest token count a scenario may give (a constant, a `uniform` max, an
 /// `empirical` value, a `lognormal` median or an `exponential` mean), and
 /// the cap on sampled counts: a million times the largest context window,
@@ -64,29 +66,27 @@ pub enum TokenSampler {
 }
 
 impl TokenDist {
-    /// Builds the sampler; fails with a message on impossible parameters.
-    pub fn sampler(&self) -> Result<TokenSampler, String> {
-        let too_large = |what: &str, v: &dyn std::fmt::Display| {
-            Err(format!(
-                "{what} must be at most {MAX_TOKENS} tokens, got {v}"
-            ))
-        };
+    /// Builds the sampler; fails on impossible parameters.
+    pub fn sampler(&self) -> Result<TokenSampler, WorkloadError> {
+        let count = |what: &'static str, got: u64| Err(WorkloadError::CountTooLarge { what, got });
+        let parameter =
+            |what: &'static str, got: f64| Err(WorkloadError::ParameterTooLarge { what, got });
         match self {
             TokenDist::Constant(n) if *n > MAX_TOKENS => {
-                return too_large("a token count", n);
+                return count("a token count", *n);
             }
             TokenDist::Uniform { max, .. } if *max > MAX_TOKENS => {
-                return too_large("uniform: max", max);
+                return count("uniform: max", *max);
             }
             TokenDist::LogNormal { median, .. } if *median > MAX_TOKENS as f64 => {
-                return too_large("lognormal: median", median);
+                return parameter("lognormal: median", *median);
             }
             TokenDist::Exponential { mean } if *mean > MAX_TOKENS as f64 => {
-                return too_large("exponential: mean", mean);
+                return parameter("exponential: mean", *mean);
             }
             TokenDist::Empirical { values, .. } => {
                 if let Some(v) = values.iter().find(|v| **v > MAX_TOKENS) {
-                    return too_large("empirical: each value", v);
+                    return count("empirical: each value", *v);
                 }
             }
             _ => {}
@@ -95,41 +95,40 @@ impl TokenDist {
             TokenDist::Constant(n) => TokenSampler::Constant(*n),
             TokenDist::Uniform { min, max } => {
                 if min > max {
-                    return Err(format!("uniform: min {min} is larger than max {max}"));
+                    return Err(WorkloadError::UniformMinAboveMax {
+                        min: *min,
+                        max: *max,
+                    });
                 }
                 TokenSampler::Uniform(*min, *max)
             }
             TokenDist::LogNormal { median, sigma } => {
                 if !(median.is_finite() && *median > 0.0) {
-                    return Err(format!("lognormal: median must be > 0, got {median}"));
+                    return Err(WorkloadError::LogNormalMedian(*median));
                 }
                 if !(sigma.is_finite() && *sigma >= 0.0) {
-                    return Err(format!("lognormal: sigma must be >= 0, got {sigma}"));
+                    return Err(WorkloadError::LogNormalSigma(*sigma));
                 }
                 TokenSampler::LogNormal(
-                    LogNormal::new(median.ln(), *sigma).map_err(|e| format!("lognormal: {e}"))?,
+                    LogNormal::new(median.ln(), *sigma).map_err(WorkloadError::LogNormal)?,
                 )
             }
             TokenDist::Empirical { values, weights } => {
                 if values.is_empty() || values.len() != weights.len() {
-                    return Err(format!(
-                        "empirical: needs as many weights as values and at least one \
-                         (got {} values, {} weights)",
-                        values.len(),
-                        weights.len()
-                    ));
+                    return Err(WorkloadError::EmpiricalLengths {
+                        values: values.len(),
+                        weights: weights.len(),
+                    });
                 }
                 let idx = WeightedIndex::new(weights.iter().copied())
-                    .map_err(|e| format!("empirical: invalid weights ({e})"))?;
+                    .map_err(WorkloadError::EmpiricalWeights)?;
                 TokenSampler::Empirical(values.clone(), idx)
             }
             TokenDist::Exponential { mean } => {
                 if !(mean.is_finite() && *mean > 0.0) {
-                    return Err(format!("exponential: mean must be > 0, got {mean}"));
+                    return Err(WorkloadError::ExponentialMean(*mean));
                 }
-                TokenSampler::Exponential(
-                    Exp::new(1.0 / mean).map_err(|e| format!("exponential: {e}"))?,
-                )
+                TokenSampler::Exponential(Exp::new(1.0 / mean).map_err(WorkloadError::Exponential)?)
             }
         })
     }
@@ -230,7 +229,20 @@ mod tests {
         for mean in [0.0, -5.0, f64::NAN, f64::INFINITY] {
             assert!(TokenDist::Exponential { mean }.sampler().is_err(), "{mean}");
         }
-        assert!(TokenDist::Uniform { min: 5, max: 1 }.sampler().is_err());
+        assert_eq!(
+            TokenDist::Uniform { min: 5, max: 1 }
+                .sampler()
+                .unwrap_err()
+                .to_string(),
+            "uniform: min 5 is larger than max 1"
+        );
+        assert_eq!(
+            TokenDist::Constant(MAX_TOKENS + 1)
+                .sampler()
+                .unwrap_err()
+                .to_string(),
+            "a token count must be at most 1000000000000 tokens, got 1000000000001"
+        );
         assert!(
             TokenDist::Empirical {
                 values: vec![1],

@@ -6,12 +6,14 @@
 
 mod arrivals;
 mod dist;
+mod error;
 mod request;
 mod stream;
 mod trace;
 
 pub use arrivals::{ArrivalClock, ArrivalProcess, Spike};
 pub use dist::{MAX_TOKENS, TokenDist, TokenSampler};
+pub use error::WorkloadError;
 pub use request::LogicalRequest;
 pub use stream::{Popularity, PromptCache, StreamGen, StreamSpec};
 pub use trace::{MAX_VOLUME, SPREAD_CAP, Trace, TraceReplay, TraceRow};

@@ -6,6 +6,7 @@ use rand::distr::Distribution;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::Zipf;
 
+use super::WorkloadError;
 use super::arrivals::{ArrivalClock, ArrivalProcess, Spike};
 use super::dist::{TokenDist, TokenSampler};
 use super::request::LogicalRequest;
@@ -101,7 +102,7 @@ impl StreamGen {
         horizon: SimTime,
         mut arrival_rng: ChaCha8Rng,
         size_rng: ChaCha8Rng,
-    ) -> Result<StreamGen, String> {
+    ) -> Result<StreamGen, WorkloadError> {
         let mut clock = ArrivalClock::new(spec.arrivals.clone());
         let next_base = clock.next(&mut arrival_rng, horizon);
         let mut spike_times = Vec::new();
@@ -129,10 +130,7 @@ impl StreamGen {
                 prefixes,
                 hit_rate: None,
                 ..
-            }) => Some(
-                Zipf::new(prefixes.max(1) as f64, exp)
-                    .map_err(|e| format!("prompt_cache zipf: {e}"))?,
-            ),
+            }) => Some(Zipf::new(prefixes.max(1) as f64, exp).map_err(WorkloadError::Zipf)?),
             _ => None,
         };
         Ok(StreamGen {

@@ -200,7 +200,8 @@ pub(super) fn tokens(cx: &Cx, t: &Spanned<RawTokens>) -> Result<TokenDist, Scena
         },
         RawTokens::Dist(RawDist::Exponential { mean }) => TokenDist::Exponential { mean: *mean },
     };
-    d.sampler().map_err(|e| cx.err(&t.referenced, e))?;
+    d.sampler()
+        .map_err(|e| cx.err(&t.referenced, e.to_string()))?;
     Ok(d)
 }
 

@@ -135,7 +135,7 @@ fn strategy(cx: &Cx, s: &Spanned<RawStrategy>) -> Result<StrategySpec, ScenarioE
                     _ => AimdSpec::default(),
                 };
                 let a = prev.merge(initial, min, max, backoff_ratio);
-                Concurrency::Aimd(a.map_err(|e| cx.err(loc, e))?)
+                Concurrency::Aimd(a.map_err(|e| cx.err(loc, e.to_string()))?)
             }
         };
     }
@@ -168,7 +168,7 @@ fn strategy(cx: &Cx, s: &Spanned<RawStrategy>) -> Result<StrategySpec, ScenarioE
             }
             RawPacing::AdaptiveThrottle { k, window } => {
                 PacingSpec::adaptive_throttle(spec.pacing, *k, window.map(|d| d.0))
-                    .map_err(|e| cx.err(loc, e))?
+                    .map_err(|e| cx.err(loc, e.to_string()))?
             }
         };
     }
@@ -180,7 +180,7 @@ fn strategy(cx: &Cx, s: &Spanned<RawStrategy>) -> Result<StrategySpec, ScenarioE
         let b = &b.value;
         let prev = spec.retry_budget.unwrap_or_default();
         let merged = prev.merge(b.ratio, b.min_per_s, b.ttl.map(|d| d.0));
-        spec.retry_budget = Some(merged.map_err(|e| cx.err(loc, e))?);
+        spec.retry_budget = Some(merged.map_err(|e| cx.err(loc, e.to_string()))?);
     }
     if let Some(r) = raw.routing {
         spec.routing = r;
