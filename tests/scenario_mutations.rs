@@ -670,6 +670,12 @@ fn the_binary_reports_mutants_like_the_library() {
         tally(check_cli(&path, &what, &mut problems));
     }
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
-    assert!(invalid >= CLI_SAMPLE, "only {invalid} invalid mutants");
+    // The sample must exercise the error path mostly (which seed files it
+    // draws from shifts as fixtures are added, so ask for half, not a count).
+    let total = CLI_SAMPLE + CLI_SAMPLE / 2;
+    assert!(
+        2 * invalid >= total,
+        "only {invalid} of {total} mutants invalid"
+    );
     assert!(valid >= 1, "no valid mutant in the sample");
 }
