@@ -665,10 +665,9 @@ fn every_result_type_renders_every_format() {
         "--out",
         dir.path().to_str().unwrap(),
     ]);
-    let sw: sweep::SweepReport = serde_json::from_str(
-        &std::fs::read_to_string(dir.path().join("sweep.json")).unwrap(),
-    )
-    .unwrap();
+    let sw: sweep::SweepReport =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("sweep.json")).unwrap())
+            .unwrap();
     check_all(&sw);
     assert_eq!(render(&sw, Format::Table).unwrap(), stdout(&out));
     let csv = std::fs::read_to_string(dir.path().join("sweep.csv")).unwrap();
