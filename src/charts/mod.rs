@@ -6,9 +6,14 @@
 //! legend, number formatting); [`simulate`] draws the charts of a `simulate`
 //! report.
 
+mod context;
+mod latency;
+mod outcomes;
 pub mod plan;
+mod queue;
 pub mod simulate;
 pub mod sweep;
+mod utilisation;
 
 use std::error::Error;
 use std::path::Path;
