@@ -4,11 +4,9 @@
 //! (so `--out` can refuse to overwrite them); [`render`] draws them. Each
 //! chart is drawn in its own file beside this one.
 
-use std::path::Path;
-
 use super::context::Ctx;
-use super::save;
 use super::utilisation::Util;
+use super::{ChartError, Png, draw_png};
 use crate::report::Report;
 
 pub use super::context::ChartRun;
@@ -89,28 +87,33 @@ pub fn planned(report: &Report) -> Vec<Chart> {
     charts
 }
 
-/// Draws every chart of [`planned`] into `dir` (which must exist) and
-/// returns them. `runs` follows `report.results`.
-pub fn render(dir: &Path, report: &Report, runs: &[ChartRun<'_>]) -> Result<Vec<Chart>, String> {
+/// Draws every chart of [`planned`], in its order, and returns them as PNG.
+/// `runs` follows `report.results`.
+pub fn render(report: &Report, runs: &[ChartRun<'_>]) -> Result<Vec<Png>, ChartError> {
     if runs.len() != report.results.len() {
-        return Err(format!(
-            "charts: {} runs for {} strategies",
-            runs.len(),
-            report.results.len()
-        ));
+        return Err(ChartError::Runs {
+            runs: runs.len(),
+            strategies: report.results.len(),
+        });
     }
     let ctx = Ctx::new(report, runs);
-    let charts = planned(report);
-    for c in &charts {
-        save(&dir.join(&c.file), |root| match c.kind {
-            Kind::Latency => ctx.latency(root, &c.title),
-            Kind::CostGoodput => ctx.cost_goodput(root, &c.title),
-            Kind::Errors => ctx.errors(root, &c.title),
-            Kind::Utilisation { pool, util } => ctx.utilisation(root, &c.title, pool, util),
-            Kind::Queue => ctx.queue(root, &c.title),
-        })?;
-    }
-    Ok(charts)
+    planned(report)
+        .into_iter()
+        .map(|c| {
+            let png = draw_png(&c.file, |root| match c.kind {
+                Kind::Latency => ctx.latency(root, &c.title),
+                Kind::CostGoodput => ctx.cost_goodput(root, &c.title),
+                Kind::Errors => ctx.errors(root, &c.title),
+                Kind::Utilisation { pool, util } => ctx.utilisation(root, &c.title, pool, util),
+                Kind::Queue => ctx.queue(root, &c.title),
+            })?;
+            Ok(Png {
+                file: c.file,
+                title: c.title,
+                png,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

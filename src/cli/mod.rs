@@ -90,6 +90,12 @@ impl From<crate::export::Unsupported> for CliError {
     }
 }
 
+impl From<crate::charts::ChartError> for CliError {
+    fn from(e: crate::charts::ChartError) -> Self {
+        CliError::Usage(e.to_string())
+    }
+}
+
 impl From<String> for CliError {
     fn from(message: String) -> Self {
         CliError::Usage(message)
