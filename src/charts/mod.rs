@@ -2,16 +2,24 @@
 //! DejaVu Sans font bundled in the binary: no system libraries, and the same
 //! bytes on every run and every machine.
 //!
+//! Charts are returned as encoded PNG bytes ([`Png`]); writing them to files
+//! is the CLI's job.
+//!
 //! This module holds what every chart shares (size, font, palette, header,
-//! legend, number formatting); [`simulate`] draws the charts of a `simulate`
-//! report.
+//! legend, number formatting, errors); [`simulate`] draws the charts of a
+//! `simulate` report, [`plan`] those of a capacity plan, [`sweep`] that of a
+//! sweep.
 
+mod context;
+mod latency;
+mod outcomes;
 pub mod plan;
+mod queue;
 pub mod simulate;
 pub mod sweep;
+mod utilisation;
 
 use std::error::Error;
-use std::path::Path;
 use std::sync::OnceLock;
 
 use plotters::coord::Shift;
@@ -32,20 +40,64 @@ pub const FONT: &str = "sans-serif";
 pub type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
 
 /// What drawing functions return.
-pub type DrawResult<T = ()> = Result<T, Box<dyn Error>>;
+pub type DrawResult<T = ()> = Result<T, Box<dyn Error + Send + Sync>>;
+
+/// Why a chart could not be drawn.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ChartError {
+    /// A bundled font could not be registered (it names the font).
+    #[error("cannot draw charts: the bundled {0} is not a usable font")]
+    Font(&'static str),
+    /// Drawing a chart failed.
+    #[error("cannot draw {chart}: {source}")]
+    Draw {
+        /// The chart (its file name).
+        chart: String,
+        /// Why.
+        source: Box<dyn Error + Send + Sync>,
+    },
+    /// Encoding a drawn chart as PNG failed.
+    #[error("cannot encode {chart} as PNG: {source}")]
+    Encode {
+        /// The chart (its file name).
+        chart: String,
+        /// Why.
+        source: png::EncodingError,
+    },
+    /// The measurements handed in do not match the report's strategies.
+    #[error("charts: {runs} runs for {strategies} strategies")]
+    Runs {
+        /// Runs handed in.
+        runs: usize,
+        /// Strategies in the report.
+        strategies: usize,
+    },
+}
+
+/// A drawn chart: the file name it is meant for, its title (the image's
+/// alt text in a Markdown report) and its encoded PNG bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Png {
+    /// File name inside the output directory.
+    pub file: String,
+    /// Title, also the image's alt text.
+    pub title: String,
+    /// The encoded PNG.
+    pub png: Vec<u8>,
+}
 
 /// Registers DejaVu Sans (regular and bold) as "sans-serif". Drawing text
 /// fails with `FontUnavailable` without it; calling it again does nothing
 /// and returns the first call's outcome.
-pub fn register_fonts() -> Result<(), String> {
-    static DONE: OnceLock<Result<(), String>> = OnceLock::new();
-    DONE.get_or_init(|| {
+pub fn register_fonts() -> Result<(), ChartError> {
+    static DONE: OnceLock<Result<(), &'static str>> = OnceLock::new();
+    let done = DONE.get_or_init(|| {
         register_font(FONT, FontStyle::Normal, dejavu::sans::regular())
-            .map_err(|_| "the bundled DejaVu Sans is not a usable font".to_string())?;
-        register_font(FONT, FontStyle::Bold, dejavu::sans::bold())
-            .map_err(|_| "the bundled DejaVu Sans Bold is not a usable font".to_string())
-    })
-    .clone()
+            .map_err(|_| "DejaVu Sans")?;
+        register_font(FONT, FontStyle::Bold, dejavu::sans::bold()).map_err(|_| "DejaVu Sans Bold")
+    });
+    done.map_err(ChartError::Font)
 }
 
 /// Colours for series (d3's category10), used in order and cycled.
@@ -82,11 +134,17 @@ pub fn bold(size: u32) -> TextStyle<'static> {
     (FONT, size, FontStyle::Bold).into_font().color(&BLACK)
 }
 
-/// Draws a chart into the PNG at `path` (white background, [`WIDTH`] ×
-/// [`HEIGHT`]). The file is written only if drawing succeeded.
-pub fn save(path: &Path, draw: impl FnOnce(&Area<'_>) -> DrawResult) -> Result<(), String> {
-    register_fonts().map_err(|e| format!("cannot draw {}: {e}", path.display()))?;
-    let wrap = |e: Box<dyn Error>| format!("cannot draw {}: {e}", path.display());
+/// Draws a chart (white background, [`WIDTH`] × [`HEIGHT`]) into memory
+/// and returns it encoded as PNG; `chart` names it in errors.
+pub fn draw_png(
+    chart: &str,
+    draw: impl FnOnce(&Area<'_>) -> DrawResult,
+) -> Result<Vec<u8>, ChartError> {
+    register_fonts()?;
+    let wrap = |source: Box<dyn Error + Send + Sync>| ChartError::Draw {
+        chart: chart.to_string(),
+        source,
+    };
     let mut rgb = vec![0u8; WIDTH as usize * HEIGHT as usize * 3];
     {
         let root = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
@@ -94,14 +152,17 @@ pub fn save(path: &Path, draw: impl FnOnce(&Area<'_>) -> DrawResult) -> Result<(
         draw(&root).map_err(wrap)?;
         root.present().map_err(|e| wrap(e.into()))?;
     }
-    encode_png(path, &rgb).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    encode_png(&rgb).map_err(|source| ChartError::Encode {
+        chart: chart.to_string(),
+        source,
+    })
 }
 
-/// Writes 8-bit RGB pixels as a PNG (the `png` crate directly: plotters'
+/// Encodes 8-bit RGB pixels as a PNG (the `png` crate directly: plotters'
 /// own encoder would pull in the whole `image` crate).
-fn encode_png(path: &Path, rgb: &[u8]) -> Result<(), Box<dyn Error>> {
-    let file = std::io::BufWriter::new(std::fs::File::create(path)?);
-    let mut encoder = png::Encoder::new(file, WIDTH, HEIGHT);
+fn encode_png(rgb: &[u8]) -> Result<Vec<u8>, png::EncodingError> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, WIDTH, HEIGHT);
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
     // Charts are mostly flat colour: adaptive filtering makes the files a
@@ -111,7 +172,7 @@ fn encode_png(path: &Path, rgb: &[u8]) -> Result<(), Box<dyn Error>> {
     let mut writer = encoder.write_header()?;
     writer.write_image_data(rgb)?;
     writer.finish()?;
-    Ok(())
+    Ok(out)
 }
 
 /// Draws a bold title and a grey subtitle; returns the area below them.
@@ -304,6 +365,28 @@ pub fn duration_words(secs: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_drawn_chart_is_a_png_of_the_chart_size() {
+        let png = draw_png("blank.png", |root| {
+            header(root, "title", "subtitle")?;
+            Ok(())
+        })
+        .unwrap();
+        let decoder = png::Decoder::new(png.as_slice());
+        let info = decoder.read_info().unwrap().info().clone();
+        assert_eq!((info.width, info.height), (WIDTH, HEIGHT));
+    }
+
+    #[test]
+    fn a_failed_drawing_names_the_chart() {
+        let e = draw_png("queue-depth.png", |_| Err("no room for the legend".into())).unwrap_err();
+        assert!(matches!(&e, ChartError::Draw { chart, .. } if chart == "queue-depth.png"));
+        assert_eq!(
+            e.to_string(),
+            "cannot draw queue-depth.png: no room for the legend"
+        );
+    }
 
     #[test]
     fn numbers_read_well() {

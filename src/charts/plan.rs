@@ -1,11 +1,11 @@
 //! Charts of a capacity plan: utilisation of every limit over the months,
 //! and p99 / 429s at current versus requested limits.
 
-use std::path::Path;
-
 use plotters::prelude::*;
 
-use super::{DrawResult, Key, LIGHT, color, font, header, legend, number, save};
+use super::{
+    ChartError, DrawResult, Key, LIGHT, Png, color, draw_png, font, header, legend, number,
+};
 use crate::analysis::plan::{DIMS, Plan};
 
 /// File names and alt texts of the plan charts.
@@ -20,11 +20,20 @@ pub const CHARTS: [(&str, &str); 2] = [
     ),
 ];
 
-/// Draws both charts into `dir`.
-pub fn render(dir: &Path, p: &Plan) -> Result<(), String> {
-    save(&dir.join(CHARTS[0].0), |root| demand(root, p))?;
-    save(&dir.join(CHARTS[1].0), |root| slo(root, p))?;
-    Ok(())
+/// Draws both charts, in the order of [`CHARTS`].
+pub fn render(p: &Plan) -> Result<Vec<Png>, ChartError> {
+    let draws: [fn(&super::Area<'_>, &Plan) -> DrawResult; 2] = [demand, slo];
+    CHARTS
+        .iter()
+        .zip(draws)
+        .map(|(&(file, title), draw)| {
+            Ok(Png {
+                file: file.to_string(),
+                title: title.to_string(),
+                png: draw_png(file, |root| draw(root, p))?,
+            })
+        })
+        .collect()
 }
 
 fn demand(root: &super::Area<'_>, p: &Plan) -> DrawResult {

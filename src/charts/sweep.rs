@@ -8,13 +8,11 @@
 //! outside the quartiles) are clamped to the ends of the ramp and marked
 //! with a triangle; the legend says so.
 
-use std::path::Path;
-
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde_json::Value;
 
-use super::{GREY, Key, LIGHT, bold, color, font, header, legend, number, save};
+use super::{ChartError, GREY, Key, LIGHT, bold, color, draw_png, font, header, legend, number};
 use crate::analysis::compare::Direction;
 use crate::analysis::sweep::SweepReport;
 
@@ -39,13 +37,14 @@ fn goal_words(d: Direction) -> &'static str {
     }
 }
 
-/// Draws the sweep chart to `path`; `Ok(false)` when the sweep has more than
-/// two parameters (no chart is drawn then).
-pub fn render(path: &Path, r: &SweepReport) -> Result<bool, String> {
+/// Draws the sweep chart and returns it as PNG; `Ok(None)` when the sweep
+/// has more than two parameters (no chart is drawn then).
+pub fn render(r: &SweepReport) -> Result<Option<Vec<u8>>, ChartError> {
+    const NAME: &str = "the sweep chart";
     match r.definition.params.len() {
-        1 => save(path, |root| line(root, r)).map(|_| true),
-        2 => save(path, |root| heatmap(root, r)).map(|_| true),
-        _ => Ok(false),
+        1 => draw_png(NAME, |root| line(root, r)).map(Some),
+        2 => draw_png(NAME, |root| heatmap(root, r)).map(Some),
+        _ => Ok(None),
     }
 }
 

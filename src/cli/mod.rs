@@ -91,6 +91,9 @@ pub enum CliError {
     /// read back (exit 2).
     #[error(transparent)]
     Output(#[from] output::OutputError),
+    /// A chart that could not be drawn or encoded (exit 2).
+    #[error(transparent)]
+    Chart(#[from] crate::charts::ChartError),
     /// The command ran and a gate or an assertion failed (exit 1); what
     /// failed is already on stdout.
     #[error("{0}")]
@@ -110,12 +113,6 @@ impl CliError {
 impl From<crate::export::Unsupported> for CliError {
     fn from(e: crate::export::Unsupported) -> Self {
         CliError::Usage(e.to_string())
-    }
-}
-
-impl From<String> for CliError {
-    fn from(message: String) -> Self {
-        CliError::Usage(message)
     }
 }
 

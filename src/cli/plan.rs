@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::args::{Format, ScenarioArgs, find_strategy, parse_fraction};
-use super::output::{prepare_dir, refuse_overwrite, write_text};
+use super::output::{prepare_dir, refuse_overwrite, write_bytes, write_text};
 use super::progress::progress;
 use super::{CliError, print};
 use crate::analysis::plan::{Slo, budget, plan};
@@ -107,7 +107,9 @@ pub fn run(args: &PlanArgs) -> Result<(), CliError> {
         .collect();
     if let Some(dir) = &args.out {
         let files = prepare_dir(dir, &names, args.force)?;
-        crate::charts::plan::render(dir, &plan)?;
+        for c in crate::charts::plan::render(&plan)? {
+            write_bytes(&dir.join(&c.file), &c.png)?;
+        }
         write_text(&files[0], &to_markdown(&plan, &charts))?;
         write_text(&files[1], &json)?;
         eprintln!(

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use super::args::{Format, ScenarioArgs, find_strategy};
-use super::output::{check_file, prepare_dir, read_baseline, save_baseline, write_text};
+use super::output::{
+    check_file, prepare_dir, read_baseline, save_baseline, write_bytes, write_text,
+};
 use super::{CliError, print};
 use crate::analysis::baseline::BaselineFile;
 use crate::analysis::checks::{assertions, check_results};
@@ -175,7 +177,10 @@ pub fn run(args: SimulateArgs) -> Result<(), CliError> {
                 latency_us,
             })
             .collect();
-        let drawn = charts::render(dir, &report, &chart_runs)?;
+        let drawn = charts::render(&report, &chart_runs)?;
+        for c in &drawn {
+            write_bytes(&dir.join(&c.file), &c.png)?;
+        }
         let embedded: Vec<(String, String)> =
             drawn.into_iter().map(|c| (c.title, c.file)).collect();
         write_text(&files[1], &to_markdown_with_charts(&report, &embedded))?;

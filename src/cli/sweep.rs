@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use clap::ValueEnum;
 
 use super::args::{Format, ScenarioArgs, find_strategy};
-use super::output::{OutputError, prepare_dir, write_text};
+use super::output::{OutputError, prepare_dir, write_bytes, write_text};
 use super::progress::progress;
 use super::{CliError, print};
 use crate::analysis::checks::judge_point;
@@ -222,7 +222,10 @@ fn emit_sweep(
         write_text(&files[1], &report.to_csv())?;
         eprintln!("wrote {} and {}", files[0].display(), files[1].display());
         // A shard's chart would show a slice; draw it after `merge`.
-        if report.shard.is_none() && crate::charts::sweep::render(&files[2], report)? {
+        if report.shard.is_none()
+            && let Some(png) = crate::charts::sweep::render(report)?
+        {
+            write_bytes(&files[2], &png)?;
             eprintln!("wrote {}", files[2].display());
         }
     }
