@@ -1,7 +1,7 @@
 //! Assertions judged on results: which held, which failed and by how much.
 
 use crate::analysis::baseline::BaselineFile;
-use crate::analysis::gate::mean_value;
+use crate::analysis::compare::mean_value;
 use crate::assertions::{Assertion, EvalError, ParseError, UnknownStrategy};
 use crate::scenario::Scenario;
 

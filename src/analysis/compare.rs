@@ -192,6 +192,46 @@ pub fn compare_on(
         .collect()
 }
 
+/// The per-metric means of saved runs, as a nested JSON result (so
+/// assertions can read `baseline` values from a baseline file). Each path
+/// is split on `.` into nested objects, which [`crate::path::get`] reads
+/// back by the same rule.
+pub fn mean_value(runs: &Runs) -> serde_json::Value {
+    let mut root = serde_json::Map::new();
+    // Every path any run has (a latency is missing where nothing succeeded).
+    let paths: std::collections::BTreeSet<&String> = runs.iter().flat_map(|r| r.keys()).collect();
+    for path in paths {
+        let xs: Vec<f64> = runs.iter().filter_map(|r| r.get(path).copied()).collect();
+        let mean = xs.iter().sum::<f64>() / xs.len() as f64;
+        let parts: Vec<&str> = path.split('.').collect();
+        insert(&mut root, &parts, serde_json::json!(mean));
+    }
+    serde_json::Value::Object(root)
+}
+
+/// Puts `value` at `parts` below `map`, making objects on the way; a path
+/// that clashes with a number already there is skipped.
+fn insert(
+    map: &mut serde_json::Map<String, serde_json::Value>,
+    parts: &[&str],
+    value: serde_json::Value,
+) {
+    match parts {
+        [] => {}
+        [leaf] => {
+            map.entry(leaf.to_string()).or_insert(value);
+        }
+        [head, rest @ ..] => {
+            if let serde_json::Value::Object(m) = map
+                .entry(head.to_string())
+                .or_insert_with(|| serde_json::Value::Object(Default::default()))
+            {
+                insert(m, rest, value);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,6 +240,27 @@ mod tests {
         xs.iter()
             .map(|&x| BTreeMap::from([(metric.to_string(), x)]))
             .collect()
+    }
+
+    #[test]
+    fn mean_value_nests_the_means_so_paths_read_them_back() {
+        let runs: Runs = vec![
+            BTreeMap::from([
+                ("latency_ms.p99".to_string(), 100.0),
+                ("cost_usd".into(), 1.0),
+            ]),
+            BTreeMap::from([
+                ("latency_ms.p99".to_string(), 300.0),
+                ("cost_usd".into(), 2.0),
+            ]),
+            BTreeMap::from([("cost_usd".to_string(), 3.0)]),
+        ];
+        let v = mean_value(&runs);
+        assert_eq!(
+            v,
+            serde_json::json!({"latency_ms": {"p99": 200.0}, "cost_usd": 2.0})
+        );
+        assert_eq!(crate::path::get(&v, "latency_ms.p99").unwrap(), 200.0);
     }
 
     #[test]

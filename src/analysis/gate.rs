@@ -207,21 +207,6 @@ pub fn build(
     }
 }
 
-/// The per-metric means of saved runs, as a nested JSON result (so
-/// assertions can read `baseline` values from a baseline file).
-pub fn mean_value(runs: &Runs) -> serde_json::Value {
-    let mut root = serde_json::Value::Object(Default::default());
-    // Every path any run has (a latency is missing where nothing succeeded).
-    let paths: std::collections::BTreeSet<&String> = runs.iter().flat_map(|r| r.keys()).collect();
-    for path in paths {
-        let xs: Vec<f64> = runs.iter().filter_map(|r| r.get(path).copied()).collect();
-        let mean = xs.iter().sum::<f64>() / xs.len() as f64;
-        let parts: Vec<&str> = path.split('.').collect();
-        crate::analysis::sweep::set_path_public(&mut root, &parts, serde_json::json!(mean));
-    }
-    root
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -410,11 +410,6 @@ fn find_keys(node: &Value, key: &str, at: &mut Vec<String>, hits: &mut Vec<Vec<S
     }
 }
 
-/// Sets `path` in nested JSON objects, creating them as needed.
-pub fn set_path_public(node: &mut Value, path: &[&str], value: Value) {
-    let _ = set_path(node, path, value, "");
-}
-
 /// The child of a mapping by key, or of a list by entry name or 0-based
 /// index (`workspaces.search`, `overload.windows.0`).
 fn child_mut<'a>(node: &'a mut Value, key: &str) -> Option<&'a mut Value> {

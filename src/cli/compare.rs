@@ -7,8 +7,9 @@ use super::output::{prepare_dir, read_baseline, refuse_overwrite, write_text};
 use super::progress::progress;
 use super::{CliError, print};
 use crate::analysis::checks::{assertions, judge};
+use crate::analysis::compare::mean_value;
 use crate::analysis::compare::{DEFAULT_GATE, METRICS, Runs, direction_of, runs_of};
-use crate::analysis::gate::{CompareReport, build, mean_value};
+use crate::analysis::gate::{CompareReport, build};
 use crate::analysis::replicate;
 use crate::export::compare::compare_markdown;
 
