@@ -324,3 +324,37 @@ fn fail_on_takes_any_metric_path_the_results_have() {
     assert_eq!(code, Some(2));
     assert!(err.contains("unknown metric `seed`"), "{err}");
 }
+
+#[test]
+fn compare_lists_the_assertions_that_held_as_simulate_does() {
+    // ci-gate.yaml's own `assert:` block holds for `proposed`.
+    let args = [
+        "compare",
+        "scenarios/ci-gate.yaml",
+        "--baseline",
+        "current",
+        "--candidate",
+        "proposed",
+        "-n",
+        "3",
+    ];
+    let (code, table, err) = run(&args);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        table.contains("assertion held: failed <= 0.02 * requests:"),
+        "{table}"
+    );
+    let mut json_args = args.to_vec();
+    json_args.extend(["--format", "json"]);
+    let (_, json, _) = run(&json_args);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let held = v["comparisons"][0]["held_assertions"].as_array().unwrap();
+    assert_eq!(held.len(), 2, "{held:?}");
+    let mut md_args = args.to_vec();
+    md_args.extend(["--format", "markdown"]);
+    let (_, md, _) = run(&md_args);
+    assert!(
+        md.contains("- assertion held: `failed <= 0.02 * requests:"),
+        "{md}"
+    );
+}

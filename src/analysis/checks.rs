@@ -80,14 +80,35 @@ pub fn judge(
     result: &serde_json::Value,
     baseline: Option<&serde_json::Value>,
 ) -> Result<Vec<String>, CheckError> {
-    let mut failed = Vec::new();
+    Ok(judge_all(checks, strategy, result, baseline)?.failed)
+}
+
+/// The messages of the assertions that held and of those that failed.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Judged {
+    /// Assertions that held, with their margin.
+    pub held: Vec<String>,
+    /// Assertions that failed, with by how much.
+    pub failed: Vec<String>,
+}
+
+/// Like [`judge`], keeping the assertions that held too.
+pub fn judge_all(
+    checks: &[Assertion],
+    strategy: &str,
+    result: &serde_json::Value,
+    baseline: Option<&serde_json::Value>,
+) -> Result<Judged, CheckError> {
+    let mut out = Judged::default();
     for a in checks.iter().filter(|a| a.applies_to(strategy)) {
         let c = a.evaluate(result, baseline)?;
-        if !c.passed {
-            failed.push(c.message);
+        if c.passed {
+            out.held.push(c.message);
+        } else {
+            out.failed.push(c.message);
         }
     }
-    Ok(failed)
+    Ok(out)
 }
 
 /// One assertion's verdict on one strategy.

@@ -18,6 +18,9 @@ pub struct Comparison {
     pub regressions: Vec<String>,
     /// Assertions on the candidate that failed, with by how much.
     pub failed_assertions: Vec<String>,
+    /// Assertions on the candidate that held, with their margin (listed as
+    /// `simulate` lists them, so a reader sees what was checked).
+    pub held_assertions: Vec<String>,
 }
 
 /// The gate's answer on one comparison, or on a whole report: the one place
@@ -87,6 +90,7 @@ impl serde::Serialize for Comparison {
             metrics: &'a [MetricDiff],
             regressions: &'a [String],
             failed_assertions: &'a [String],
+            held_assertions: &'a [String],
             verdict: &'static str,
             reasons: Vec<String>,
         }
@@ -97,6 +101,7 @@ impl serde::Serialize for Comparison {
             metrics: &self.metrics,
             regressions: &self.regressions,
             failed_assertions: &self.failed_assertions,
+            held_assertions: &self.held_assertions,
             verdict: v.word(),
             reasons: v.reasons,
         }
@@ -204,6 +209,7 @@ pub fn build(
         metrics,
         regressions,
         failed_assertions: Vec::new(),
+        held_assertions: Vec::new(),
     }
 }
 
@@ -218,6 +224,7 @@ mod tests {
             metrics: Vec::new(),
             regressions: regressions.iter().map(|s| s.to_string()).collect(),
             failed_assertions: failed.iter().map(|s| s.to_string()).collect(),
+            held_assertions: Vec::new(),
         }
     }
 

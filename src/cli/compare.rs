@@ -6,7 +6,7 @@ use super::args::{Format, ScenarioArgs, find_strategy, parse_fraction};
 use super::output::{prepare_dir, read_baseline, refuse_overwrite, write_text};
 use super::progress::progress;
 use super::{CliError, print};
-use crate::analysis::checks::{assertions, judge};
+use crate::analysis::checks::{assertions, judge_all};
 use crate::analysis::compare::mean_value;
 use crate::analysis::compare::{DEFAULT_GATE, METRICS, Runs, direction_of, runs_of};
 use crate::analysis::gate::{CompareReport, build};
@@ -196,7 +196,8 @@ pub fn run(args: &CompareArgs) -> Result<(), CliError> {
         );
         let bv = replicate::summary_value(&results[0]);
         let cv = replicate::summary_value(&results[1]);
-        c.failed_assertions = judge(&checks, &c.candidate, &cv, Some(&bv))?;
+        let j = judge_all(&checks, &c.candidate, &cv, Some(&bv))?;
+        (c.held_assertions, c.failed_assertions) = (j.held, j.failed);
         comparisons.push(c);
     } else {
         for ((label, base), r) in saved.iter().zip(&results) {
@@ -210,7 +211,8 @@ pub fn run(args: &CompareArgs) -> Result<(), CliError> {
                 &gate,
             );
             let cv = replicate::summary_value(r);
-            c.failed_assertions = judge(&checks, &c.candidate, &cv, Some(&mean_value(base)))?;
+            let j = judge_all(&checks, &c.candidate, &cv, Some(&mean_value(base)))?;
+            (c.held_assertions, c.failed_assertions) = (j.held, j.failed);
             comparisons.push(c);
         }
     }

@@ -70,6 +70,9 @@ fn gate_line(c: &Comparison) -> String {
     for r in &v.reasons {
         s.push_str(&format!("  {r}\n"));
     }
+    for h in &c.held_assertions {
+        s.push_str(&format!("  assertion held: {h}\n"));
+    }
     s
 }
 
@@ -103,7 +106,10 @@ pub fn compare_markdown(r: &CompareReport) -> String {
         for f in &c.failed_assertions {
             s.push_str(&format!("- assertion failed: `{f}`\n"));
         }
-        if !c.failed_assertions.is_empty() {
+        for h in &c.held_assertions {
+            s.push_str(&format!("- assertion held: `{h}`\n"));
+        }
+        if !c.failed_assertions.is_empty() || !c.held_assertions.is_empty() {
             s.push('\n');
         }
         if !c.regressions.is_empty() {
