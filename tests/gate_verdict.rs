@@ -13,7 +13,7 @@ mod common;
 
 use common::cli::ratesim;
 use common::fixtures::root;
-use ratesim::analysis::checks::{assertions, judge};
+use ratesim::analysis::checks::{assertions, judge_all};
 use ratesim::analysis::compare::{DEFAULT_GATE, runs_of};
 use ratesim::analysis::gate::{CompareReport, build};
 use ratesim::analysis::replicate::{self, summary_value};
@@ -114,13 +114,14 @@ fn library(case: &Case) -> CompareReport {
     );
     let flags: Vec<String> = case.asserts.iter().map(|s| s.to_string()).collect();
     let checks = assertions(&scenario, &flags).unwrap();
-    c.failed_assertions = judge(
+    let judged = judge_all(
         &checks,
         &c.candidate,
         &summary_value(&reps[1]),
         Some(&summary_value(&reps[0])),
     )
     .unwrap();
+    (c.held_assertions, c.failed_assertions) = (judged.held, judged.failed);
     CompareReport {
         schema_version: 1,
         scenario: scenario.name.clone(),
