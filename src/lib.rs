@@ -26,9 +26,21 @@
 //! assert_eq!(total.requests, total.succeeded + total.failed_total());
 //! ```
 //!
-//! Modules point downward only: [`cli`] uses [`scenario`], [`sim`] and
-//! [`report`]; [`sim`] wires [`workload`], [`strategy`] and [`model`] onto the
-//! generic [`engine`]; the engine and the model know nothing of strategies.
+//! The modules are floors; each imports only from the floors below it
+//! (`docs/architecture.md` draws them):
+//!
+//! - [`text`], [`path`], [`assertions`], [`engine`]: pure helpers and the
+//!   generic event loop, which knows nothing of Anthropic;
+//! - [`model`] (the provider), then [`workload`], [`strategy`] and
+//!   [`metrics`], wired for one run by [`sim`]; strategies see responses and
+//!   headers, never the provider's buckets;
+//! - [`scenario`] (YAML in, validated [`scenario::Scenario`] out) and
+//!   [`report`] (what a run measured, as data);
+//! - [`analysis`]: replications, comparisons and the gate's verdict,
+//!   baselines, sweeps and plans, as data;
+//! - [`export`] (text, JSON, Markdown, CSV) and [`charts`] (PNG bytes);
+//! - [`cli`]: the only floor that reads the wall clock, prints or writes
+//!   files.
 #![warn(missing_docs)]
 // Panics are bugs: errors propagate; the few `expect`s that guard
 // invariants carry an `allow` and an `// Invariant:` comment saying why.

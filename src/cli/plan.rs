@@ -57,9 +57,9 @@ pub struct PlanArgs {
 }
 
 fn parse_ms(s: &str) -> Result<f64, String> {
-    humantime::parse_duration(s.trim())
-        .map(|d| d.as_secs_f64() * 1000.0)
-        .map_err(|e| format!("`{s}`: {e} (e.g. 30s, 2500ms)"))
+    crate::scenario::duration::parse(s)
+        .map(|d| d.as_nanos() as f64 / 1e6)
+        .map_err(|e| e.to_string())
 }
 
 /// Largest demand multiplier `plan` simulates.
