@@ -151,7 +151,7 @@ fn entries_note(at: &str, names: &[String], len: usize) -> String {
     }
 }
 
-/// Up to [`LIST_LIMIT`] items, comma-separated, with a count of the rest.
+/// Up to `LIST_LIMIT` items, comma-separated, with a count of the rest.
 pub fn list(items: &[String]) -> String {
     let mut out = items
         .iter()

@@ -168,12 +168,12 @@ pub struct ModelInfo {
 ///
 /// Minimum cacheable length, where copies of the prompt-caching page disagree:
 /// - Opus 4.7: 4,096 here; some copies say 2,048 (a 2026 third-party article,
-///   https://dev.to/creeta/claudes-prompt-cache-fails-silently-below-1024-tokens-1ch1,
+///   <https://dev.to/creeta/claudes-prompt-cache-fails-silently-below-1024-tokens-1ch1>,
 ///   also says 2,048).
 /// - Sonnet 4.6: 2,048 here; other copies say 1,024. Checked 2026-11-24: the
-///   docs copy quoted in https://github.com/anthropics/anthropic-sdk-python/issues/1194
+///   docs copy quoted in <https://github.com/anthropics/anthropic-sdk-python/issues/1194>
 ///   lists 1,024, but the reporter observed no caching below 2,048 tokens on
-///   `claude-sonnet-4-6`, and https://docs.orq.ai/docs/proxy/prompt-caching lists 2,048.
+///   `claude-sonnet-4-6`, and <https://docs.orq.ai/docs/proxy/prompt-caching> lists 2,048.
 #[rustfmt::skip]
 pub const MODELS: &[ModelInfo] = &[
     model("claude-opus-4-7",   "opus-4",    prices(5.0, 25.0),  false, 4_096, 1.5, 45.0, 128_000),

@@ -2,10 +2,10 @@
 //!
 //! Parsing happens in two passes: serde-saphyr turns the text into the raw
 //! types of [`raw`] (catching unknown fields, wrong types, malformed YAML),
-//! then [`Scenario::from_raw`] checks meaning (positive rates, known models
-//! and presets) one block at a time, in the steps of [`build`], using the
+//! then `Scenario::from_raw` checks meaning (positive rates, known models
+//! and presets) one block at a time, in the steps of `build/`, using the
 //! locations the raw types kept. Durations go through [`duration::parse`],
-//! traces through [`trace`].
+//! traces through `trace/`.
 
 mod build;
 pub mod duration;

@@ -29,7 +29,7 @@ pub enum PacingSpec {
         /// Tokens kept in reserve against header rounding (to the nearest thousand).
         safety_tokens: u64,
     },
-    /// Google SRE client-side throttling (see [`super::throttle`]): reject
+    /// Google SRE client-side throttling (see `strategy/throttle.rs`): reject
     /// locally with probability `max(0, (requests − k·accepts)/(requests + 1))`.
     AdaptiveThrottle {
         /// Multiplier on accepts (the book's K; 2 by default).
