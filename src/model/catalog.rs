@@ -160,7 +160,7 @@ pub struct ModelInfo {
 /// ([`LATENCY_SOURCE`]), maximum output tokens ([`MAX_OUTPUT_SOURCE`]).
 ///
 /// Maximum output, where copies disagree: Sonnet 4.6 is 128K on its own
-/// page (https://platform.claude.com/docs/en/models/sonnet-4-6/overview, read
+/// page (<https://platform.claude.com/docs/en/models/sonnet-4-6/overview>, read
 /// 2026-12-03), 64K in some third-party listings; the larger figure is kept,
 /// so a valid request is never rejected. "128K" is 128,000 and "64K" 64,000
 /// (the ceilings SDKs use, e.g. Effect-TS/effect @effect/ai-anthropic
