@@ -92,8 +92,11 @@ pub fn check_replications(n: u32) -> Result<(), ReplicateError> {
     }
 }
 
-/// Runs every strategy in `strategies` for `n` replications on `threads`
-/// threads (0: one per core). `tick` is called after each run (progress).
+/// Runs every strategy `n` times (replication `k` with seed
+/// [`replication_seed`]`(scenario seed, k)`, the same seeds for every
+/// strategy), in parallel on `threads` workers (0: one per core). Results
+/// are placed by index, so they never depend on the thread count. `tick` is
+/// called after each run (a progress bar).
 pub fn run(
     scenario: &Scenario,
     strategies: &[StrategySpec],
@@ -101,9 +104,31 @@ pub fn run(
     threads: usize,
     tick: &(dyn Fn() + Sync),
 ) -> Result<Vec<Replicated>, ReplicateError> {
+    let cases: Vec<(&Scenario, &StrategySpec)> = strategies.iter().map(|s| (scenario, s)).collect();
+    let runs = run_cases(&cases, n, threads, tick)?;
+    Ok(strategies
+        .iter()
+        .zip(runs)
+        .map(|(s, runs)| Replicated {
+            strategy: s.name.clone(),
+            runs,
+        })
+        .collect())
+}
+
+/// The one parallel harness behind replications, comparisons and sweeps:
+/// each (scenario, strategy) case `n` times, replication `k` seeded with
+/// [`replication_seed`]`(that scenario's seed, k)`; one task per run, the
+/// results of case `c` in slot `c`, in replication order.
+pub fn run_cases(
+    cases: &[(&Scenario, &StrategySpec)],
+    n: u32,
+    threads: usize,
+    tick: &(dyn Fn() + Sync),
+) -> Result<Vec<Vec<StrategyResult>>, ReplicateError> {
     check_replications(n)?;
-    let jobs: Vec<(usize, u32)> = (0..strategies.len())
-        .flat_map(|s| (0..n).map(move |k| (s, k)))
+    let jobs: Vec<(usize, u32)> = (0..cases.len())
+        .flat_map(|c| (0..n).map(move |k| (c, k)))
         .collect();
     let pool = thread_pool(threads)?;
     let results: Vec<Result<StrategyResult, SimError>> = pool.install(|| {
@@ -111,25 +136,21 @@ pub fn run(
         // steal single runs rather than halves of the list.
         jobs.par_iter()
             .with_max_len(1)
-            .map(|&(s, k)| {
+            .map(|&(c, k)| {
+                let (scenario, spec) = cases[c];
                 let mut sc = scenario.clone();
                 sc.sim.seed = replication_seed(scenario.sim.seed, k);
-                let spec = &strategies[s];
                 let m = sim::run(&sc.sim, spec)?;
                 tick();
                 Ok(StrategyResult::new(&sc, spec, &m))
             })
             .collect()
     });
-    let mut out: Vec<Replicated> = strategies
-        .iter()
-        .map(|s| Replicated {
-            strategy: s.name.clone(),
-            runs: Vec::with_capacity(n as usize),
-        })
+    let mut out: Vec<Vec<StrategyResult>> = (0..cases.len())
+        .map(|_| Vec::with_capacity(n as usize))
         .collect();
-    for ((s, _), r) in jobs.iter().zip(results) {
-        out[*s].runs.push(r?);
+    for ((c, _), r) in jobs.iter().zip(results) {
+        out[*c].push(r?);
     }
     Ok(out)
 }

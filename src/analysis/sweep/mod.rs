@@ -8,16 +8,13 @@ mod set;
 
 use std::collections::BTreeMap;
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::analysis::checks::CheckError;
 use crate::analysis::compare::{Direction, METRICS};
-use crate::analysis::replicate::{self, ReplicateError, Stat, replication_seed};
-use crate::report::StrategyResult;
+use crate::analysis::replicate::{self, ReplicateError, Stat};
 use crate::scenario::{Scenario, ScenarioError};
-use crate::sim::{self, SimError};
 
 pub use merge::{MergeError, merge};
 pub use param::{Param, ParamError};
@@ -48,12 +45,10 @@ pub enum SweepError {
     /// `--metric` is not a path to a number of a result.
     #[error("--metric `{0}` is not a metric of a result")]
     NotAMetric(String),
-    /// The worker pool could not start.
+    /// The runs could not be made: the worker pool would not start, or a
+    /// run could not (see [`ReplicateError`]).
     #[error(transparent)]
     Pool(#[from] ReplicateError),
-    /// A run could not start.
-    #[error(transparent)]
-    Sim(#[from] SimError),
     /// An assertion cannot be judged on a point's result.
     #[error(transparent)]
     Check(#[from] CheckError),
@@ -250,35 +245,18 @@ pub fn evaluate(
     tick: &(dyn Fn() + Sync),
     judge: &(dyn Fn(&Value) -> Result<Vec<String>, CheckError> + Sync),
 ) -> Result<Vec<Point>, SweepError> {
-    let n = def.replications;
-    let jobs: Vec<(usize, u32)> = (0..scenarios.len())
-        .flat_map(|p| (0..n).map(move |k| (p, k)))
-        .collect();
-    let pool = crate::analysis::replicate::thread_pool(threads)?;
-    let runs: Vec<Result<StrategyResult, SweepError>> = pool.install(|| {
-        // One task per run: runs differ in length, so let idle threads
-        // steal single runs rather than halves of the list.
-        jobs.par_iter()
-            .with_max_len(1)
-            .map(|&(p, k)| {
-                let mut sc = scenarios[p].clone();
-                sc.sim.seed = replication_seed(sc.sim.seed, k);
-                let spec = sc
-                    .strategies
-                    .iter()
-                    .find(|s| s.name == def.strategy)
-                    .ok_or_else(|| SweepError::NoStrategy(def.strategy.clone()))?
-                    .clone();
-                let m = sim::run(&sc.sim, &spec)?;
-                tick();
-                Ok(StrategyResult::new(&sc, &spec, &m))
-            })
-            .collect()
-    });
-    let mut per_point: Vec<Vec<StrategyResult>> = vec![Vec::new(); scenarios.len()];
-    for ((p, _), r) in jobs.iter().zip(runs) {
-        per_point[*p].push(r?);
-    }
+    let specs = scenarios
+        .iter()
+        .map(|sc| {
+            sc.strategies
+                .iter()
+                .find(|s| s.name == def.strategy)
+                .ok_or_else(|| SweepError::NoStrategy(def.strategy.clone()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let cases: Vec<(&Scenario, &crate::strategy::StrategySpec)> =
+        scenarios.iter().zip(specs).collect();
+    let per_point = replicate::run_cases(&cases, def.replications, threads, tick)?;
     per_point
         .into_iter()
         .zip(indices)
