@@ -249,6 +249,14 @@ impl ColourScale {
 
 fn heatmap(root: &super::Area<'_>, r: &SweepReport) -> super::DrawResult {
     let d = &r.definition;
+    // Cells and legend say a latency in ms, s, min or h, as tables do.
+    let value = |x: f64| {
+        if crate::export::num::is_duration_ms(&d.metric) {
+            crate::export::num::duration_ms(x)
+        } else {
+            number(x, 1)
+        }
+    };
     let (px, py) = (&d.params[0], &d.params[1]);
     let title = format!(
         "{} by {} and {}",
@@ -281,7 +289,7 @@ fn heatmap(root: &super::Area<'_>, r: &SweepReport) -> super::DrawResult {
         } else {
             ""
         };
-        format!("{bound}{}", number(x, 2))
+        format!("{bound}{}", value(x))
     };
     let mut keys = vec![
         (format!("better ({})", end(best)), Key::Box(ramp(1.0))),
@@ -375,7 +383,7 @@ fn heatmap(root: &super::Area<'_>, r: &SweepReport) -> super::DrawResult {
                 GREY
             };
             chart.draw_series(std::iter::once(Text::new(
-                number(p.metric.mean, 1),
+                value(p.metric.mean),
                 (x + 0.5, y + 0.5),
                 bold(14)
                     .color(&text_color)
