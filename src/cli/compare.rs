@@ -18,10 +18,11 @@ use crate::export::compare::compare_markdown;
 pub struct CompareArgs {
     #[command(flatten)]
     pub run: ScenarioArgs,
-    /// Baseline strategy (a name in the scenario, or in the --against file).
+    /// Baseline strategy (a strategy of the scenario or any preset, or a
+    /// name in the --against file).
     #[arg(long, value_name = "NAME")]
     pub baseline: Option<String>,
-    /// Candidate strategy (a name in the scenario).
+    /// Candidate strategy (a strategy of the scenario or any preset).
     #[arg(long, value_name = "NAME")]
     pub candidate: Option<String>,
     /// Compare against a report saved with `simulate --save-baseline FILE`.
@@ -37,8 +38,8 @@ pub struct CompareArgs {
     /// Smallest relative change that counts, e.g. `1%` or `0.01`.
     #[arg(long, default_value = "1%", value_parser = parse_fraction)]
     pub tolerance: f64,
-    /// Metrics whose significant worsening fails the gate (comma-separated,
-    /// or `none`).
+    /// Metrics whose significant worsening fails the gate (comma-separated
+    /// metric paths, e.g. `by_class.interactive.latency_ms.p99`, or `none`).
     #[arg(
         long,
         value_name = "METRICS",

@@ -33,7 +33,8 @@ pub struct PlanArgs {
     /// Months to project.
     #[arg(long, default_value_t = 12)]
     pub months: u32,
-    /// Strategy to simulate (default: the scenario's first).
+    /// Strategy to simulate: one of the scenario's or any preset (default:
+    /// the scenario's first).
     #[arg(long)]
     pub strategy: Option<String>,
     /// SLO: largest p99 latency, e.g. `30s` or `2500ms`.

@@ -36,7 +36,8 @@ pub struct SimulateArgs {
     /// Replace existing files (in --out, --timeseries, --save-baseline).
     #[arg(long)]
     force: bool,
-    /// Run only the named strategy (repeatable).
+    /// Run only the named strategy (repeatable): one of the scenario's, or
+    /// any preset by name even if the scenario does not list it.
     #[arg(long = "strategy", value_name = "NAME")]
     strategies: Vec<String>,
     /// Print wall time, events/s, requests/s and peak memory to stderr.

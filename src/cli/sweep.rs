@@ -24,7 +24,8 @@ pub struct SweepArgs {
     /// `streams.chat.rate_per_min=20,40,80`, `pools.sonnet-4.rpm=50,100`).
     #[arg(long = "param", value_name = "PATH=VALUES", required = true)]
     pub params: Vec<String>,
-    /// Strategy evaluated at every point (default: the one a `strategy.`
+    /// Strategy evaluated at every point, the scenario's or a preset
+    /// (default: the one a `strategy.`
     /// parameter names, else the scenario's first).
     #[arg(long)]
     pub strategy: Option<String>,
