@@ -173,3 +173,90 @@ fn a_replayed_trace_grows_with_the_plan() {
     // 1.15^6 = 2.31× the requests; the peak minute grows with them.
     assert!(peak(6) >= 1.8 * peak(0), "{} vs {}", peak(6), peak(0));
 }
+
+/// Issue 19: the request is per dimension and never below today's limits.
+/// 20 requests/min of 1,000 input and 100 output tokens on tier 1 (50 RPM,
+/// 30,000 ITPM, 8,000 OTPM) at 10 %/month: month 6's demand is
+/// 20 × 1.1^6 ≈ 35.4 requests, 35,431 input and 3,543 output tokens a
+/// minute. ITPM must rise, to 36,000 (the first two-significant-figure value
+/// above 35,431); RPM and OTPM keep 50 and 8,000 — where scaling every
+/// dimension with the peak asked for 36 RPM and 3,600 OTPM.
+#[test]
+fn the_request_is_per_dimension_and_never_below_today() {
+    let out = ratesim()
+        .args([
+            "plan",
+            "tests/fixtures/plan-tier1-steady.yaml",
+            "--growth",
+            "10%/month",
+            "--months",
+            "6",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let t = &v["targets"][0];
+    assert_eq!(t["month"], 6);
+    assert_eq!(t["at_current"]["slo_met"], false);
+    assert_eq!(t["at_requested"]["slo_met"], true, "{t}");
+    let limits = &t["requested"][0][1];
+    let asked = |d: &str| limits[d].as_u64().unwrap();
+    assert!(asked("rpm") >= 50 && asked("itpm") >= 30_000 && asked("otpm") >= 8_000);
+    assert_eq!(
+        (asked("rpm"), asked("itpm"), asked("otpm")),
+        (50, 36_000, 8_000)
+    );
+    let dims: Vec<(String, String, u64, u64, f64)> = t["dimensions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["dimension"].as_str().unwrap().to_string(),
+                d["change"].as_str().unwrap().to_string(),
+                d["current"].as_u64().unwrap(),
+                d["requested"].as_u64().unwrap(),
+                d["increase_pct"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    let row = |d: &str, c: &str, cur: u64, req: u64, pct: f64| {
+        (d.to_string(), c.to_string(), cur, req, pct)
+    };
+    assert_eq!(
+        dims,
+        vec![
+            row("rpm", "keep", 50, 50, 0.0),
+            row("itpm", "raise", 30_000, 36_000, 20.0),
+            row("otpm", "keep", 8_000, 8_000, 0.0),
+        ]
+    );
+    // ITPM binds first: 1,000 × 20 × 1.1^m reaches 30,000 in month 4
+    // (29,282 in month 4 on average, but the peak minute holds 30 requests).
+    assert_eq!(v["binds_first"]["dimension"], "itpm");
+    assert_eq!(v["binds_first"]["month"], 4);
+    // The table says it the same way.
+    let table = ratesim()
+        .args([
+            "plan",
+            "tests/fixtures/plan-tier1-steady.yaml",
+            "--growth",
+            "10%/month",
+            "--months",
+            "6",
+        ])
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&table.stdout);
+    assert!(table.contains("rpm   keep 50"), "{table}");
+    assert!(table.contains("itpm  raise to 36,000 (+20 %)"), "{table}");
+    assert!(table.contains("otpm  keep 8,000"), "{table}");
+    assert!(table.contains("ITPM of sonnet-4 binds first"), "{table}");
+}

@@ -1,7 +1,32 @@
 //! `ratesim plan`: project demand month by month under a growth rate, find
-//! when each limit dimension crosses 70 %, 80 % and 100 %, and search — with
-//! the simulator, not a linear guess — for the smallest tier or the explicit
-//! limits that keep the SLO at the target months.
+//! when each limit dimension crosses 70 %, 80 % and 100 % (and which one
+//! binds first: the earliest 100 % crossing, in a tie the dimension furthest
+//! over its limit that month), and search — with the simulator, not a linear guess — for
+//! the smallest tier or the explicit limits that keep the SLO at the target
+//! months.
+//!
+//! # The per-dimension search
+//!
+//! Each limited dimension (RPM, ITPM, OTPM, and TPM on pools that have it)
+//! of each pool is searched on its own, and never below today's limit:
+//!
+//! 1. **Generous start.** Every dimension is set to max(current, g × the
+//!    month's peak-minute demand in it), rounded up to two significant
+//!    figures, for g = 2, 4, …, 64 — the first g whose run keeps the SLO.
+//!    (TPM's demand is input plus output.) If even g = 64 misses, the SLO is
+//!    unreachable ([`PlanError::Unreachable`]).
+//! 2. **One dimension at a time**, pools in order, then RPM, ITPM, OTPM,
+//!    TPM: with the dimensions already searched at their found values and
+//!    the rest at their generous ones, run once at today's limit; if the SLO
+//!    holds the dimension says **keep**. Otherwise bisect over the candidate
+//!    values — today's limit, then every two-significant-figure value above
+//!    it up to the generous one — for the smallest that keeps the SLO
+//!    (at most 12 runs: there are fewer than 4,096 candidates in a `u64`).
+//! 3. One last run at the found limits gives the outcome reported.
+//!
+//! The bisection assumes more of a limit never hurts; the last run is the
+//! judge, and its verdict is what the plan reports. At most
+//! `1 + 4 + 6 + 13 × dimensions + 1` runs per target month ([`budget`]).
 
 use serde::Serialize;
 
@@ -129,6 +154,44 @@ impl Outcome {
     }
 }
 
+/// Whether a dimension's limit has to change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Change {
+    /// Today's limit keeps the SLO.
+    Keep,
+    /// The limit has to rise.
+    Raise,
+}
+
+/// What one dimension of one pool needs at a target month.
+#[derive(Clone, Debug, Serialize)]
+pub struct DimensionRequest {
+    /// Pool.
+    pub pool: String,
+    /// Dimension (`rpm`, `itpm`, `otpm`, `tpm`).
+    pub dimension: String,
+    /// Today's limit.
+    pub current: u64,
+    /// The smallest limit found that keeps the SLO; never below `current`.
+    pub requested: u64,
+    /// Keep or raise.
+    pub change: Change,
+    /// requested ÷ current − 1, as a percentage (0 when kept).
+    pub increase_pct: f64,
+}
+
+/// The dimension whose demand first reaches 100 % of its limit.
+#[derive(Clone, Debug, Serialize)]
+pub struct Binding {
+    /// Pool.
+    pub pool: String,
+    /// Dimension (`rpm`, `itpm`, `otpm`).
+    pub dimension: String,
+    /// Month of the crossing (0: already).
+    pub month: u32,
+}
+
 /// What a target month needs.
 #[derive(Clone, Debug, Serialize)]
 pub struct Target {
@@ -138,8 +201,11 @@ pub struct Target {
     pub at_current: Outcome,
     /// The smallest catalogue tier that keeps the SLO, if any does.
     pub smallest_tier: Option<String>,
-    /// Explicit limits per pool that keep the SLO (found by search).
+    /// Explicit limits per pool that keep the SLO (found by the
+    /// per-dimension search; never below today's).
     pub requested: Vec<(String, PoolLimits)>,
+    /// The same, dimension by dimension: keep or raise, and by how much.
+    pub dimensions: Vec<DimensionRequest>,
     /// At the requested limits.
     pub at_requested: Outcome,
 }
@@ -165,6 +231,10 @@ pub struct Plan {
     pub projection: Vec<Month>,
     /// Threshold crossings.
     pub crossings: Vec<Crossing>,
+    /// The first 100 % crossing among all pools and dimensions (in a tie,
+    /// the dimension with the highest utilisation that month); None if none
+    /// within the horizon.
+    pub binds_first: Option<Binding>,
     /// Target months (6 and 12, within the horizon).
     pub targets: Vec<Target>,
 }
@@ -241,6 +311,78 @@ pub fn limit_of(l: &PoolLimits, d: usize) -> Option<u64> {
     [l.rpm, l.itpm, l.otpm][d]
 }
 
+/// The dimensions the limit search covers: [`DIMS`] and TPM.
+pub const SEARCH_DIMS: [&str; 4] = ["rpm", "itpm", "otpm", "tpm"];
+
+fn searched(l: &PoolLimits) -> [Option<u64>; 4] {
+    [l.rpm, l.itpm, l.otpm, l.tpm]
+}
+
+fn set_searched(l: &mut PoolLimits, d: usize, v: u64) {
+    *[&mut l.rpm, &mut l.itpm, &mut l.otpm, &mut l.tpm][d] = Some(v);
+}
+
+/// Runs the bisection of one dimension takes at most: fewer than 4,096
+/// two-significant-figure values fit in a `u64`.
+const MAX_STEPS: u64 = 12;
+
+/// The smallest value of at most two significant figures that is ≥ `x`
+/// (in integers: exact for any `u64`, where [`nice_up`] is not).
+fn nice_at_least(x: u64) -> u64 {
+    let mut step = 1u64;
+    while x / step >= 100 {
+        step *= 10;
+    }
+    x.div_ceil(step).saturating_mul(step)
+}
+
+/// Today's value, then every two-significant-figure value above it up to
+/// `upper` (and `upper` itself), ascending.
+fn candidates(current: u64, upper: u64) -> Vec<u64> {
+    let mut out = vec![current];
+    let mut x = nice_at_least(current.saturating_add(1));
+    while x < upper {
+        out.push(x);
+        x = nice_at_least(x + 1);
+    }
+    if upper > current {
+        out.push(upper);
+    }
+    out
+}
+
+/// The per-dimension search (step 2 of the module docs): dimension by
+/// dimension, the smallest candidate value ≥ `current[d]` for which `holds`
+/// is true, with earlier dimensions at their found values and later ones at
+/// `upper` (which should hold). `holds` is called at most
+/// `1 + 12` times per dimension.
+pub fn search_dims<E>(
+    current: &[u64],
+    upper: &[u64],
+    mut holds: impl FnMut(&[u64]) -> Result<bool, E>,
+) -> Result<Vec<u64>, E> {
+    let mut vals: Vec<u64> = current.iter().zip(upper).map(|(&c, &u)| c.max(u)).collect();
+    for d in 0..vals.len() {
+        vals[d] = current[d];
+        if holds(&vals)? {
+            continue;
+        }
+        let c = candidates(current[d], current[d].max(upper[d]));
+        let (mut lo, mut hi) = (0, c.len() - 1);
+        while hi - lo > 1 {
+            let mid = (lo + hi) / 2;
+            vals[d] = c[mid];
+            if holds(&vals)? {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        vals[d] = c[hi];
+    }
+    Ok(vals)
+}
+
 fn run_one(s: &Scenario, spec: &StrategySpec) -> Result<StrategyResult, SimError> {
     let m = sim::run(&s.sim, spec)?;
     Ok(StrategyResult::new(s, spec, &m))
@@ -305,6 +447,23 @@ pub fn plan(
             }
         }
     }
+    // The earliest 100 % crossing; among crossings in the same month, the
+    // dimension furthest over its limit then.
+    let util = |c: &Crossing, m: u32| -> f64 {
+        let p = current.iter().position(|(n, _)| *n == c.pool).unwrap_or(0);
+        let d = DIMS.iter().position(|d| *d == c.dimension).unwrap_or(0);
+        projection[m as usize].pools[p].utilisation[d].unwrap_or(0.0)
+    };
+    let binds_first = crossings
+        .iter()
+        .filter(|c| c.threshold == 1.0)
+        .filter_map(|c| c.month.map(|m| (m, util(c, m), c)))
+        .min_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)))
+        .map(|(month, _, c)| Binding {
+            pool: c.pool.clone(),
+            dimension: c.dimension.clone(),
+            month,
+        });
     let mut targets = Vec::new();
     let mut wanted: Vec<u32> = [6, 12].into_iter().filter(|&m| m <= months).collect();
     if wanted.is_empty() {
@@ -335,52 +494,67 @@ pub fn plan(
                 break;
             }
         }
-        // Explicit limits: k × the month's peak demand in every dimension,
-        // with the smallest k (bisection) that keeps the SLO.
+        // Explicit limits, dimension by dimension (module docs).
         let peaks = &projection[month as usize].pools;
-        let limits_for = |k: f64| -> Vec<PoolLimits> {
-            current
-                .iter()
-                .zip(peaks)
-                .map(|((_, l), pm)| {
-                    let pick = |d: usize| {
-                        limit_of(l, d).map(|_| nice_up((pm.peak_per_min[d] * k).max(1.0)))
-                    };
-                    PoolLimits {
-                        rpm: pick(0),
-                        itpm: pick(1),
-                        otpm: pick(2),
-                        tpm: l.tpm.map(|t| nice_up(t as f64 * k.max(1.0))),
-                        max_concurrent: l.max_concurrent,
-                    }
-                })
-                .collect()
+        // (pool, dimension, current, peak demand) of every limited dimension.
+        let dims: Vec<(usize, usize, u64, f64)> = current
+            .iter()
+            .enumerate()
+            .flat_map(|(p, (_, l))| {
+                let pk = peaks[p].peak_per_min;
+                let demand = [pk[0], pk[1], pk[2], pk[1] + pk[2]];
+                searched(l)
+                    .into_iter()
+                    .enumerate()
+                    .filter_map(move |(d, c)| c.map(|c| (p, d, c, demand[d])))
+            })
+            .collect();
+        let limits_of = |vals: &[u64]| -> Vec<PoolLimits> {
+            let mut out: Vec<PoolLimits> = current.iter().map(|(_, l)| *l).collect();
+            for (&(p, d, _, _), &v) in dims.iter().zip(vals) {
+                set_searched(&mut out[p], d, v);
+            }
+            out
         };
-        let holds = |k: f64| -> Result<bool, SimError> {
-            let r = run_one(&with_limits(&grown, &limits_for(k)), spec)?;
+        let holds = |vals: &[u64]| -> Result<bool, SimError> {
+            let r = run_one(&with_limits(&grown, &limits_of(vals)), spec)?;
             tick();
             Ok(slo.holds(&r))
         };
-        let (mut lo, mut hi) = (0.5, 1.0);
-        while !holds(hi)? {
-            lo = hi;
-            hi *= 2.0;
-            if hi > 64.0 {
+        let cur: Vec<u64> = dims.iter().map(|d| d.2).collect();
+        let generous = |g: f64| -> Vec<u64> {
+            dims.iter()
+                .map(|&(_, _, c, peak)| c.max(nice_up(g * peak)))
+                .collect()
+        };
+        let mut g = 2.0;
+        while !holds(&generous(g))? {
+            g *= 2.0;
+            if g > 64.0 {
                 return Err(PlanError::Unreachable {
                     month,
                     p99_ms: slo.p99_ms,
                 });
             }
         }
-        for _ in 0..8 {
-            let mid = (lo + hi) / 2.0;
-            if holds(mid)? {
-                hi = mid;
-            } else {
-                lo = mid;
-            }
-        }
-        let limits = limits_for(hi);
+        let found = search_dims(&cur, &generous(g), holds)?;
+        let limits = limits_of(&found);
+        let dimensions = dims
+            .iter()
+            .zip(&found)
+            .map(|(&(p, d, c, _), &v)| DimensionRequest {
+                pool: current[p].0.clone(),
+                dimension: SEARCH_DIMS[d].to_string(),
+                current: c,
+                requested: v,
+                change: if v > c { Change::Raise } else { Change::Keep },
+                increase_pct: if c == 0 {
+                    0.0
+                } else {
+                    round((v as f64 / c as f64 - 1.0) * 100.0, 1)
+                },
+            })
+            .collect();
         let r = run_one(&with_limits(&grown, &limits), spec)?;
         tick();
         targets.push(Target {
@@ -388,6 +562,7 @@ pub fn plan(
             at_current,
             smallest_tier,
             requested: current.iter().map(|(n, _)| n.clone()).zip(limits).collect(),
+            dimensions,
             at_requested: Outcome::of(&r, &slo),
         });
     }
@@ -401,12 +576,70 @@ pub fn plan(
         current,
         projection,
         crossings,
+        binds_first,
         targets,
     })
 }
 
-/// How many simulations [`plan`] runs at most (for a progress bar).
-pub fn budget(months: u32) -> u64 {
+/// How many simulations [`plan`] runs at most (for a progress bar), for a
+/// scenario whose pools have `dims` limited dimensions (RPM, ITPM, OTPM,
+/// TPM) in all: per target month 1 at current limits, 4 tiers, 6 generous
+/// starts, 1 + 12 per dimension and 1 at the requested limits.
+pub fn budget(months: u32, dims: usize) -> u64 {
     let targets = if months >= 12 { 2 } else { 1 };
-    months as u64 + 1 + targets * (1 + 4 + 7 + 8 + 1)
+    months as u64 + 1 + targets * (1 + 4 + 6 + dims as u64 * (1 + MAX_STEPS) + 1)
+}
+
+/// The limited dimensions of a scenario's pools, for [`budget`].
+pub fn limited_dims(s: &Scenario) -> usize {
+    s.sim
+        .provider
+        .pools
+        .iter()
+        .map(|(_, l)| searched(l).iter().flatten().count())
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn candidates_are_current_then_two_significant_figures() {
+        assert_eq!(candidates(50, 50), vec![50]);
+        assert_eq!(candidates(98, 130), vec![98, 99, 100, 110, 120, 130]);
+        assert_eq!(candidates(30_000, 36_000)[..3], [30_000, 31_000, 32_000]);
+        assert_eq!(
+            candidates(30_500, 33_000),
+            vec![30_500, 31_000, 32_000, 33_000]
+        );
+        assert_eq!(candidates(990, 1_100), vec![990, 1_000, 1_100]);
+        let all = candidates(1, u64::MAX / 2);
+        assert!(all.len() < 1 << MAX_STEPS, "{}", all.len());
+        assert!(all.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn each_dimension_is_searched_alone_and_never_below_current() {
+        // Hand-made: the SLO holds when rpm >= 40, itpm >= 35,431 and
+        // otpm >= 3,600 — today 50 / 30,000 / 8,000.
+        let need = [40, 35_431, 3_600];
+        let mut runs = 0;
+        let found = search_dims(&[50, 30_000, 8_000], &[71, 71_000, 8_000], |v| {
+            runs += 1;
+            Ok::<_, ()>(v.iter().zip(need).all(|(&x, n)| x >= n))
+        })
+        .unwrap();
+        // RPM and OTPM keep today's limits (not 40 and 3,600); ITPM rises
+        // to the first two-significant-figure value above the need.
+        assert_eq!(found, vec![50, 36_000, 8_000]);
+        assert!(runs <= 3 * (1 + MAX_STEPS as usize), "{runs}");
+    }
+
+    #[test]
+    fn nice_up_rounds_to_two_significant_figures() {
+        assert_eq!(nice_up(35_431.0), 36_000);
+        assert_eq!(nice_up(70.9), 71);
+        assert_eq!(nice_up(100.0), 100);
+    }
 }

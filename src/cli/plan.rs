@@ -6,7 +6,7 @@ use super::args::{Format, ScenarioArgs, find_strategy, parse_fraction};
 use super::output::{prepare_dir, refuse_overwrite, write_bytes, write_text};
 use super::progress::progress;
 use super::{CliError, print};
-use crate::analysis::plan::{Slo, budget, plan};
+use crate::analysis::plan::{Slo, budget, limited_dims, plan};
 use crate::charts::plan::CHARTS;
 use crate::export::plan::to_markdown;
 
@@ -98,7 +98,7 @@ pub fn run(args: &PlanArgs) -> Result<(), CliError> {
         let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
         refuse_overwrite(&refs, args.force)?;
     }
-    let bar = progress(budget(args.months), "simulating months");
+    let bar = progress(budget(args.months, limited_dims(&s)), "simulating months");
     let plan = plan(&s, &spec, args.growth, args.months, slo, &|| bar.inc(1))?;
     bar.finish_and_clear();
     let json = crate::report::json::pretty(&plan);

@@ -1,7 +1,7 @@
 //! A capacity plan as text, JSON, CSV (the month-by-month projection) and
 //! as a limit-increase request in Markdown.
 
-use crate::analysis::plan::{DIMS, Plan, limit_of};
+use crate::analysis::plan::{Change, DIMS, DimensionRequest, Plan, Target, limit_of};
 use crate::export::num::{EMPTY, duration_ms, int, opt_duration_ms, trimmed};
 use crate::export::report_csv::field;
 use crate::export::text_table::{Align, TextTable};
@@ -39,6 +39,41 @@ fn crossing_words(p: &Plan, pool: &str, dim: &str, th: f64) -> String {
             Some(m) => format!("month {m}"),
             None => format!("> {}", p.months),
         })
+}
+
+/// `keep 50` or `raise to 36,000 (+20 %)`.
+fn change_words(d: &DimensionRequest) -> String {
+    match d.change {
+        Change::Keep => format!("keep {}", int(d.current)),
+        Change::Raise => format!(
+            "raise to {} (+{} %)",
+            int(d.requested),
+            trimmed(d.increase_pct, 1)
+        ),
+    }
+}
+
+/// Which dimension reaches 100 % of its limit first, in words.
+fn binds_first_words(p: &Plan) -> String {
+    match &p.binds_first {
+        Some(b) if b.month == 0 => format!(
+            "{} of {} binds first: already at or over its limit",
+            b.dimension.to_uppercase(),
+            b.pool
+        ),
+        Some(b) => format!(
+            "{} of {} binds first: it reaches 100 % of its limit in month {}",
+            b.dimension.to_uppercase(),
+            b.pool,
+            b.month
+        ),
+        None => format!("no limit reaches 100 % within {} months", p.months),
+    }
+}
+
+/// The target's per-dimension requests of one pool.
+fn pool_dims<'a>(t: &'a Target, pool: &'a str) -> impl Iterator<Item = &'a DimensionRequest> {
+    t.dimensions.iter().filter(move |d| d.pool == pool)
 }
 
 /// The plan as text.
@@ -98,6 +133,7 @@ pub fn to_table(p: &Plan) -> String {
         }
         s.push('\n');
     }
+    s.push_str(&format!("{}\n\n", binds_first_words(p)));
     for t in &p.targets {
         s.push_str(&format!("month {}:\n", t.month));
         s.push_str(&format!(
@@ -116,8 +152,11 @@ pub fn to_table(p: &Plan) -> String {
             "  smallest tier that keeps the SLO: {}\n",
             t.smallest_tier.as_deref().unwrap_or("none of tier1-tier4")
         ));
-        for (pool, l) in &t.requested {
-            s.push_str(&format!("  request for {pool}: {}\n", limits_words(l)));
+        for (pool, _) in &t.requested {
+            s.push_str(&format!("  {pool}:\n"));
+            for d in pool_dims(t, pool) {
+                s.push_str(&format!("    {:<5} {}\n", d.dimension, change_words(d)));
+            }
         }
         s.push_str(&format!(
             "  at requested limits: p99 {}, {} 429s ({}), {} failed — SLO {}\n\n",
@@ -169,6 +208,7 @@ Every figure below comes from simulating the workload against Anthropic's limit 
             }
         }
     }
+    s.push_str(&format!("\n{}.\n", binds_first_words(p)));
     for (file, alt) in charts {
         s.push_str(&format!("\n![{alt}]({file})\n"));
     }
@@ -178,14 +218,32 @@ Every figure below comes from simulating the workload against Anthropic's limit 
         pct1(p.slo.rate_429),
         pct1(p.slo.failed_rate)
     ));
+    s.push_str(
+        "How each figure was found: every limit of every pool is searched on its own, with the simulator as the judge, and never below what we have today. \
+We start from generous limits (today's, or 2× the month's simulated peak-minute demand if higher, doubling up to 64× until the service level holds). \
+Then, one dimension at a time (RPM, ITPM, OTPM and, where a pool has it, TPM in turn; those already searched at their found values, the rest at the generous ones), \
+we simulate today's limit: if it keeps the service level, we ask to **keep** it; otherwise we bisect for the smallest value above it, \
+in steps of two significant figures, that keeps the service level. A last simulation at the requested limits gives the outcome shown.\n\n",
+    );
     for t in &p.targets {
         s.push_str(&format!("### In {} months\n\n", t.month));
-        for (pool, l) in &t.requested {
-            s.push_str(&format!("- **{pool}**: {}\n", limits_words(l)));
+        s.push_str("| pool | limit | today | requested | |\n|---|---|---:|---:|---|\n");
+        for d in &t.dimensions {
+            s.push_str(&format!(
+                "| {} | {} | {} | {} | {} |\n",
+                d.pool,
+                d.dimension.to_uppercase(),
+                int(d.current),
+                int(d.requested),
+                match d.change {
+                    Change::Keep => "keep".to_string(),
+                    Change::Raise => format!("raise (+{} %)", trimmed(d.increase_pct, 1)),
+                }
+            ));
         }
         if let Some(tier) = &t.smallest_tier {
             s.push_str(&format!(
-                "- (the published `{tier}` limits would also keep the SLO)\n"
+                "\n(The published `{tier}` limits would also keep the SLO.)\n"
             ));
         }
         s.push_str(&format!(
@@ -202,13 +260,12 @@ Every figure below comes from simulating the workload against Anthropic's limit 
             int(t.at_requested.failed),
             if t.at_requested.slo_met { "met" } else { "missed" }
         ));
-        s.push_str("Why: the requested limits are the smallest multiple of the month's simulated peak-minute demand (rounded up to two significant figures) that keeps the SLO, found by bisection with the simulator.\n\n");
     }
     s
 }
 
 /// Columns of [`to_csv`], in order.
-pub const PLAN_COLUMNS: [&str; 12] = [
+pub const PLAN_COLUMNS: [&str; 15] = [
     "month",
     "factor",
     "pool",
@@ -221,10 +278,15 @@ pub const PLAN_COLUMNS: [&str; 12] = [
     "utilisation_rpm",
     "utilisation_itpm",
     "utilisation_otpm",
+    "requested_rpm",
+    "requested_itpm",
+    "requested_otpm",
 ];
 
 /// The projection as CSV: one row per month and pool, unformatted numbers;
-/// a limit or utilisation is empty where the pool is unlimited.
+/// a limit or utilisation is empty where the pool is unlimited, and the
+/// requested limits are filled in only at the target months (equal to the
+/// limit where it is kept).
 pub fn to_csv(p: &Plan) -> String {
     let mut s = PLAN_COLUMNS.join(",");
     s.push('\n');
@@ -238,6 +300,14 @@ pub fn to_csv(p: &Plan) -> String {
                 (0..3).map(|d| opt(limits.and_then(|l| limit_of(l, d)).map(|v| v.to_string()))),
             );
             row.extend(pm.utilisation.iter().map(|u| opt(u.map(|x| x.to_string()))));
+            let target = p.targets.iter().find(|t| t.month == m.month);
+            row.extend(DIMS.iter().map(|dim| {
+                opt(target.and_then(|t| {
+                    pool_dims(t, &pm.pool)
+                        .find(|d| d.dimension == *dim)
+                        .map(|d| d.requested.to_string())
+                }))
+            }));
             s.push_str(&row.join(","));
             s.push('\n');
         }
