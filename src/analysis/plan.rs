@@ -1,9 +1,9 @@
 //! `ratesim plan`: project demand month by month under a growth rate, find
 //! when each limit dimension crosses 70 %, 80 % and 100 % (and which one
 //! binds first: the earliest 100 % crossing, in a tie the dimension furthest
-//! over its limit that month), and search — with the simulator, not a linear guess — for
-//! the smallest tier or the explicit limits that keep the SLO at the target
-//! months.
+//! over its limit that month), and search — with the simulator, not a
+//! linear guess — for the smallest tier or the explicit limits that keep the
+//! SLO at the target months.
 //!
 //! # The per-dimension search
 //!
