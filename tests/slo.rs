@@ -67,10 +67,7 @@ fn attainment_counts_failures_as_misses_and_skips_excluded_classes() {
     let interactive = &r.by_class["interactive"];
     assert_eq!(interactive.requests, 11);
     assert_eq!(interactive.succeeded, 10);
-    assert_eq!(
-        interactive.slo_attainment,
-        Some(Some(5.0 / 11.0_f64).map(round6))
-    );
+    assert_eq!(interactive.slo_attainment, Some(Some(round6(5.0 / 11.0))));
     // Background is not judged: it has no attainment, and the total is
     // interactive's alone.
     assert_eq!(r.by_class["background"].slo_attainment, None);
