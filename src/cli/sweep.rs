@@ -15,6 +15,10 @@ use crate::scenario::Scenario;
 
 /// Arguments of `ratesim sweep`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  ratesim sweep scenarios/tier1.yaml --param strategy.token_bucket.fraction=0.5..1.0:0.1
+  ratesim sweep scenarios/tier1.yaml --param strategy.token_bucket.max_retries=0,2,4 -n 10 --assert 'failed == 0' --out sweep/
+  ratesim sweep scenarios/tier1.yaml --param streams.chat.rate_per_min=20,40,80 --shard 2/4 --out shard2/")]
 pub struct SweepArgs {
     /// The scenario; `--seed` and `--duration` apply at every point.
     #[command(flatten)]
@@ -70,6 +74,10 @@ pub enum Goal {
 
 /// Arguments of `ratesim merge`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  ratesim merge shard1/sweep.json shard2/sweep.json shard3/sweep.json shard4/sweep.json
+  ratesim merge shard*/sweep.json --out sweep/ --force
+  ratesim merge shard*/sweep.json --format markdown")]
 pub struct MergeArgs {
     /// Shard files written by `sweep --shard I/N --out DIR` (DIR/sweep.json).
     #[arg(required = true)]
