@@ -215,6 +215,8 @@ pub struct Target {
 pub struct Plan {
     /// Layout version.
     pub schema_version: u32,
+    /// The ratesim version and catalogue date that made the plan.
+    pub ratesim: crate::report::Provenance,
     /// Scenario name.
     pub scenario: String,
     /// Strategy simulated.
@@ -568,6 +570,7 @@ pub fn plan(
     }
     Ok(Plan {
         schema_version: 1,
+        ratesim: crate::report::Provenance::current(),
         scenario: s.name.clone(),
         strategy: spec.name.clone(),
         growth_per_month: growth,

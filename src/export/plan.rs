@@ -261,6 +261,7 @@ in steps of two significant figures, that keeps the service level. A last simula
             if t.at_requested.slo_met { "met" } else { "missed" }
         ));
     }
+    s.push_str(&super::made_with(Some(&p.ratesim)));
     s
 }
 
