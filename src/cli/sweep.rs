@@ -141,36 +141,6 @@ fn shard_from(s: &str, env: impl Fn(&str) -> Option<String>) -> Result<[usize; 2
     Ok([i, n])
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn env(name: &str) -> Option<String> {
-        match name {
-            "JOB_COMPLETION_INDEX" => Some("0".into()),
-            "LAST" => Some("7".into()),
-            "BAD" => Some("two".into()),
-            _ => None,
-        }
-    }
-
-    #[test]
-    fn a_shard_index_is_a_number_or_a_zero_based_variable() {
-        assert_eq!(shard_from("3/8", env), Ok([3, 8]));
-        assert_eq!(shard_from("JOB_COMPLETION_INDEX/8", env), Ok([1, 8]));
-        assert_eq!(shard_from("LAST/8", env), Ok([8, 8]));
-        let err = |s: &str| shard_from(s, env).unwrap_err();
-        assert!(err("LAST/7").contains("below N = 7"), "{}", err("LAST/7"));
-        assert!(err("UNSET/4").contains("UNSET is not set"));
-        assert!(err("BAD/4").contains("not a whole number"));
-        assert!(err("0/4").contains("1 <= I <= N"));
-        assert!(err("5/4").contains("1 <= I <= N"));
-        assert!(err("1-4").contains("expected I/N"));
-        assert!(err("3x/4").contains("variable name"));
-        assert!(err("1/0").contains("1 <= I <= N") || err("1/0").contains("below N"));
-    }
-}
-
 /// Runs `sweep`; exit 0, or a usage error (exit 2).
 /// Runs `sweep`.
 pub fn run_sweep(args: &SweepArgs) -> Result<(), CliError> {
@@ -303,4 +273,34 @@ fn emit_sweep(
         other => crate::export::render(report, other.into())?,
     });
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(name: &str) -> Option<String> {
+        match name {
+            "JOB_COMPLETION_INDEX" => Some("0".into()),
+            "LAST" => Some("7".into()),
+            "BAD" => Some("two".into()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_shard_index_is_a_number_or_a_zero_based_variable() {
+        assert_eq!(shard_from("3/8", env), Ok([3, 8]));
+        assert_eq!(shard_from("JOB_COMPLETION_INDEX/8", env), Ok([1, 8]));
+        assert_eq!(shard_from("LAST/8", env), Ok([8, 8]));
+        let err = |s: &str| shard_from(s, env).unwrap_err();
+        assert!(err("LAST/7").contains("below N = 7"), "{}", err("LAST/7"));
+        assert!(err("UNSET/4").contains("UNSET is not set"));
+        assert!(err("BAD/4").contains("not a whole number"));
+        assert!(err("0/4").contains("1 <= I <= N"));
+        assert!(err("5/4").contains("1 <= I <= N"));
+        assert!(err("1-4").contains("expected I/N"));
+        assert!(err("3x/4").contains("variable name"));
+        assert!(err("1/0").contains("1 <= I <= N") || err("1/0").contains("below N"));
+    }
 }
