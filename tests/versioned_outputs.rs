@@ -105,10 +105,20 @@ fn compare_against(file: &str) -> String {
 #[test]
 fn compare_against_warns_when_the_baselines_catalogue_differs() {
     let dir = tempfile::tempdir().unwrap();
-    // Same catalogue, newer version: no warning.
+    // The same build: nothing to say.
+    let f = baseline(dir.path(), |_| {});
+    let err = compare_against(&f);
+    assert!(!err.contains("warning") && !err.contains("note: "), "{err}");
+    // Same catalogue, another version: a note, not a warning.
     let f = baseline(dir.path(), |v| v["ratesim"]["version"] = "9.9.9".into());
     let err = compare_against(&f);
     assert!(!err.contains("warning"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "note: {f}: made by ratesim 9.9.9, this is {VERSION} (same catalogue)"
+        )),
+        "{err}"
+    );
     // Another catalogue: named, both dates.
     let f = baseline(dir.path(), |v| {
         v["ratesim"]["catalogue"] = "2025-01-31".into()

@@ -130,8 +130,11 @@ pub fn read_baseline(path: &Path) -> Result<BaselineFile, OutputError> {
         path: path.to_path_buf(),
         source,
     })?;
-    if let Some(why) = crate::report::provenance::catalogue_mismatch(b.ratesim.as_ref()) {
+    use crate::report::provenance::{catalogue_mismatch, version_difference};
+    if let Some(why) = catalogue_mismatch(b.ratesim.as_ref()) {
         eprintln!("warning: {}: {why}", path.display());
+    } else if let Some(what) = version_difference(b.ratesim.as_ref()) {
+        eprintln!("note: {}: {what}", path.display());
     }
     Ok(b)
 }

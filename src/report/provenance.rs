@@ -57,6 +57,19 @@ pub fn catalogue_mismatch(saved: Option<&Provenance>) -> Option<String> {
     }
 }
 
+/// A saved result from another ratesim version with the same catalogue:
+/// worth a note (the model may have changed), not a warning.
+pub fn version_difference(saved: Option<&Provenance>) -> Option<String> {
+    let now = Provenance::current();
+    match saved {
+        Some(p) if p.catalogue == now.catalogue && p.version != now.version => Some(format!(
+            "made by ratesim {}, this is {} (same catalogue)",
+            p.version, now.version
+        )),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,6 +117,14 @@ mod tests {
             ..now.clone()
         };
         assert_eq!(catalogue_mismatch(Some(&newer_version)), None);
+        assert_eq!(
+            version_difference(Some(&newer_version)).unwrap(),
+            format!(
+                "made by ratesim 99.0.0, this is {} (same catalogue)",
+                now.version
+            )
+        );
+        assert_eq!(version_difference(Some(&now)), None);
         let old = Provenance {
             version: "0.0.1".into(),
             catalogue: "2020-01-01".into(),
