@@ -135,6 +135,14 @@ fn man_prints_the_main_page_and_writes_one_per_subcommand() {
     let sweep = std::fs::read_to_string(out.join("ratesim-sweep.1")).unwrap();
     assert!(sweep.contains(".TH ratesim-sweep 1"), "{sweep}");
     assert!(sweep.contains("\\-\\-shard"), "{sweep}");
+    // The examples print line for line (no-fill), one command per line.
+    let (_, examples) = sweep.split_once(".SH EXAMPLES\n.nf\n").unwrap();
+    let (examples, _) = examples.split_once("\n.fi\n").unwrap();
+    assert_eq!(examples.lines().count(), 3, "{examples}");
+    assert!(
+        examples.lines().all(|l| l.starts_with("ratesim sweep ")),
+        "{examples}"
+    );
     // Nothing is overwritten without --force.
     let (code, _, err) = run(&["man", "--out", out_s]);
     assert_eq!(code, Some(2), "{err}");

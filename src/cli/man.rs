@@ -50,7 +50,8 @@ fn pages() -> Vec<(String, String)> {
         let page = sub
             .clone()
             .name(name.clone())
-            .bin_name(format!("ratesim {}", sub.get_name()));
+            .bin_name(format!("ratesim {}", sub.get_name()))
+            .version(super::version());
         pages.push((format!("{name}.1"), render(page)));
     }
     pages
@@ -60,5 +61,26 @@ fn render(cmd: clap::Command) -> String {
     let mut buf = Vec::new();
     // Rendering into a Vec cannot fail (no I/O), and clap's help text is UTF-8.
     let _ = clap_mangen::Man::new(cmd).render(&mut buf);
-    String::from_utf8_lossy(&buf).into_owned()
+    examples_verbatim(&String::from_utf8_lossy(&buf))
+}
+
+/// clap_mangen puts `after_help` (our "Examples:" block) in a filled EXTRA
+/// section, which justifies each command line across the page; make it an
+/// EXAMPLES section printed line for line instead.
+fn examples_verbatim(page: &str) -> String {
+    let Some(start) = page.find(".SH EXTRA\nExamples:\n") else {
+        return page.to_string();
+    };
+    let body_start = start + ".SH EXTRA\nExamples:\n".len();
+    let end = page[body_start..]
+        .find("\n.SH ")
+        .map_or(page.len(), |i| body_start + i + 1);
+    let body = page[body_start..end].trim_end_matches('\n');
+    let lines: Vec<&str> = body.lines().map(str::trim_start).collect();
+    format!(
+        "{}.SH EXAMPLES\n.nf\n{}\n.fi\n{}",
+        &page[..start],
+        lines.join("\n"),
+        &page[end..]
+    )
 }
