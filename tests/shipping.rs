@@ -327,3 +327,70 @@ fn the_readme_says_how_to_install_right_after_its_first_commands() {
     // The README still opens with the two commands.
     assert!(readme.contains("cargo run --release -- simulate scenarios/tier1.yaml"));
 }
+
+/// The image the README and the Kubernetes example run: a multi-stage build
+/// whose final stage is just the binary and `/scenarios`, built from files
+/// `.dockerignore` lets into the context.
+#[test]
+fn the_dockerfile_ships_the_binary_and_the_scenarios_from_an_allowed_context() {
+    let text = std::fs::read_to_string("Dockerfile").unwrap();
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    let froms: Vec<&str> = lines
+        .iter()
+        .filter(|l| l.starts_with("FROM "))
+        .copied()
+        .collect();
+    assert_eq!(froms.len(), 2, "{froms:?}");
+    assert!(
+        froms[0].starts_with("FROM rust:1.89-alpine AS "),
+        "{}",
+        froms[0]
+    );
+    assert_eq!(froms[1], "FROM scratch");
+    // The toolchain is the crate's minimum.
+    let manifest = std::fs::read_to_string("Cargo.toml").unwrap();
+    assert!(manifest.contains("rust-version = \"1.89\""));
+
+    let allowed: Vec<String> = std::fs::read_to_string(".dockerignore")
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.strip_prefix('!'))
+        .map(|l| l.trim_end_matches('/').to_string())
+        .collect();
+    let final_stage = text.split("FROM scratch").nth(1).unwrap();
+    for l in &lines {
+        let Some(rest) = l.strip_prefix("COPY ") else {
+            continue;
+        };
+        if rest.starts_with("--from") {
+            continue;
+        }
+        let words: Vec<&str> = rest.split_whitespace().collect();
+        for src in &words[..words.len() - 1] {
+            assert!(Path::new(src).exists(), "Dockerfile copies missing {src}");
+            assert!(
+                allowed.iter().any(|a| a == src),
+                ".dockerignore excludes {src}"
+            );
+        }
+    }
+    assert!(
+        final_stage.contains("COPY scenarios /scenarios"),
+        "{final_stage}"
+    );
+    assert!(final_stage.contains("ENTRYPOINT [\"/usr/local/bin/ratesim\"]"));
+    assert!(
+        final_stage.contains("USER "),
+        "the image should not run as root"
+    );
+    // The manifest's benches must be in the build context, or cargo refuses
+    // to read it.
+    assert!(allowed.iter().any(|a| a == "benches"));
+    let k8s = std::fs::read_to_string("examples/k8s/sweep-job.yaml").unwrap();
+    assert!(k8s.contains("\"/scenarios/tier1.yaml\""));
+    assert!(Path::new("scenarios/tier1.yaml").is_file());
+}
