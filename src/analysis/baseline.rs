@@ -15,6 +15,10 @@ pub struct BaselineFile {
     pub schema_version: u32,
     /// Always `ratesim-baseline`.
     pub kind: String,
+    /// The ratesim version and catalogue date that ran it; absent in files
+    /// from versions that did not record it.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub ratesim: Option<crate::report::Provenance>,
     /// Scenario name.
     pub scenario: String,
     /// Master seed.
@@ -76,6 +80,7 @@ impl BaselineFile {
         BaselineFile {
             schema_version: 1,
             kind: BASELINE_KIND.to_string(),
+            ratesim: Some(crate::report::Provenance::current()),
             scenario: scenario.name.clone(),
             seed: scenario.sim.seed,
             replications,

@@ -167,6 +167,7 @@ impl serde::Serialize for CompareReport {
         #[derive(serde::Serialize)]
         struct Json<'a> {
             schema_version: u32,
+            ratesim: crate::report::Provenance,
             scenario: &'a str,
             seed: u64,
             replications: u32,
@@ -176,6 +177,7 @@ impl serde::Serialize for CompareReport {
         }
         Json {
             schema_version: self.schema_version,
+            ratesim: crate::report::Provenance::current(),
             scenario: &self.scenario,
             seed: self.seed,
             replications: self.replications,

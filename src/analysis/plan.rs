@@ -341,6 +341,8 @@ pub struct Sensitivity {
 pub struct Plan {
     /// Layout version.
     pub schema_version: u32,
+    /// The ratesim version and catalogue date that made the plan.
+    pub ratesim: crate::report::Provenance,
     /// Scenario name.
     pub scenario: String,
     /// Strategy simulated.
@@ -950,6 +952,7 @@ pub fn plan(
     ];
     Ok(Plan {
         schema_version: 2,
+        ratesim: crate::report::Provenance::current(),
         scenario: s.name.clone(),
         strategy: spec.name.clone(),
         strategy_reason,

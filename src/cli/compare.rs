@@ -15,6 +15,10 @@ use crate::export::compare::compare_markdown;
 
 /// Arguments of `ratesim compare`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  ratesim compare scenarios/ci-gate.yaml --baseline current --candidate proposed
+  ratesim compare scenarios/ci-gate.yaml --baseline current --candidate proposed -n 10 --tolerance 2% --format markdown
+  ratesim compare scenarios/tier1.yaml --against main.json     # main.json from simulate -n 10 --save-baseline")]
 pub struct CompareArgs {
     #[command(flatten)]
     pub run: ScenarioArgs,

@@ -3,6 +3,8 @@
 
 mod args;
 mod compare;
+mod completions;
+mod man;
 mod output;
 mod plan;
 mod progress;
@@ -15,13 +17,22 @@ mod validate;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 pub use args::parse_duration;
 
 /// Deterministic simulator and capacity planner for Claude API rate limits.
 #[derive(Debug, Parser)]
-#[command(name = "ratesim", version, about, long_about = None)]
+#[command(
+    name = "ratesim",
+    version,
+    about,
+    long_about = None,
+    after_help = "Examples:
+  ratesim simulate scenarios/tier1.yaml
+  ratesim compare scenarios/ci-gate.yaml --baseline current --candidate proposed -n 10
+  ratesim completions bash > ~/.local/share/bash-completion/completions/ratesim"
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -32,6 +43,9 @@ enum Command {
     /// Replay a scenario's workload against each strategy and compare them.
     Simulate(simulate::SimulateArgs),
     /// Check scenario files without simulating (exit 0 if valid, 2 if not).
+    #[command(after_help = "Examples:
+  ratesim validate scenarios/tier1.yaml
+  ratesim validate scenarios/*.yaml")]
     Validate {
         /// Scenario files.
         #[arg(required = true)]
@@ -51,6 +65,29 @@ enum Command {
     /// Project demand growth month by month and find the limits that keep
     /// the SLO; `--out` writes a limit-increase request pack.
     Plan(plan::PlanArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff), or write one per subcommand with --out.
+    Man(man::ManArgs),
+}
+
+/// `--version`: the version and the date of the built-in catalogue, since
+/// results depend on both.
+pub fn version() -> &'static str {
+    static VERSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "{} (catalogue {})",
+            env!("CARGO_PKG_VERSION"),
+            crate::model::catalog::CATALOG_DATE
+        )
+    });
+    VERSION.as_str()
+}
+
+/// The clap command the binary parses with (and completions and man pages
+/// are generated from, so they never drift from it).
+pub fn command() -> clap::Command {
+    Cli::command().version(version())
 }
 
 /// Why a command did not end in success, and the exit code each maps to
@@ -119,7 +156,10 @@ impl From<crate::export::Unsupported> for CliError {
 /// Parses arguments, runs the command and returns the process exit code:
 /// 0 success, 1 a gate or assertion failed, 2 bad input or usage.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
@@ -134,6 +174,8 @@ pub fn main() -> ExitCode {
         Command::Sweep(args) => sweep::run_sweep(&args),
         Command::Merge(args) => sweep::run_merge(&args),
         Command::Plan(args) => plan::run(&args),
+        Command::Completions(args) => completions::run(&args),
+        Command::Man(args) => man::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -155,10 +197,9 @@ fn print(text: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
 
     #[test]
     fn cli_definition_is_consistent() {
-        Cli::command().debug_assert();
+        command().debug_assert();
     }
 }

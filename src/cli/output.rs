@@ -120,7 +120,9 @@ pub fn write_text(path: &Path, text: &str) -> Result<(), OutputError> {
     write_bytes(path, text.as_bytes())
 }
 
-/// Reads a baseline saved with `simulate --save-baseline`.
+/// Reads a baseline saved with `simulate --save-baseline`, and warns on
+/// stderr when another catalogue made it (its limits or prices may differ,
+/// so a "regression" may be the catalogue's, not the change's).
 pub fn read_baseline(path: &Path) -> Result<BaselineFile, OutputError> {
     let b: BaselineFile = crate::report::json::read_file(path, "not a ratesim baseline")
         .map_err(OutputError::Read)?;
@@ -128,6 +130,12 @@ pub fn read_baseline(path: &Path) -> Result<BaselineFile, OutputError> {
         path: path.to_path_buf(),
         source,
     })?;
+    use crate::report::provenance::{catalogue_mismatch, version_difference};
+    if let Some(why) = catalogue_mismatch(b.ratesim.as_ref()) {
+        eprintln!("warning: {}: {why}", path.display());
+    } else if let Some(what) = version_difference(b.ratesim.as_ref()) {
+        eprintln!("note: {}: {what}", path.display());
+    }
     Ok(b)
 }
 

@@ -23,6 +23,10 @@ pub fn parse_growth(s: &str) -> Result<f64, String> {
 
 /// Arguments of `ratesim plan`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  ratesim plan scenarios/plan-growth.yaml --growth 15%/month
+  ratesim plan scenarios/plan-growth.yaml --growth 15%/month --months 12 --out reports/plan-tier1 --force
+  ratesim plan scenarios/tier1.yaml --growth 5%/month --slo-latency 10s --slo background=none --strategy sdk_default")]
 pub struct PlanArgs {
     /// Today's traffic and limits (`--duration` applies to every month
     /// simulated).

@@ -20,6 +20,10 @@ use crate::sim;
 
 /// Arguments of `ratesim simulate`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  ratesim simulate scenarios/tier1.yaml
+  ratesim simulate scenarios/tier1.yaml -n 10 --assert 'failed == 0' --out reports/tier1 --force
+  ratesim simulate scenarios/tier1.yaml --strategy sdk_default --duration 10m --format json")]
 pub struct SimulateArgs {
     #[command(flatten)]
     run: ScenarioArgs,

@@ -15,6 +15,10 @@ use crate::scenario::Scenario;
 
 /// Arguments of `ratesim sweep`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  ratesim sweep scenarios/tier1.yaml --param strategy.token_bucket.fraction=0.5..1.0:0.1
+  ratesim sweep scenarios/tier1.yaml --param strategy.token_bucket.max_retries=0,2,4 -n 10 --assert 'failed == 0' --out sweep/
+  ratesim sweep scenarios/tier1.yaml --param streams.chat.rate_per_min=20,40,80 --shard 2/4 --out shard2/")]
 pub struct SweepArgs {
     /// The scenario; `--seed` and `--duration` apply at every point.
     #[command(flatten)]
@@ -46,6 +50,8 @@ pub struct SweepArgs {
     #[arg(long = "assert", value_name = "EXPR")]
     pub asserts: Vec<String>,
     /// Run only slice I of N (1-based): every N-th point from the I-th.
+    /// I may name an environment variable holding a 0-based index instead,
+    /// e.g. `--shard JOB_COMPLETION_INDEX/8` in a Kubernetes Indexed Job.
     #[arg(long, value_name = "I/N", value_parser = parse_shard)]
     pub shard: Option<[usize; 2]>,
     /// Write sweep.json and sweep.csv (and a chart) into this directory.
@@ -70,6 +76,10 @@ pub enum Goal {
 
 /// Arguments of `ratesim merge`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  ratesim merge shard1/sweep.json shard2/sweep.json shard3/sweep.json shard4/sweep.json
+  ratesim merge shard*/sweep.json --out sweep/ --force
+  ratesim merge shard*/sweep.json --format markdown")]
 pub struct MergeArgs {
     /// Shard files written by `sweep --shard I/N --out DIR` (DIR/sweep.json).
     #[arg(required = true)]
@@ -85,19 +95,46 @@ pub struct MergeArgs {
     pub format: Format,
 }
 
-/// Parses `I/N` with 1 ≤ I ≤ N.
+/// Parses `I/N` with 1 ≤ I ≤ N, where I may instead be the name of an
+/// environment variable holding a 0-based index (what Kubernetes Indexed
+/// Jobs and most CI matrices provide), so a cluster's command line stays
+/// one line with no shell arithmetic.
 pub fn parse_shard(s: &str) -> Result<[usize; 2], String> {
+    shard_from(s, |name| std::env::var(name).ok())
+}
+
+/// [`parse_shard`] with the environment passed in (so tests need not set
+/// process-wide variables).
+fn shard_from(s: &str, env: impl Fn(&str) -> Option<String>) -> Result<[usize; 2], String> {
     let (i, n) = s
         .split_once('/')
-        .ok_or_else(|| format!("`{s}`: expected I/N, e.g. 2/8"))?;
-    let (i, n): (usize, usize) = (
-        i.trim()
-            .parse()
-            .map_err(|_| format!("`{s}`: I is not a whole number"))?,
-        n.trim()
-            .parse()
-            .map_err(|_| format!("`{s}`: N is not a whole number"))?,
-    );
+        .ok_or_else(|| format!("`{s}`: expected I/N, e.g. 2/8 or JOB_COMPLETION_INDEX/8"))?;
+    let n: usize = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}`: N is not a whole number"))?;
+    let i = i.trim();
+    let is_name = i.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && i.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let i: usize = if is_name {
+        let value = env(i).ok_or_else(|| {
+            format!(
+                "`{s}`: environment variable {i} is not set (it should hold a 0-based shard index)"
+            )
+        })?;
+        let index: usize = value.trim().parse().map_err(|_| {
+            format!("`{s}`: {i}={value:?} is not a whole number (a 0-based shard index)")
+        })?;
+        if index >= n {
+            return Err(format!(
+                "`{s}`: {i}={index} but a 0-based index must be below N = {n}"
+            ));
+        }
+        index + 1
+    } else {
+        i.parse()
+            .map_err(|_| format!("`{s}`: I is not a whole number or a variable name"))?
+    };
     if n == 0 || i == 0 || i > n {
         return Err(format!("`{s}`: need 1 <= I <= N"));
     }
@@ -186,6 +223,7 @@ pub fn run_sweep(args: &SweepArgs) -> Result<(), CliError> {
     bar.finish_and_clear();
     let mut report = SweepReport {
         schema_version: 1,
+        ratesim: Some(crate::report::Provenance::current()),
         definition: def,
         shard: args.shard,
         points,
@@ -235,4 +273,34 @@ fn emit_sweep(
         other => crate::export::render(report, other.into())?,
     });
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(name: &str) -> Option<String> {
+        match name {
+            "JOB_COMPLETION_INDEX" => Some("0".into()),
+            "LAST" => Some("7".into()),
+            "BAD" => Some("two".into()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_shard_index_is_a_number_or_a_zero_based_variable() {
+        assert_eq!(shard_from("3/8", env), Ok([3, 8]));
+        assert_eq!(shard_from("JOB_COMPLETION_INDEX/8", env), Ok([1, 8]));
+        assert_eq!(shard_from("LAST/8", env), Ok([8, 8]));
+        let err = |s: &str| shard_from(s, env).unwrap_err();
+        assert!(err("LAST/7").contains("below N = 7"), "{}", err("LAST/7"));
+        assert!(err("UNSET/4").contains("UNSET is not set"));
+        assert!(err("BAD/4").contains("not a whole number"));
+        assert!(err("0/4").contains("1 <= I <= N"));
+        assert!(err("5/4").contains("1 <= I <= N"));
+        assert!(err("1-4").contains("expected I/N"));
+        assert!(err("3x/4").contains("variable name"));
+        assert!(err("1/0").contains("1 <= I <= N") || err("1/0").contains("below N"));
+    }
 }

@@ -6,6 +6,10 @@ use crate::report::catalog::CatalogReport;
 
 /// Arguments of `ratesim tiers`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  ratesim tiers
+  ratesim tiers --model claude-sonnet-4-5
+  ratesim tiers --profile tier2 --format json")]
 pub struct TiersArgs {
     /// Only this model's pool and prices (dated ids and aliases accepted).
     #[arg(long, value_name = "MODEL")]

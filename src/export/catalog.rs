@@ -256,6 +256,7 @@ impl CatalogReport {
         for s in &self.sources {
             out.push_str(&format!("- {}: {}\n", s.topic, md(s.source)));
         }
+        out.push_str(&super::made_with(Some(&self.ratesim)));
         out
     }
 

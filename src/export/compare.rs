@@ -123,6 +123,9 @@ pub fn compare_markdown(r: &CompareReport) -> String {
             ));
         }
     }
+    s.push_str(&super::made_with(Some(
+        &crate::report::Provenance::current(),
+    )));
     s
 }
 

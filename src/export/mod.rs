@@ -37,6 +37,15 @@ pub use report_markdown::{to_markdown, to_markdown_with_charts};
 pub use report_table::to_table;
 pub use simulate::Simulated;
 
+/// The last line of every Markdown output: which ratesim and which
+/// catalogue made it, so a pasted report says what its numbers rest on.
+pub(crate) fn made_with(p: Option<&crate::report::Provenance>) -> String {
+    match p {
+        Some(p) => format!("\n_Made with {}._\n", p.line()),
+        None => String::new(),
+    }
+}
+
 /// An output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Format {

@@ -540,6 +540,7 @@ in steps of two significant figures, that keeps the service level. A last simula
                 .join("; ")
         ));
     }
+    s.push_str(&super::made_with(Some(&p.ratesim)));
     s
 }
 

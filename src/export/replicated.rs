@@ -123,6 +123,7 @@ impl ReplicatedReport<'_> {
             s.push('\n');
         }
         s.push_str(&assertion_text(self.assertions, true));
+        s.push_str(&crate::export::made_with(Some(&r.ratesim)));
         s
     }
 

@@ -125,5 +125,6 @@ fn render(report: &Report, charts: &[(String, String)]) -> String {
     for a in &report.assumptions {
         s.push_str(&format!("- {a}\n"));
     }
+    s.push_str(&super::made_with(Some(&report.ratesim)));
     s
 }

@@ -134,6 +134,7 @@ pub fn sweep_markdown(r: &SweepReport) -> String {
     }
     s.push('\n');
     s.push_str(&best_line(r));
+    s.push_str(&super::made_with(r.ratesim.as_ref()));
     s
 }
 

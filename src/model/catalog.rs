@@ -34,6 +34,12 @@ const S3_SOURCE: &str = "Anthropic rate-limits documentation, \
 https://platform.claude.com/docs/en/api/rate-limits (tiers renamed Start/Build/Scale/Custom; \
 Hacker News capture of the renamed page)";
 
+/// The catalogue's date: the newest date any of its sources was read.
+/// `--version` prints it and every report records it, because results move
+/// when the catalogue does; bump it with any figure (a test checks it is not
+/// older than a date quoted below).
+pub const CATALOG_DATE: &str = "2026-12-03";
+
 /// Where the prices come from.
 pub const PRICES_SOURCE: &str = "Anthropic pricing documentation, \
 https://platform.claude.com/docs/en/about-claude/pricing (last verified 2026-08-07)";

@@ -27,6 +27,8 @@ pub enum CatalogError {
 pub struct CatalogReport {
     /// JSON layout version.
     pub schema_version: u32,
+    /// The ratesim version and catalogue date.
+    pub ratesim: super::Provenance,
     /// The model asked for (`--model`), resolved to its catalogue id.
     pub model: Option<&'static str>,
     /// Rate-limit profiles, in catalogue order.
@@ -259,6 +261,7 @@ impl CatalogReport {
         };
         Ok(CatalogReport {
             schema_version: SCHEMA_VERSION,
+            ratesim: super::Provenance::current(),
             model: model.map(|m| m.id),
             profiles: profiles
                 .into_iter()

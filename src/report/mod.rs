@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod json;
+pub mod provenance;
 
 use std::collections::BTreeMap;
 
@@ -15,6 +16,8 @@ use crate::scenario::Scenario;
 use crate::strategy::StrategySpec;
 use crate::text::num::round;
 
+pub use provenance::Provenance;
+
 /// Version of the JSON layout; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -23,6 +26,8 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub struct Report {
     /// JSON layout version.
     pub schema_version: u32,
+    /// The ratesim version and catalogue date that made it.
+    pub ratesim: Provenance,
     /// Scenario name.
     pub scenario: String,
     /// Master seed used.
@@ -573,6 +578,7 @@ impl Report {
         );
         Report {
             schema_version: SCHEMA_VERSION,
+            ratesim: Provenance::current(),
             scenario: scenario.name.clone(),
             seed: scenario.sim.seed,
             limiter: LimiterReport {

@@ -12,6 +12,17 @@ pub enum MergeError {
     /// Shards of different sweeps (grid, seed, strategy, metric, …).
     #[error("the shard files come from different sweeps (definitions differ)")]
     DifferentSweeps,
+    /// Shards run by different ratesim versions or catalogues: their points
+    /// may not be comparable.
+    #[error(
+        "the shard files were made by different ratesim builds ({first} and {other}); rerun every shard with one"
+    )]
+    DifferentBuilds {
+        /// The first shard's `ratesim --version`, in words.
+        first: String,
+        /// Another shard's.
+        other: String,
+    },
     /// A point in two shards (the same shard given twice, or shards of
     /// different `--shard I/N` splits).
     #[error("the same point appears in more than one shard")]
@@ -56,6 +67,18 @@ pub fn merge(shards: Vec<SweepReport>) -> Result<SweepReport, MergeError> {
         if s.definition != def {
             return Err(MergeError::DifferentSweeps);
         }
+        if s.ratesim != first.ratesim {
+            let words = |p: &Option<crate::report::Provenance>| {
+                p.as_ref()
+                    .map_or("a ratesim that did not record its version".into(), |p| {
+                        p.line()
+                    })
+            };
+            return Err(MergeError::DifferentBuilds {
+                first: words(&first.ratesim),
+                other: words(&s.ratesim),
+            });
+        }
         points.extend(s.points.iter().cloned());
     }
     points.sort_by_key(|p| p.index);
@@ -81,6 +104,7 @@ pub fn merge(shards: Vec<SweepReport>) -> Result<SweepReport, MergeError> {
     }
     let mut r = SweepReport {
         schema_version: 1,
+        ratesim: first.ratesim.clone(),
         definition: def,
         shard: None,
         points,

@@ -118,6 +118,10 @@ pub struct Point {
 pub struct SweepReport {
     /// Layout version.
     pub schema_version: u32,
+    /// The ratesim version and catalogue date that evaluated the points;
+    /// absent in files from versions that did not record it.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub ratesim: Option<crate::report::Provenance>,
     /// What was swept.
     pub definition: Definition,
     /// `[i, n]` for a shard; absent for a whole sweep.
