@@ -223,6 +223,7 @@ fn timeseries_sums_match_the_report() {
             "rate_limited_tpm",
             "rate_limited_concurrency",
             "rate_limited_acceleration",
+            "rate_limited_spend",
             "overloaded",
             "queue_peak",
         ]

@@ -62,6 +62,7 @@ fn demand(now: u64, r: &Req) -> Demand {
     Demand {
         itpm_tokens: itpm,
         max_tokens: max,
+        output_estimate: max,
         output_tokens: max * permille / 1_000,
         generation_start: SimTime(start),
         finish: SimTime(start + gen_ms * 1_000_000),
@@ -99,8 +100,9 @@ fn pool_setup() -> impl Strategy<Value = (Algorithm, OtpmAccounting, u64, PoolLi
 fn limiter(alg: Algorithm, acct: OtpmAccounting, burst_s: u64) -> LimiterConfig {
     LimiterConfig {
         algorithm: alg,
-        burst: SimTime::from_secs(burst_s),
+        burst: ratesim::model::Bursts::uniform(SimTime::from_secs(burst_s)),
         otpm_accounting: acct,
+        ..LimiterConfig::default()
     }
 }
 
@@ -273,6 +275,7 @@ fn probe_otpm(pool: &Pool, t: u64, capacity: u64) -> u64 {
     let d = |k: u64| Demand {
         itpm_tokens: 0,
         max_tokens: k,
+        output_estimate: k,
         output_tokens: 0,
         generation_start: SimTime(t),
         finish: SimTime(t),
@@ -345,6 +348,7 @@ fn provider(limits: PoolLimits, config: LimiterConfig) -> Provider {
         workspaces: Vec::new(),
         acceleration: None,
         batch: None,
+        spend: None,
     };
     Provider::new(cfg, ratesim::sim::seed::stream(1, "prop/overload"))
 }

@@ -174,6 +174,7 @@ fn rejection(
         should_retry,
         usage: None,
         limited_by_workspace: false,
+        oversized: false,
         server_time: SimTime::from_secs(1),
         received_at: SimTime::from_secs(1),
     }

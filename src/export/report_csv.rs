@@ -48,7 +48,7 @@ pub const REPORT_COLUMNS: [&str; 35] = [
 ];
 
 /// Columns of [`timeseries_csv`], in order.
-pub const TIMESERIES_COLUMNS: [&str; 17] = [
+pub const TIMESERIES_COLUMNS: [&str; 18] = [
     "strategy",
     "pool",
     "t_start_s",
@@ -64,6 +64,7 @@ pub const TIMESERIES_COLUMNS: [&str; 17] = [
     "rate_limited_tpm",
     "rate_limited_concurrency",
     "rate_limited_acceleration",
+    "rate_limited_spend",
     "overloaded",
     "queue_peak",
 ];

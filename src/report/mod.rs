@@ -48,8 +48,12 @@ pub struct Report {
 pub struct LimiterReport {
     /// Algorithm name.
     pub algorithm: &'static str,
-    /// Bucket capacity as seconds at the limit.
+    /// Bucket capacity as seconds at the limit (of RPM when the dimensions
+    /// differ; see `burst_s_by_dimension`).
     pub burst_s: f64,
+    /// Per-dimension capacities, when they differ (omitted otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub burst_s_by_dimension: Option<BTreeMap<&'static str, f64>>,
     /// OTPM rule.
     pub otpm_accounting: &'static str,
 }
@@ -91,6 +95,14 @@ pub struct RateLimited {
     pub concurrency: u64,
     /// Acceleration limit (sharp rises in usage).
     pub acceleration: u64,
+    /// The monthly spend limit (`enforced_spend_limit_reached`); omitted
+    /// from JSON when zero.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub spend: u64,
+    /// Of `total`, 429s for a request larger than the limit's whole
+    /// capacity (its wait never helps); omitted from JSON when zero.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub oversized: u64,
     /// How many of `total` a workspace cap caused (the rest hit the
     /// organisation's limits).
     pub by_workspace_cap: u64,
@@ -109,6 +121,9 @@ pub struct Failures {
     pub unfinished: u64,
     /// In a batch that expired after 24 h (not billed).
     pub batch_expired: u64,
+    /// Refused by the monthly spend limit; omitted from JSON when zero.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub spend_limit: u64,
 }
 
 /// Latency percentiles in milliseconds (successes only); each is `None`
@@ -164,6 +179,10 @@ pub struct Outcome {
     pub rate_limited: RateLimited,
     /// 529s.
     pub overloaded: u64,
+    /// Of `overloaded`, errors that arrived mid-stream after a 200 began
+    /// (partial output billed, not retried); omitted from JSON when zero.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub overloaded_mid_stream: u64,
     /// Attempts the client rejected itself (adaptive throttling), never sent;
     /// omitted from JSON when zero.
     #[serde(skip_serializing_if = "is_zero")]
@@ -228,8 +247,15 @@ fn outcome(scenario: &Scenario, m: &ClassMetrics) -> Outcome {
         cost += cost_usd(t, &scenario.sim.provider.models[i].prices.batch());
     }
     let minutes = scenario.sim.horizon.as_secs_f64() / 60.0;
-    let [rpm, itpm, otpm, tpm, concurrency, acceleration] = m.rate_limited;
-    let [gave_up, deadline, too_large, unfinished, batch_expired] = m.failed;
+    let [rpm, itpm, otpm, tpm, concurrency, acceleration, spend] = m.rate_limited;
+    let [
+        gave_up,
+        deadline,
+        too_large,
+        unfinished,
+        batch_expired,
+        spend_limit,
+    ] = m.failed;
     Outcome {
         requests: m.requests,
         succeeded: m.succeeded,
@@ -241,6 +267,7 @@ fn outcome(scenario: &Scenario, m: &ClassMetrics) -> Outcome {
             too_large,
             unfinished,
             batch_expired,
+            spend_limit,
         },
         attempts: m.attempts,
         rate_limited: RateLimited {
@@ -251,9 +278,12 @@ fn outcome(scenario: &Scenario, m: &ClassMetrics) -> Outcome {
             tpm,
             concurrency,
             acceleration,
+            spend,
+            oversized: m.oversized,
             by_workspace_cap: m.workspace_limited,
         },
         overloaded: m.overloaded,
+        overloaded_mid_stream: m.overloaded_mid_stream,
         throttled_locally: m.throttled_locally,
         latency_ms: LatencyMs {
             p50: q(0.5),
@@ -275,6 +305,98 @@ fn outcome(scenario: &Scenario, m: &ClassMetrics) -> Outcome {
             cache_write_1h: tokens.cache_write_1h,
         },
     }
+}
+
+/// The bucket capacity rule, per dimension, with its floors.
+fn burst_assumption(l: &crate::model::LimiterConfig) -> String {
+    let b = l.burst;
+    let sizes = if b.is_uniform() {
+        format!("{}s at the limit in every dimension", b.rpm.as_secs_f64())
+    } else {
+        format!(
+            "rpm {}s, itpm {}s, otpm {}s, tpm {}s at the limit",
+            b.rpm.as_secs_f64(),
+            b.itpm.as_secs_f64(),
+            b.otpm.as_secs_f64(),
+            b.tpm.as_secs_f64()
+        )
+    };
+    format!(
+        "bucket capacity = {sizes} (Anthropic does not publish it; set limiter.burst, per dimension if \
+         needed). 60 s is the default because a real 429 showed the input-token reset about 61 s ahead, \
+         a full refill of one minute's worth. Floors: RPM holds at least 1 request; a token dimension \
+         holds at least the scenario's largest single request ({} ITPM, {} OTPM tokens; lognormal and \
+         exponential sizes at their 99.9th percentile), never more than one minute's worth",
+        l.floor.itpm, l.floor.otpm
+    )
+}
+
+/// The documented-or-chosen rules a run depends on beyond the limits.
+fn rule_assumptions(scenario: &Scenario) -> Vec<String> {
+    use crate::model::{AdmitWhen, Oversized, SpendLimitKind};
+    let p = &scenario.sim.provider;
+    let l = &p.limiter;
+    let mut out = Vec::new();
+    out.push(match l.oversized {
+        Oversized::RateLimited => "a request larger than a limit's whole capacity gets a 429 \
+            rate_limit_error naming that limit (as seen in public bug reports: \"This request would \
+            exceed the rate limit for your organization\"), with retry-after = time to a full bucket; \
+            retrying never helps and the failure is counted as too_large (limiter.oversized: too_large \
+            answers it once, non-retryable)"
+            .to_string(),
+        Oversized::TooLarge => "a request larger than a limit's whole capacity fails at once as \
+            too_large, without retries (limiter.oversized: too_large; the real API answers a 429)"
+            .to_string(),
+    });
+    if l.otpm_accounting == OtpmAccounting::Realtime {
+        out.push(match l.admit_when {
+            AdmitWhen::Positive => "OTPM (real time): a request is admitted while the output bucket \
+                is above zero and its output may drive it far below zero, throttling later requests \
+                (the docs say only that output counts as it is generated; limiter.admit_when: \
+                estimated_fits admits only when the bucket holds the request's max_tokens)"
+                .to_string(),
+            AdmitWhen::EstimatedFits => "OTPM (real time): a request is admitted only when the output \
+                bucket holds its estimated output, taken as its max_tokens (limiter.admit_when: \
+                estimated_fits; the default `positive` admits while the bucket is above zero)"
+                .to_string(),
+        });
+    }
+    match &p.spend {
+        Some(s) => out.push(format!(
+            "monthly spend limit ${} enforced per calendar month (UTC), simulated time 0 = {}; over it {} \
+             until 00:00 UTC on the 1st of the next month ({})",
+            crate::text::num::round(s.monthly_usd, 2),
+            crate::model::spend::format_date(s.start_unix_s),
+            match s.kind {
+                SpendLimitKind::Tier => "429 enforced_spend_limit_reached without retry-after",
+                SpendLimitKind::SelfSet => "a self-set limit: 400 invalid_request_error",
+            },
+            crate::model::spend::SPEND_SOURCE
+        )),
+        None => out.push("no monthly spend limit enforced".to_string()),
+    }
+    let caching = scenario
+        .sim
+        .streams
+        .iter()
+        .any(|s| s.prompt_cache.is_some());
+    if caching {
+        out.push(format!(
+            "prompt caching: prefixes below the model's minimum cacheable length are not cached \
+             (Sonnet 4.6 2,048 and Opus 4.7 4,096 tokens where copies disagree; {}); a fixed hit_rate \
+             decides only hit or miss, the minimum length and the TTL's write price still apply",
+            crate::model::catalog::CACHE_SOURCE
+        ));
+    }
+    if p.overload.mid_stream > 0.0 {
+        out.push(format!(
+            "overload.mid_stream: {} of admitted attempts end in an SSE overloaded_error after the 200 \
+             began, at a uniform point of generation; tokens generated so far count toward OTPM and are \
+             billed; the SDKs do not retry them",
+            p.overload.mid_stream
+        ));
+    }
+    out
 }
 
 /// List-price cost of `t` in USD.
@@ -488,10 +610,7 @@ impl Report {
     pub fn new(scenario: &Scenario, results: Vec<StrategyResult>) -> Report {
         let p = &scenario.sim.provider;
         let mut assumptions = vec![
-            format!(
-                "bucket capacity = {}s at the limit (Anthropic does not publish it; set limiter.burst)",
-                p.limiter.burst.as_secs_f64()
-            ),
+            burst_assumption(&p.limiter),
             format!("latency: {}", crate::model::catalog::LATENCY_SOURCE),
             match crate::model::catalog::profile(&scenario.tier) {
                 Some(p) => format!(
@@ -509,13 +628,23 @@ impl Report {
             "the server admits an attempt when it is sent; the network round trip is added to the response"
                 .to_string(),
         );
+        assumptions.extend(rule_assumptions(scenario));
         Report {
             schema_version: SCHEMA_VERSION,
             scenario: scenario.name.clone(),
             seed: scenario.sim.seed,
             limiter: LimiterReport {
                 algorithm: p.limiter.algorithm.name(),
-                burst_s: p.limiter.burst.as_secs_f64(),
+                burst_s: p.limiter.burst.rpm.as_secs_f64(),
+                burst_s_by_dimension: (!p.limiter.burst.is_uniform()).then(|| {
+                    let b = p.limiter.burst;
+                    BTreeMap::from([
+                        ("itpm", b.itpm.as_secs_f64()),
+                        ("otpm", b.otpm.as_secs_f64()),
+                        ("rpm", b.rpm.as_secs_f64()),
+                        ("tpm", b.tpm.as_secs_f64()),
+                    ])
+                }),
                 otpm_accounting: match p.limiter.otpm_accounting {
                     OtpmAccounting::Realtime => "realtime",
                     OtpmAccounting::ReserveMaxTokens => "reserve_max_tokens",

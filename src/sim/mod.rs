@@ -11,7 +11,8 @@ use rand_distr::LogNormal;
 use crate::engine::{EventId, EventQueue, SimTime};
 use crate::metrics::{Failure, RunMetrics, Series, Tokens, record_us};
 use crate::model::{
-    Attempt, BatchApi, BatchSubmit, PoolLimits, Provider, ProviderConfig, Response, Status,
+    Attempt, BatchApi, BatchSubmit, Dimension, PoolLimits, Provider, ProviderConfig, Response,
+    Status,
 };
 use crate::strategy::{
     BatchOffload, Client, ClientRequest, Cost, Decision, Poll, Router, StrategySpec,
@@ -463,20 +464,38 @@ impl Run {
         let pool = self.provider.config().models[model].pool;
         let m = &mut self.metrics.classes[class];
         let at_model = &mut self.metrics.by_model[model];
+        // Why the request fails if the client gives up after this answer.
+        let mut why = None;
         match response.status {
             Status::RateLimited(d) => {
                 self.metrics.series.rate_limited(now, pool, d);
                 m.rate_limited_by(d);
                 m.workspace_limited += response.limited_by_workspace as u64;
+                m.oversized += response.oversized as u64;
                 at_model.rate_limited += 1;
+                if response.oversized {
+                    why = Some(Failure::TooLarge);
+                }
             }
             Status::Overloaded => {
                 self.metrics.series.overloaded(now, pool);
                 m.overloaded += 1;
+                m.overloaded_mid_stream += response.usage.is_some() as u64;
                 at_model.overloaded += 1;
             }
             Status::Ok => at_model.succeeded += 1,
-            Status::TooLarge(_) => {}
+            Status::TooLarge(_) => why = Some(Failure::TooLarge),
+            Status::InvalidRequest(_) => {}
+        }
+        if matches!(
+            response.status,
+            Status::RateLimited(Dimension::Spend) | Status::InvalidRequest(Dimension::Spend)
+        ) {
+            why = Some(Failure::SpendLimit);
+            self.metrics.spend_limited_attempts += 1;
+            self.metrics
+                .spend_limit_first_hit
+                .get_or_insert(response.server_time);
         }
         if let Some(u) = response.usage {
             // Billed whether or not the client still wants the answer.
@@ -501,8 +520,7 @@ impl Run {
             live.retries,
             live.previous_delay,
         );
-        let too_large = matches!(response.status, Status::TooLarge(_));
-        self.settle(now, id, decision, too_large);
+        self.settle(now, id, decision, why);
     }
 
     /// A request the client rejected locally (adaptive throttling): no
@@ -517,12 +535,14 @@ impl Run {
             live.retries,
             live.previous_delay,
         );
-        self.settle(now, id, decision, false);
+        self.settle(now, id, decision, None);
     }
 
     /// Carries out the client's decision for a request whose attempt was
-    /// answered or rejected locally: close it, or schedule its retry.
-    fn settle(&mut self, now: SimTime, id: u32, decision: Decision, too_large: bool) {
+    /// answered or rejected locally: close it, or schedule its retry. `why`
+    /// is the failure the last answer implies if the client gives up (too
+    /// large, spend limit); otherwise giving up is `GaveUp` or `Deadline`.
+    fn settle(&mut self, now: SimTime, id: u32, decision: Decision, why: Option<Failure>) {
         let live = live_mut(&mut self.slots, id);
         let past_deadline = live.expired || live.req.deadline.is_some_and(|d| now > d);
         match decision {
@@ -554,12 +574,10 @@ impl Run {
                 live.retry_event = Some(self.queue.schedule(at, Event::RetryReady(id)));
             }
             Decision::GiveUp => {
-                let why = if too_large {
-                    Failure::TooLarge
-                } else if past_deadline {
-                    Failure::Deadline
-                } else {
-                    Failure::GaveUp
+                let why = match why {
+                    Some(w) => w,
+                    None if past_deadline => Failure::Deadline,
+                    None => Failure::GaveUp,
                 };
                 self.close(id, Err(why))
             }
