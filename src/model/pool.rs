@@ -313,7 +313,7 @@ struct Pending {
 /// so the pool never reads a clock and needs no completion callbacks.
 #[derive(Clone, Debug)]
 pub struct Pool {
-    limiters: [Option<Limiter>; 4],
+    limiters: [Option<Limiter>; SLOTS],
     max_concurrent: Option<u64>,
     in_flight: u64,
     accounting: OtpmAccounting,
@@ -328,6 +328,22 @@ const RPM: usize = 0;
 const ITPM: usize = 1;
 const OTPM: usize = 2;
 const TPM: usize = 3;
+/// Output committed to admitted requests: their estimates, charged at
+/// admission and settled to the actual output when they finish. Only under
+/// real-time accounting with [`AdmitWhen::EstimatedFits`]; a 429 from it
+/// names OTPM.
+const COMMIT: usize = 4;
+/// Limiter slots: the four dimensions plus the OTPM commitments.
+const SLOTS: usize = 5;
+
+/// The dimension a limiter slot reports.
+fn slot_dimension(i: usize) -> Dimension {
+    if i == COMMIT {
+        Dimension::Otpm
+    } else {
+        Dimension::ALL[i]
+    }
+}
 
 impl Pool {
     /// A pool with full buckets and nothing in flight.
@@ -336,12 +352,15 @@ impl Pool {
             l.map(|l| Limiter::with_floor(config.algorithm, l, config.burst.of(dim), floor))
         };
         let f = config.floor;
+        let commits = config.otpm_accounting == OtpmAccounting::Realtime
+            && config.admit_when == AdmitWhen::EstimatedFits;
         Pool {
             limiters: [
                 mk(limits.rpm, Dimension::Rpm, 1),
                 mk(limits.itpm, Dimension::Itpm, f.itpm),
                 mk(limits.otpm, Dimension::Otpm, f.otpm),
                 mk(limits.tpm, Dimension::Tpm, f.tpm),
+                mk(limits.otpm.filter(|_| commits), Dimension::Otpm, f.otpm),
             ],
             max_concurrent: limits.max_concurrent,
             in_flight: 0,
@@ -359,21 +378,27 @@ impl Pool {
         self.in_flight
     }
 
-    fn needs(&self, d: &Demand) -> [Need; 4] {
+    fn needs(&self, d: &Demand) -> [Need; SLOTS] {
         let (otpm, tpm) = match (self.accounting, self.admit_when) {
             (OtpmAccounting::Realtime, AdmitWhen::Positive) => {
                 (Need::Positive, Need::Units(d.itpm_tokens.max(1)))
             }
-            (OtpmAccounting::Realtime, AdmitWhen::EstimatedFits) => (
-                Need::Units(d.output_estimate.max(1)),
-                Need::Units((d.itpm_tokens + d.output_estimate).max(1)),
-            ),
+            (OtpmAccounting::Realtime, AdmitWhen::EstimatedFits) => {
+                (Need::Positive, Need::Units(d.itpm_tokens.max(1)))
+            }
             (OtpmAccounting::ReserveMaxTokens, _) => (
                 Need::Units(d.max_tokens),
                 Need::Units(d.itpm_tokens + d.max_tokens),
             ),
         };
-        [Need::Units(1), Need::Units(d.itpm_tokens), otpm, tpm]
+        let commit = Need::Units(d.output_estimate.max(1));
+        [
+            Need::Units(1),
+            Need::Units(d.itpm_tokens),
+            otpm,
+            tpm,
+            commit,
+        ]
     }
 
     /// Decides whether `demand` may be admitted now. Changes nothing but the
@@ -386,7 +411,7 @@ impl Pool {
                 && !lim.can_ever_fit(needs[i])
             {
                 return Verdict::Never {
-                    dimension: Dimension::ALL[i],
+                    dimension: slot_dimension(i),
                 };
             }
         }
@@ -400,7 +425,7 @@ impl Pool {
             if let Some(lim) = lim
                 && !lim.fits(now, needs[i])
             {
-                failed = Some(Dimension::ALL[i]);
+                failed = Some(slot_dimension(i));
                 break;
             }
         }
@@ -443,6 +468,27 @@ impl Pool {
         for dim in [OTPM, TPM] {
             if self.charge_output(now, d, dim, output, rate > 0 || remainder > 0) {
                 drains |= 1 << dim;
+            }
+        }
+        if let Some(l) = &mut self.limiters[COMMIT] {
+            // Hold the estimate back now; settle to the actual output at
+            // the end.
+            let estimate = d.output_estimate.max(1);
+            l.debit(now, estimate);
+            let adj = match output.cmp(&estimate) {
+                std::cmp::Ordering::Less => Some(Adjustment::Credit {
+                    dim: COMMIT as u8,
+                    units: estimate - output,
+                    charged_at: now,
+                }),
+                std::cmp::Ordering::Greater => Some(Adjustment::Debit {
+                    dim: COMMIT as u8,
+                    units: output - estimate,
+                }),
+                std::cmp::Ordering::Equal => None,
+            };
+            if let Some(adj) = adj {
+                self.push(d.finish, adj);
             }
         }
         self.in_flight += 1;
@@ -583,7 +629,7 @@ impl Pool {
     /// pending adjustments on a copy of the limiters. The copy is made only
     /// once an adjustment comes due before the fit: most 429s are answered
     /// from the current state alone.
-    fn earliest_fit(&mut self, now: SimTime, needs: &[Need; 4]) -> Option<SimTime> {
+    fn earliest_fit(&mut self, now: SimTime, needs: &[Need; SLOTS]) -> Option<SimTime> {
         let mut replay: Option<Replay> = None;
         let mut t = now;
         let fit = loop {
@@ -666,8 +712,8 @@ impl Pool {
     /// they give back is ignored) still leaves it room at `c`, on top of
     /// whatever its current drains take. Refunds and releases only help a
     /// dimension that already fits.
-    fn pending_cannot_move(&self, c: SimTime, needs: &[Need; 4], waiting: u8) -> bool {
-        let mut taken = [0i128; 4];
+    fn pending_cannot_move(&self, c: SimTime, needs: &[Need; SLOTS], waiting: u8) -> bool {
+        let mut taken = [0i128; SLOTS];
         for Reverse(p) in self.pending.iter().filter(|r| r.0.time <= c) {
             let (dims, units) = match p.adj {
                 Adjustment::Finish {
@@ -705,7 +751,7 @@ impl Pool {
 
 /// A private copy of a pool's state for [`Pool::earliest_fit`] to run forward.
 struct Replay {
-    limiters: [Option<Limiter>; 4],
+    limiters: [Option<Limiter>; SLOTS],
     in_flight: u64,
     /// The pending adjustments in the order they apply (sorting a handful
     /// once is cheaper than popping them from a heap), from `next` on.
@@ -732,7 +778,7 @@ impl Replay {
     }
 }
 
-fn apply(limiters: &mut [Option<Limiter>; 4], in_flight: &mut u64, p: Pending) {
+fn apply(limiters: &mut [Option<Limiter>; SLOTS], in_flight: &mut u64, p: Pending) {
     match p.adj {
         Adjustment::Finish {
             drains,
@@ -767,7 +813,7 @@ fn apply(limiters: &mut [Option<Limiter>; 4], in_flight: &mut u64, p: Pending) {
 
 /// Runs `f` on the bucket of every dimension whose bit is set in `drains`.
 fn for_each_drain(
-    limiters: &mut [Option<Limiter>; 4],
+    limiters: &mut [Option<Limiter>; SLOTS],
     drains: u8,
     mut f: impl FnMut(&mut TokenBucket),
 ) {

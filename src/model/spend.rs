@@ -41,11 +41,17 @@ pub struct SpendLimit {
     pub start_unix_s: i64,
 }
 
+/// Nano-dollars per dollar: spend is summed in whole nano-dollars, so
+/// twenty $0.075 requests make exactly $1.50 (floating-point sums would
+/// fall a hair short of a cap and let one more request through).
+const NANO: f64 = 1e9;
+
 /// Spend so far in the current calendar month.
 #[derive(Clone, Debug)]
 pub struct SpendMeter {
     limit: SpendLimit,
-    spent_usd: f64,
+    cap_nano: u64,
+    spent_nano: u64,
     month_end: SimTime,
 }
 
@@ -54,7 +60,8 @@ impl SpendMeter {
     pub fn new(limit: SpendLimit) -> SpendMeter {
         SpendMeter {
             limit,
-            spent_usd: 0.0,
+            cap_nano: to_nano(limit.monthly_usd),
+            spent_nano: 0,
             month_end: next_month_start(limit.start_unix_s, SimTime::ZERO),
         }
     }
@@ -66,7 +73,7 @@ impl SpendMeter {
 
     fn advance(&mut self, now: SimTime) {
         if now >= self.month_end {
-            self.spent_usd = 0.0;
+            self.spent_nano = 0;
             self.month_end = next_month_start(self.limit.start_unix_s, now);
         }
     }
@@ -75,20 +82,29 @@ impl SpendMeter {
     /// UTC on the first of the next month).
     pub fn paused_until(&mut self, now: SimTime) -> Option<SimTime> {
         self.advance(now);
-        (self.spent_usd >= self.limit.monthly_usd).then_some(self.month_end)
+        (self.spent_nano >= self.cap_nano).then_some(self.month_end)
     }
 
     /// Adds the cost of an admitted request (it may overshoot the cap, as a
     /// request admitted just under it does).
     pub fn record(&mut self, now: SimTime, usd: f64) {
         self.advance(now);
-        self.spent_usd += usd;
+        self.spent_nano = self.spent_nano.saturating_add(to_nano(usd));
     }
 
     /// Spent so far this month, USD.
     pub fn spent_usd(&mut self, now: SimTime) -> f64 {
         self.advance(now);
-        self.spent_usd
+        self.spent_nano as f64 / NANO
+    }
+}
+
+/// Whole nano-dollars, rounded; negative or non-finite amounts count as 0.
+fn to_nano(usd: f64) -> u64 {
+    if usd.is_finite() && usd > 0.0 {
+        (usd * NANO).round() as u64
+    } else {
+        0
     }
 }
 

@@ -353,11 +353,14 @@ fn rule_assumptions(scenario: &Scenario) -> Vec<String> {
             AdmitWhen::Positive => "OTPM (real time): a request is admitted while the output bucket \
                 is above zero and its output may drive it far below zero, throttling later requests \
                 (the docs say only that output counts as it is generated; limiter.admit_when: \
-                estimated_fits admits only when the bucket holds the request's max_tokens)"
+                estimated_fits admits only when the bucket, less the estimates held for requests in \
+                flight, holds the request's max_tokens)"
                 .to_string(),
             AdmitWhen::EstimatedFits => "OTPM (real time): a request is admitted only when the output \
-                bucket holds its estimated output, taken as its max_tokens (limiter.admit_when: \
-                estimated_fits; the default `positive` admits while the bucket is above zero)"
+                bucket, less the estimates held for requests in flight (settled to their actual output \
+                when they finish), holds its estimated output, taken as its max_tokens \
+                (limiter.admit_when: estimated_fits; the default `positive` admits while the bucket is \
+                above zero)"
                 .to_string(),
         });
     }
