@@ -476,3 +476,98 @@ fn a_mid_stream_529_bills_partial_output_and_is_not_retried() {
     );
     assert_eq!(t.failures.gave_up, t.overloaded_mid_stream);
 }
+
+// ---------------------------------------------------------------------------
+// Part 3: long context
+// ---------------------------------------------------------------------------
+
+fn long_context(tier: &str, rate_per_min: u32) -> Scenario {
+    scenario(&format!(
+        r#"
+name: long
+duration: 10m
+tier: {tier}
+streams:
+  - name: s
+    model: claude-sonnet-4-5
+    arrivals: {{constant: {{rate_per_min: {rate_per_min}}}}}
+    input_tokens: 250000
+    output_tokens: 1000
+    max_tokens: 1000
+strategies: [sdk_default]
+"#
+    ))
+}
+
+#[test]
+fn a_long_context_request_is_billed_at_the_long_context_price() {
+    // 250,000 × $6 + 1,000 × $22.50 per MTok = $1.5225 (list prices would
+    // give $0.765, about half).
+    let s = long_context("tier4", 2);
+    let t = outcome(&s, "sdk_default");
+    assert_eq!(t.succeeded, t.requests);
+    let per_request = t.cost_usd / t.requests as f64;
+    assert!((per_request - 1.5225).abs() < 1e-9, "{per_request}");
+}
+
+#[test]
+fn tier_four_sends_long_context_requests_to_their_own_pool() {
+    use rand::SeedableRng;
+    use ratesim::model::{Attempt, Provider, Status};
+    let s = long_context("tier4", 2);
+    let mut p = Provider::new(
+        s.sim.provider.clone(),
+        rand_chacha::ChaCha8Rng::seed_from_u64(1),
+    );
+    let attempt = |input| Attempt {
+        model: 0,
+        input_tokens: input,
+        cache_read_tokens: 0,
+        cache_write_tokens: 0,
+        prefix: None,
+        max_tokens: 1_000,
+        output_tokens: 1_000,
+        service_factor: 1.0,
+        workspace: None,
+    };
+    let t0 = SimTime::ZERO;
+    // 1,000,000 long-context ITPM hold four 250,000-token requests; the
+    // fifth waits for 250,000 tokens of refill at 1,000,000/min: 15 s.
+    for _ in 0..4 {
+        let r = p.handle(t0, &attempt(250_000));
+        assert_eq!(r.status, Status::Ok);
+        let h = r.headers.unwrap().input_tokens.unwrap();
+        assert_eq!(h.limit, 1_000_000);
+    }
+    let r = p.handle(t0, &attempt(250_000));
+    assert_eq!(r.status, Status::RateLimited(Dimension::Itpm));
+    assert_eq!(r.retry_after_s, Some(15));
+    // The ordinary 2,000,000 ITPM pool is untouched by them.
+    let r = p.handle(t0, &attempt(100_000));
+    assert_eq!(r.status, Status::Ok);
+    let h = r.headers.unwrap().input_tokens.unwrap();
+    assert_eq!((h.limit, h.remaining), (2_000_000, 1_900_000));
+    // Tier 1 publishes no long-context limits: the request meets the
+    // ordinary 30,000 ITPM and can never fit.
+    let t = outcome(&long_context("tier1", 2), "sdk_default");
+    assert_eq!(t.failures.too_large, t.requests);
+}
+
+#[test]
+fn the_catalogue_names_the_models_with_long_context() {
+    use ratesim::model::catalog::{
+        LONG_CONTEXT_THRESHOLD, long_context_limits, long_context_prices,
+    };
+    assert_eq!(LONG_CONTEXT_THRESHOLD, 200_000);
+    let p = long_context_prices("claude-sonnet-4-5").unwrap();
+    assert_eq!((p.input, p.output, p.cache_write_1h), (6.0, 22.5, 12.0));
+    assert!(long_context_prices("claude-sonnet-4-0").is_some());
+    assert!(long_context_prices("claude-sonnet-4-6").is_none());
+    assert!(long_context_prices("claude-opus-4-6").is_none());
+    let l = long_context_limits("tier4", "sonnet-4").unwrap();
+    assert_eq!(
+        (l.rpm, l.itpm, l.otpm),
+        (None, Some(1_000_000), Some(200_000))
+    );
+    assert!(long_context_limits("tier3", "sonnet-4").is_none());
+}

@@ -411,6 +411,7 @@ fn a_rejection_deducts_nothing() {
 fn provider(counts_cache_reads: bool, pool_limits: PoolLimits, limiter: LimiterConfig) -> Provider {
     let info = find_model("claude-sonnet-4-5").unwrap();
     let cfg = ProviderConfig {
+        long_context_pools: Vec::new(),
         models: vec![ModelSpec {
             id: "test-model".to_string(),
             pool: 0,
@@ -421,6 +422,7 @@ fn provider(counts_cache_reads: bool, pool_limits: PoolLimits, limiter: LimiterC
                 output_tokens_per_s: 100.0,
             },
             min_cacheable_tokens: 1024,
+            long_context: None,
         }],
         pools: vec![("test-pool".to_string(), pool_limits)],
         limiter,

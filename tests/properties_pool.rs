@@ -330,6 +330,7 @@ proptest! {
 fn provider(limits: PoolLimits, config: LimiterConfig) -> Provider {
     let info = find_model("claude-sonnet-4-5").expect("catalogued");
     let cfg = ProviderConfig {
+        long_context_pools: Vec::new(),
         models: vec![ModelSpec {
             id: "m".to_string(),
             pool: 0,
@@ -340,6 +341,7 @@ fn provider(limits: PoolLimits, config: LimiterConfig) -> Provider {
                 output_tokens_per_s: 200.0,
             },
             min_cacheable_tokens: 1024,
+            long_context: None,
         }],
         pools: vec![("p".to_string(), limits)],
         limiter: config,

@@ -121,6 +121,9 @@ pub struct ClassMetrics {
     pub tokens_by_model: Vec<Tokens>,
     /// Billed tokens per model index through the Batch API (half price).
     pub batch_tokens_by_model: Vec<Tokens>,
+    /// The part of `tokens_by_model` from long-context requests (input over
+    /// 200K tokens on models with long-context prices), billed at those.
+    pub long_context_tokens_by_model: Vec<Tokens>,
     /// Logical requests sent through the Batch API.
     pub batch_requests: u64,
     /// Of those, how many succeeded.
@@ -152,6 +155,7 @@ impl ClassMetrics {
             queue_waits: 0,
             tokens_by_model: vec![Tokens::default(); models],
             batch_tokens_by_model: vec![Tokens::default(); models],
+            long_context_tokens_by_model: vec![Tokens::default(); models],
             batch_requests: 0,
             batch_succeeded: 0,
             cache_hits: 0,
@@ -237,6 +241,13 @@ impl ClassMetrics {
             .batch_tokens_by_model
             .iter_mut()
             .zip(&o.batch_tokens_by_model)
+        {
+            a.add(b);
+        }
+        for (a, b) in self
+            .long_context_tokens_by_model
+            .iter_mut()
+            .zip(&o.long_context_tokens_by_model)
         {
             a.add(b);
         }

@@ -52,6 +52,36 @@ pub const MAX_OUTPUT_SOURCE: &str = "Anthropic models documentation, \
 https://platform.claude.com/docs/en/about-claude/models/overview and the per-model pages \
 https://platform.claude.com/docs/en/models/<model>/overview (\"Max output\", read 2026-12-03)";
 
+/// Where the long-context (over 200K input tokens) limits and prices come from.
+pub const LONG_CONTEXT_SOURCE: &str = "Anthropic rate-limits documentation, copy of 2025-11-08 \
+(patrickcarmichael/claude-docs 1437-rate-limits.md, \"Long context rate limits\": Tier 4, Sonnet 4/4.5 with \
+the context-1m beta, 1,000,000 ITPM / 200,000 OTPM; the same table on docs.anthropic.com/{ja,fr,it}/api/rate-limits \
+copies) and pricing documentation https://platform.claude.com/docs/en/about-claude/pricing (long context: \
+Sonnet 4/4.5 input over 200K tokens $6 / output $22.50 per MTok), read 2026-12-03";
+
+/// A request whose input (uncached + cache reads + cache writes) exceeds
+/// this many tokens is a long-context request ([`LONG_CONTEXT_SOURCE`]).
+pub const LONG_CONTEXT_THRESHOLD: u64 = 200_000;
+
+/// Models with long-context prices: every token of a request over
+/// [`LONG_CONTEXT_THRESHOLD`] input tokens is billed at these (the cache
+/// multipliers apply on top). Only Sonnet 4 and 4.5 (the 1M-context beta);
+/// Sonnet 4.6's own page lists a 1M window at its standard $3 / $15, so no
+/// premium is modelled for it.
+#[rustfmt::skip]
+pub const LONG_CONTEXT_PRICES: &[(&str, Prices)] = &[
+    ("claude-sonnet-4-5", prices(6.0, 22.5)),
+    ("claude-sonnet-4-0", prices(6.0, 22.5)),
+];
+
+/// The long-context prices of `model`, if it has them.
+pub fn long_context_prices(model: &str) -> Option<Prices> {
+    LONG_CONTEXT_PRICES
+        .iter()
+        .find(|(id, _)| *id == model)
+        .map(|(_, p)| *p)
+}
+
 /// Latency figures are not published; these are assumptions to override.
 pub const LATENCY_SOURCE: &str = "assumed typical values (not published by Anthropic); \
 override under `latency.models` in the scenario";
@@ -326,6 +356,10 @@ pub struct Profile {
     pub spend: Spend,
     /// Per-pool limits; pools not listed have no published figure here.
     pub pools: &'static [PoolRow],
+    /// Dedicated limits for long-context requests (over
+    /// [`LONG_CONTEXT_THRESHOLD`] input tokens) on the models with
+    /// [`LONG_CONTEXT_PRICES`], per pool; empty where none is published.
+    pub long_context: &'static [PoolRow],
     /// Message Batches API limits, if published.
     pub batch: Option<BatchLimits>,
     /// Caveats shared by every profile read from the same source.
@@ -338,6 +372,16 @@ const fn row(pool: &'static str, rpm: u64, itpm: u64, otpm: u64) -> PoolRow {
     PoolRow {
         pool,
         rpm: Some(rpm),
+        itpm: Some(itpm),
+        otpm: Some(otpm),
+        tpm: None,
+    }
+}
+
+const fn tokens_row(pool: &'static str, itpm: u64, otpm: u64) -> PoolRow {
+    PoolRow {
+        pool,
+        rpm: None,
         itpm: Some(itpm),
         otpm: Some(otpm),
         tpm: None,
@@ -438,6 +482,7 @@ pub const PROFILES: &[Profile] = &[
             row("haiku-4-5", 50, 50_000, 10_000),
             row("haiku-3-5", 50, 50_000, 10_000),
         ],
+        long_context: &[],
         batch: batch(50, 100_000),
         notes: &[
             "Another, undated copy of the page lists Tier 1 at $500 max purchase / $500 monthly; so does a 2026 third-party summary (https://aipromptshub.co/limits/claude-rate-limits-2026). This copy says $100 / $100.",
@@ -458,6 +503,7 @@ pub const PROFILES: &[Profile] = &[
             row("haiku-4-5", 1_000, 450_000, 90_000),
             row("haiku-3-5", 1_000, 100_000, 20_000),
         ],
+        long_context: &[],
         batch: batch(1_000, 200_000),
         notes: &[
             "Checked 2026-11-24: Anthropic's support article https://support.claude.com/en/articles/10366389-how-can-i-advance-my-api-usage-to-tier-2 also gives $40 cumulative purchase and a $500 monthly limit.",
@@ -477,6 +523,7 @@ pub const PROFILES: &[Profile] = &[
             row("haiku-4-5", 2_000, 1_000_000, 200_000),
             row("haiku-3-5", 2_000, 200_000, 40_000),
         ],
+        long_context: &[],
         batch: batch(2_000, 300_000),
         notes: &[],
     },
@@ -494,10 +541,11 @@ pub const PROFILES: &[Profile] = &[
             row("haiku-4-5", 4_000, 4_000_000, 800_000),
             row("haiku-3-5", 4_000, 400_000, 80_000),
         ],
+        long_context: &[tokens_row("sonnet-4", 1_000_000, 200_000)],
         batch: batch(4_000, 500_000),
         notes: &[
             "Older copies (e.g. https://anthropic.mintlify.app/en/api/rate-limits) list a $5,000 monthly cap; this copy says $200,000.",
-            "Long context (rate-limits page of 2025-11-08): Sonnet 4/4.5 requests over 200K tokens with the 1M beta have dedicated limits of 1,000,000 ITPM / 200,000 OTPM (not modelled).",
+            "Long context (rate-limits page of 2025-11-08): Sonnet 4/4.5 requests over 200K input tokens (1M beta) have dedicated limits of 1,000,000 ITPM / 200,000 OTPM, no RPM published; ratesim sends them to that pool and bills them at $6 / $22.50 per MTok. No other profile publishes long-context limits: there they share the ordinary pool.",
         ],
     },
     Profile {
@@ -513,6 +561,7 @@ pub const PROFILES: &[Profile] = &[
             row("haiku-4-5", 1_000, 2_000_000, 400_000),
             row("haiku-3-5", 1_000, 100_000, 20_000),
         ],
+        long_context: &[],
         batch: batch(1_000, 200_000),
         source_notes: S3_NOTES,
         notes: &[],
@@ -530,6 +579,7 @@ pub const PROFILES: &[Profile] = &[
             row("haiku-4-5", 5_000, 5_000_000, 1_000_000),
             row("haiku-3-5", 2_000, 200_000, 40_000),
         ],
+        long_context: &[],
         batch: batch(2_000, 300_000),
         source_notes: S3_NOTES,
         notes: &[],
@@ -547,6 +597,7 @@ pub const PROFILES: &[Profile] = &[
             row("haiku-4-5", 10_000, 10_000_000, 2_000_000),
             row("haiku-3-5", 4_000, 400_000, 80_000),
         ],
+        long_context: &[],
         batch: batch(4_000, 500_000),
         source_notes: S3_NOTES,
         notes: &[],
@@ -559,6 +610,7 @@ pub const PROFILES: &[Profile] = &[
         read: SEED_GUIDE_READ,
         spend: NO_SPEND,
         pools: SEED_FREE,
+        long_context: &[],
         batch: None,
         source_notes: SEED_GUIDE_NOTES,
         notes: &[],
@@ -572,6 +624,7 @@ pub const PROFILES: &[Profile] = &[
         // "$5 spent" in the guide; it is not said to be a credit purchase.
         spend: NO_SPEND,
         pools: SEED_BUILD_5,
+        long_context: &[],
         batch: None,
         source_notes: SEED_GUIDE_NOTES,
         notes: &[],
@@ -584,6 +637,7 @@ pub const PROFILES: &[Profile] = &[
         read: SEED_GUIDE_READ,
         spend: NO_SPEND,
         pools: SEED_BUILD_100,
+        long_context: &[],
         batch: None,
         source_notes: SEED_GUIDE_NOTES,
         notes: &[],
@@ -609,6 +663,21 @@ pub fn tier_limits(profile: &str, pool: &str) -> Option<PoolLimits> {
         .iter()
         .find(|r| r.pool == pool)
         .map(PoolRow::limits)
+}
+
+/// Long-context limits for `pool` in `profile`, if published.
+pub fn long_context_limits(profile: &str, pool: &str) -> Option<PoolLimits> {
+    self::profile(profile)?
+        .long_context
+        .iter()
+        .find(|r| r.pool == pool)
+        .map(PoolRow::limits)
+}
+
+/// The monthly spend cap of `profile` in USD (`None`: no cap published, or
+/// an unknown profile). What `plan` compares a month's projected cost with.
+pub fn monthly_spend_limit(profile: &str) -> Option<u64> {
+    self::profile(profile)?.spend.monthly_limit_usd
 }
 
 /// Message Batches API limits of `profile` (shared across all models).

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::acceleration::{AccelerationGuard, AccelerationLimit};
 use super::batch::BatchConfig;
 use super::cache::{CachePrefix, CacheTtl, PromptCacheStore};
-use super::catalog::Prices;
+use super::catalog::{LONG_CONTEXT_THRESHOLD, Prices};
 use super::headers::RateLimitHeaders;
 use super::pool::{Demand, Dimension, LimiterConfig, Oversized, Pool, PoolLimits, Verdict};
 use super::spend::{SpendLimit, SpendLimitKind, SpendMeter};
@@ -38,6 +38,25 @@ pub struct ModelSpec {
     pub latency: Latency,
     /// Shorter prefixes are silently not cached.
     pub min_cacheable_tokens: u64,
+    /// Prices of a long-context request (input over
+    /// [`LONG_CONTEXT_THRESHOLD`] tokens); `None`: the model has none.
+    pub long_context: Option<Prices>,
+}
+
+impl ModelSpec {
+    /// Whether a request with this much input (uncached, cache reads and
+    /// writes) is a long-context one for this model.
+    pub fn is_long_context(&self, total_input: u64) -> bool {
+        self.long_context.is_some() && total_input > LONG_CONTEXT_THRESHOLD
+    }
+
+    /// The prices a request with `total_input` input tokens is billed at.
+    pub fn prices_for(&self, total_input: u64) -> &Prices {
+        match &self.long_context {
+            Some(p) if total_input > LONG_CONTEXT_THRESHOLD => p,
+            _ => &self.prices,
+        }
+    }
 }
 
 /// A period with an elevated chance of `529 overloaded_error`.
@@ -131,6 +150,9 @@ pub struct ProviderConfig {
     pub models: Vec<ModelSpec>,
     /// Pools by index: name and limits.
     pub pools: Vec<(String, PoolLimits)>,
+    /// Per pool index, the dedicated limits of its long-context requests
+    /// (`None`: they share the ordinary pool). Empty means none anywhere.
+    pub long_context_pools: Vec<Option<PoolLimits>>,
     /// Algorithm, bucket capacity, OTPM rule.
     pub limiter: LimiterConfig,
     /// Network round trip added to every attempt.
@@ -263,6 +285,8 @@ pub struct Response {
 pub struct Provider {
     config: ProviderConfig,
     pools: Vec<Pool>,
+    /// Per pool index, the long-context pool, where the profile has one.
+    long_context: Vec<Option<Pool>>,
     /// Per workspace, per pool: the workspace's own caps.
     workspaces: Vec<Vec<Pool>>,
     acceleration: Vec<Option<AccelerationGuard>>,
@@ -292,7 +316,14 @@ impl Provider {
                     .collect()
             })
             .collect();
+        let long_context = (0..config.pools.len())
+            .map(|i| {
+                let l = config.long_context_pools.get(i).copied().flatten()?;
+                Some(Pool::new(l, config.limiter))
+            })
+            .collect();
         Provider {
+            long_context,
             acceleration: config
                 .pools
                 .iter()
@@ -385,7 +416,13 @@ impl Provider {
             finish: now,
         };
         let pool_index = model.pool;
-        let verdict = self.verdict(now, pool_index, a.workspace, &demand);
+        let total_input = input + read + write;
+        let long = model.is_long_context(total_input) && self.long_context[pool_index].is_some();
+        let verdict = if long {
+            self.long_context_verdict(now, pool_index, &demand)
+        } else {
+            self.verdict(now, pool_index, a.workspace, &demand)
+        };
         let mut response = Response {
             status: Status::Ok,
             headers: None,
@@ -426,6 +463,9 @@ impl Provider {
                         // `retry-after` is the time to a full bucket.
                         let pool = match self.workspace_pool(a.workspace, pool_index) {
                             Some(p) if ws => p,
+                            _ if long => self.long_context[pool_index]
+                                .as_mut()
+                                .unwrap_or(&mut self.pools[pool_index]),
                             _ => &mut self.pools[pool_index],
                         };
                         let full = pool.reset_at(now, dimension).unwrap_or(now);
@@ -468,9 +508,14 @@ impl Provider {
                     }
                     demand.generation_start = generation_start;
                     demand.finish = finish;
-                    self.pools[pool_index].admit(now, &demand);
-                    if let Some(ws) = self.workspace_pool(a.workspace, pool_index) {
-                        ws.admit(now, &demand);
+                    match self.long_context[pool_index].as_mut().filter(|_| long) {
+                        Some(lc) => lc.admit(now, &demand),
+                        None => {
+                            self.pools[pool_index].admit(now, &demand);
+                            if let Some(ws) = self.workspace_pool(a.workspace, pool_index) {
+                                ws.admit(now, &demand);
+                            }
+                        }
                     }
                     if let Some(g) = &mut self.acceleration[pool_index] {
                         g.record(now);
@@ -490,7 +535,7 @@ impl Provider {
                         cache_creation_1h_input_tokens: write_1h,
                     };
                     if let Some(meter) = &mut self.spend {
-                        let prices = &self.config.models[a.model as usize].prices;
+                        let prices = self.config.models[a.model as usize].prices_for(total_input);
                         meter.record(now, usage.cost_usd(prices));
                     }
                     response.usage = Some(usage);
@@ -499,6 +544,10 @@ impl Provider {
             }
         }
         if self.rate_limit_headers {
+            if long && let Some(lc) = self.long_context[pool_index].as_mut() {
+                response.headers = Some(lc.headers(now));
+                return response;
+            }
             let org = self.pools[pool_index].headers(now);
             response.headers = Some(match self.workspace_pool(a.workspace, pool_index) {
                 Some(ws) => org.most_restrictive(&ws.headers(now)),
@@ -506,6 +555,15 @@ impl Provider {
             });
         }
         response
+    }
+
+    /// The verdict of the long-context pool of `pool` (organisation-wide:
+    /// workspace caps and the acceleration rule are not applied to it).
+    fn long_context_verdict(&mut self, now: SimTime, pool: usize, d: &Demand) -> (Verdict, bool) {
+        match self.long_context[pool].as_mut() {
+            Some(lc) => (lc.check(now, d), false),
+            None => (Verdict::Admit, false),
+        }
     }
 
     fn workspace_pool(&mut self, workspace: Option<u16>, pool: usize) -> Option<&mut Pool> {

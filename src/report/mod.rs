@@ -240,7 +240,7 @@ fn outcome(scenario: &Scenario, m: &ClassMetrics) -> Outcome {
     let mut cost = 0.0;
     for (i, t) in m.tokens_by_model.iter().enumerate() {
         tokens.add(t);
-        cost += cost_usd(t, &scenario.sim.provider.models[i].prices);
+        cost += messages_cost(scenario, m, i);
     }
     for (i, t) in m.batch_tokens_by_model.iter().enumerate() {
         tokens.add(t);
@@ -391,6 +391,21 @@ fn rule_assumptions(scenario: &Scenario) -> Vec<String> {
             crate::model::catalog::CACHE_SOURCE
         ));
     }
+    if p.models.iter().any(|m| m.long_context.is_some()) {
+        let pools = p.long_context_pools.iter().flatten().count();
+        out.push(format!(
+            "long context: a Sonnet 4/4.5 request over {} input tokens (uncached + cache reads + writes) \
+             is billed at $6 / $22.50 per MTok for all its tokens{}; {}",
+            crate::model::catalog::LONG_CONTEXT_THRESHOLD,
+            if pools > 0 {
+                " and counted against the tier's dedicated long-context limits (organisation-wide, no \
+                 RPM published)"
+            } else {
+                "; this tier publishes no long-context limits, so it shares the ordinary pool"
+            },
+            crate::model::catalog::LONG_CONTEXT_SOURCE
+        ));
+    }
     if p.overload.mid_stream > 0.0 {
         out.push(format!(
             "overload.mid_stream: {} of admitted attempts end in an SSE overloaded_error after the 200 \
@@ -400,6 +415,20 @@ fn rule_assumptions(scenario: &Scenario) -> Vec<String> {
         ));
     }
     out
+}
+
+/// Messages API cost at model `i`: list prices, except long-context
+/// requests at their own prices (cost is linear in the prices, so the
+/// long-context part is re-priced: + at its prices − at list prices).
+fn messages_cost(scenario: &Scenario, m: &ClassMetrics, i: usize) -> f64 {
+    let spec = &scenario.sim.provider.models[i];
+    let mut cost = cost_usd(&m.tokens_by_model[i], &spec.prices);
+    if let (Some(lc), Some(t)) = (&spec.long_context, m.long_context_tokens_by_model.get(i))
+        && *t != Tokens::default()
+    {
+        cost += cost_usd(t, lc) - cost_usd(t, &spec.prices);
+    }
+    cost
 }
 
 /// List-price cost of `t` in USD.
@@ -557,7 +586,7 @@ fn model_reports(scenario: &Scenario, m: &RunMetrics, total: &ClassMetrics) -> V
             let spec = &scenario.sim.provider.models[i];
             let mut t = total.tokens_by_model[i];
             t.add(&total.batch_tokens_by_model[i]);
-            let cost = cost_usd(&total.tokens_by_model[i], &spec.prices)
+            let cost = messages_cost(scenario, total, i)
                 + cost_usd(&total.batch_tokens_by_model[i], &spec.prices.batch());
             ModelReport {
                 model: spec.id.clone(),

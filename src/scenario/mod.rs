@@ -114,7 +114,13 @@ impl Scenario {
         let router = build::router(cx, &raw.router, &classes, &latency.models, &streams)?;
         let strategies = build::strategies(cx, raw.strategies.as_ref(), &tier, batch.is_some())?;
         let assertions = build::assertions(cx, &raw.asserts, &strategies)?;
+        let long_context_pools = used
+            .pool_names
+            .iter()
+            .map(|p| crate::model::catalog::long_context_limits(&tier, p))
+            .collect();
         let provider = ProviderConfig {
+            long_context_pools,
             models: latency.models,
             pools: used
                 .pool_names

@@ -499,13 +499,18 @@ impl Run {
         }
         if let Some(u) = response.usage {
             // Billed whether or not the client still wants the answer.
-            m.tokens_by_model[model].add(&Tokens {
+            let tokens = Tokens {
                 input: u.input_tokens,
                 output: u.output_tokens,
                 cache_read: u.cache_read_input_tokens,
                 cache_write: u.cache_creation_input_tokens,
                 cache_write_1h: u.cache_creation_1h_input_tokens,
-            });
+            };
+            m.tokens_by_model[model].add(&tokens);
+            let total_input = tokens.input + tokens.cache_read + tokens.cache_write;
+            if self.provider.config().models[model].is_long_context(total_input) {
+                m.long_context_tokens_by_model[model].add(&tokens);
+            }
             if u.cache_read_input_tokens > 0 {
                 m.cache_hits += 1;
             } else if u.cache_creation_input_tokens > 0 {
