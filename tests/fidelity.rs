@@ -571,3 +571,66 @@ fn the_catalogue_names_the_models_with_long_context() {
     );
     assert!(long_context_limits("tier3", "sonnet-4").is_none());
 }
+
+// ---------------------------------------------------------------------------
+// Part 7: Batch API
+// ---------------------------------------------------------------------------
+
+fn batched(hit_rate: f64) -> Scenario {
+    scenario(&format!(
+        r#"
+name: batched
+duration: 5m
+drain: 2 days
+tier: tier2
+batch:
+  turnaround: {{median: 30m, sigma: 0}}
+  per_request: 1m
+  cache_hit_rate: {hit_rate}
+streams:
+  - name: evals
+    model: claude-sonnet-4-5
+    api: batch
+    arrivals: none
+    spikes:
+      - {{at: 1m, count: 2000, over: 1s}}
+    input_tokens: 1000
+    output_tokens: 100
+    max_tokens: 100
+    prompt_cache: {{prefix_tokens: 10000}}
+strategies: [sdk_default]
+"#
+    ))
+}
+
+#[test]
+fn a_slow_batch_expires_per_request_and_bills_best_effort_cache_hits() {
+    // One batch of 2,000: 30 min + 2,000 × 1 min = 2,030 min > 24 h, so at
+    // an even pace ⌊2,000 × 1,440 / 2,030⌋ = 1,418 are processed and 582
+    // expire (unbilled). With every prefix read from the cache, each costs
+    // (1,000 × $1.50 + 10,000 × $0.15 + 100 × $7.50) per MTok = $0.00375.
+    let t = outcome(&batched(1.0), "sdk_default");
+    assert_eq!(t.requests, 2_000);
+    assert_eq!((t.succeeded, t.failures.batch_expired), (1_418, 582));
+    assert_eq!(t.tokens.cache_read, 10_000 * 1_418);
+    assert!(
+        (t.cost_usd - 1_418.0 * 0.00375).abs() < 1e-9,
+        "{}",
+        t.cost_usd
+    );
+    // With no hits every prefix is written at the batch 5-minute price:
+    // 10,000 × $1.875 per MTok more: $0.021 a request.
+    let t = outcome(&batched(0.0), "sdk_default");
+    assert!(
+        (t.cost_usd - 1_418.0 * 0.021).abs() < 1e-9,
+        "{}",
+        t.cost_usd
+    );
+    // The default, 30 % (the low end of the documented 30 %-98 %), falls
+    // in between.
+    let s = scenario(
+        "name: b\nduration: 1m\ntier: tier2\nstreams: [{name: s, model: claude-sonnet-4-5, \
+         api: batch, input_tokens: 10, output_tokens: 10, arrivals: {constant: {rate_per_min: 1}}}]\n",
+    );
+    assert_eq!(s.sim.provider.batch.unwrap().cache_hit_rate, 0.3);
+}

@@ -406,6 +406,21 @@ fn rule_assumptions(scenario: &Scenario) -> Vec<String> {
             crate::model::catalog::LONG_CONTEXT_SOURCE
         ));
     }
+    let batched = scenario.sim.streams.iter().any(|s| s.batch)
+        || scenario.strategies.iter().any(|s| s.batch_offload.is_some());
+    if let Some(b) = p.batch.as_ref().filter(|_| batched) {
+        out.push(format!(
+            "Batch API: a batch's requests are processed at an even pace over its turnaround; those not \
+             reached within 24 h expire one by one, unbilled; a batch holds at most {} requests and \
+             256,000,000 bytes (~{} bytes a token), larger ones are split by the client, never cut; a \
+             cacheable prefix is read from the cache for {} % of batch requests (best effort: the docs \
+             say typically 30 %-98 %; batch.cache_hit_rate), written otherwise, at half price ({})",
+            b.limits.max_batch_requests,
+            crate::model::batch::BYTES_PER_TOKEN,
+            crate::text::num::round(b.cache_hit_rate * 100.0, 1),
+            crate::model::catalog::BATCH_SOURCE
+        ));
+    }
     if p.overload.mid_stream > 0.0 {
         out.push(format!(
             "overload.mid_stream: {} of admitted attempts end in an SSE overloaded_error after the 200 \

@@ -264,6 +264,8 @@ pub struct RawBatch {
     pub max_queued_requests: Option<u64>,
     #[serde(default)]
     pub max_batch_requests: Option<u64>,
+    #[serde(default)]
+    pub cache_hit_rate: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -142,8 +142,11 @@ struct Run {
     /// Requests gathering into the next batch, per model.
     gathering: Vec<Vec<u32>>,
     flush_events: Vec<Option<(SimTime, EventId)>>,
-    /// Submitted batches: their requests and whether they expire.
-    batches: Vec<Option<(Vec<u32>, bool)>>,
+    /// Submitted batches: their requests and how many of them (in order)
+    /// complete before the expiry.
+    batches: Vec<Option<(Vec<u32>, u64)>>,
+    /// Draws which batch requests read their prefix from the cache.
+    batch_cache_rng: ChaCha8Rng,
     free_batches: Vec<u32>,
     next_seq: u64,
     metrics: RunMetrics,
@@ -258,6 +261,7 @@ pub fn run(cfg: &SimConfig, strategy: &StrategySpec) -> Result<RunMetrics, SimEr
         gathering: vec![Vec::new(); cfg.provider.models.len()],
         flush_events: vec![None; cfg.provider.models.len()],
         batches: Vec::new(),
+        batch_cache_rng: seed::stream(cfg.seed, "provider/batch-cache"),
         free_batches: Vec::new(),
         next_seq: 0,
         metrics: RunMetrics::new(cfg.classes.len(), cfg.provider.models.len()),
