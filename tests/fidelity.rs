@@ -260,7 +260,11 @@ fn the_tier_cap_stops_spending_with_a_429_and_no_retry_after() {
     // under a second, still in January).
     let s = spend("", "20m", 100);
     let m = run(&s, "sdk_default");
-    let t = StrategyResult::new(&s, named(&s, "sdk_default"), &m).total;
+    let r = StrategyResult::new(&s, named(&s, "sdk_default"), &m);
+    let sl = r.spend_limit.unwrap();
+    assert_eq!((sl.monthly_limit_usd, sl.kind), (100.0, "tier"));
+    assert_eq!(sl.first_refused_at_s, 801.0);
+    let t = r.total;
     assert_eq!(t.requests, 1_999);
     assert_eq!(t.succeeded, 1_334);
     assert_eq!(t.failures.spend_limit, 665);

@@ -227,6 +227,23 @@ pub struct StrategyResult {
     pub peak_queue: u64,
     /// Most requests in flight at once.
     pub peak_in_flight: u64,
+    /// When the monthly spend limit refused attempts; omitted from JSON
+    /// when it never did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spend_limit: Option<SpendLimitReport>,
+}
+
+/// The monthly spend limit binding during a run.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct SpendLimitReport {
+    /// The cap, USD per calendar month.
+    pub monthly_limit_usd: f64,
+    /// `tier` (429 `enforced_spend_limit_reached`) or `self_set` (400).
+    pub kind: &'static str,
+    /// Simulated seconds at which it first refused an attempt.
+    pub first_refused_at_s: f64,
+    /// Attempts it refused.
+    pub refused_attempts: u64,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -305,6 +322,20 @@ fn outcome(scenario: &Scenario, m: &ClassMetrics) -> Outcome {
             cache_write_1h: tokens.cache_write_1h,
         },
     }
+}
+
+fn spend_limit_report(scenario: &Scenario, m: &RunMetrics) -> Option<SpendLimitReport> {
+    let limit = scenario.sim.provider.spend?;
+    let first = m.spend_limit_first_hit?;
+    Some(SpendLimitReport {
+        monthly_limit_usd: limit.monthly_usd,
+        kind: match limit.kind {
+            crate::model::SpendLimitKind::Tier => "tier",
+            crate::model::SpendLimitKind::SelfSet => "self_set",
+        },
+        first_refused_at_s: first.as_secs_f64(),
+        refused_attempts: m.spend_limited_attempts,
+    })
 }
 
 /// The bucket capacity rule, per dimension, with its floors.
@@ -648,6 +679,7 @@ impl StrategyResult {
             events: m.events,
             peak_queue: m.peak_queue,
             peak_in_flight: m.peak_in_flight,
+            spend_limit: spend_limit_report(scenario, m),
         }
     }
 }
