@@ -638,3 +638,39 @@ fn a_slow_batch_expires_per_request_and_bills_best_effort_cache_hits() {
     );
     assert_eq!(s.sim.provider.batch.unwrap().cache_hit_rate, 0.3);
 }
+
+#[test]
+fn newer_pools_come_from_the_newest_copy_and_older_tables_stay_selectable() {
+    let yaml = |tier: &str, model: &str| {
+        format!(
+            "name: n\nduration: 1m\ntier: {tier}\nstreams: [{{name: s, model: {model}, \
+             input_tokens: 10, output_tokens: 10, arrivals: {{constant: {{rate_per_min: 1}}}}}}]\n"
+        )
+    };
+    // Start/Build/Scale: Sonnet 5 and Fable 5 are pools of their own.
+    let s = scenario(&yaml("build", "claude-sonnet-5"));
+    let (name, l) = &s.sim.provider.pools[0];
+    assert_eq!(name, "sonnet-5");
+    assert_eq!(
+        (l.rpm, l.itpm, l.otpm),
+        (Some(5_000), Some(5_000_000), Some(1_000_000))
+    );
+    let s = scenario(&yaml("scale", "claude-fable-5"));
+    assert_eq!(s.sim.provider.pools[0].1.itpm, Some(4_000_000));
+    // Opus 4.8 shares the Opus 4.x pool.
+    let s = scenario(&yaml("start", "claude-opus-4-8"));
+    assert_eq!(s.sim.provider.pools[0].0, "opus-4");
+    // The Tier 1-4 tables predate Sonnet 5: a located error asks for limits.
+    let e = Scenario::from_yaml_str("n.yaml", &yaml("tier1", "claude-sonnet-5"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("publishes no limits for pool `sonnet-5`"), "{e}");
+    // Sonnet 5's documented $2 / $10 with the usual cache multipliers.
+    let p = ratesim::model::catalog::find_model("claude-sonnet-5")
+        .unwrap()
+        .prices;
+    assert_eq!(
+        (p.input, p.output, p.cache_write_5m, p.cache_write_1h),
+        (2.0, 10.0, 2.5, 4.0)
+    );
+}

@@ -216,7 +216,26 @@ pub const MODELS: &[ModelInfo] = &[
     model("claude-sonnet-4-0", "sonnet-4",  prices(3.0, 15.0),  false, 1_024, 0.9, 60.0,  64_000),
     model("claude-haiku-4-5",  "haiku-4-5", prices(1.0, 5.0),   false, 4_096, 0.5, 150.0, 64_000),
     model("claude-3-5-haiku",  "haiku-3-5", prices(0.8, 4.0),   true,  2_048, 0.6, 65.0,   8_192),
+    // Newer models (see NEWER_MODELS_SOURCE): Opus 4.8 shares the Opus 4.x
+    // pool; Sonnet 5 and Fable 5 have pools of their own, published only in
+    // the Start/Build/Scale tables.
+    model("claude-opus-4-8",   "opus-4",    prices(5.0, 25.0),  false, 1_024, 1.5, 45.0, 128_000),
+    model("claude-sonnet-5",   "sonnet-5",  prices(2.0, 10.0),  false, 1_024, 0.9, 60.0, 128_000),
+    model("claude-fable-5",    "fable-5",   prices(10.0, 50.0), false,   512, 2.0, 30.0, 128_000),
 ];
+
+/// Where the newer models come from (rows after Haiku 3.5 in [`MODELS`]).
+pub const NEWER_MODELS_SOURCE: &str = "Start/Build/Scale copy of the rate-limits page (pools: Opus \
+4.x = 4.8/4.7/4.6/4.5, Sonnet 5 and Fable 5 each their own; Hacker News capture dated 2026-06-27); model \
+pages https://platform.claude.com/docs/en/models/sonnet-5/overview (Sonnet 5: $2 / $10 per MTok, 128K max \
+output, read 2026-12-03; an earlier copy said $2 / $10 through 2026-08-31, then $3 / $15); pricing copies \
+listing Opus 4.8 at $5 / $25 and Fable 5 at $10 / $50; minimum cacheable lengths (Opus 4.8 and Sonnet 5 \
+1,024, Fable 5 512) from a 2026 article (dev.to/creeta), not yet from the caching page itself";
+
+/// Pools that only the Start/Build/Scale copy lists: the Tier 1-4 (S2)
+/// profiles publish nothing for them, so a scenario on those tiers must set
+/// them under `pools:`.
+pub const POOLS_NEWER_THAN_S2: &[&str] = &["sonnet-5", "fable-5"];
 
 #[allow(clippy::too_many_arguments)] // one argument per column of the table
 const fn model(
@@ -441,6 +460,8 @@ const S2_NOTES: &[&str] = &[
 
 const S3_NOTES: &[&str] = &[
     "This copy lists Opus 4.x as 4.8/4.7/4.6/4.5 and Sonnet 4.x as 4.6/4.5; ratesim keeps Opus 4/4.1 and Sonnet 4 in those pools.",
+    "Sonnet 5 and Fable 5 are pools of their own here (Fable 5 with lower limits); the Tier 1-4 tables predate them.",
+    "Later model pages list further models (Sonnet 5.5, Opus 5/5.5, Fable 5.1; read 2026-12-03) without a rate-limit table ratesim could cite: model them with `pools:` on an existing id.",
     "Haiku 3.5 (†, cache reads count toward ITPM) is listed as retired.",
     "Advancement is automatic over time; this copy publishes no deposit thresholds. A new organisation may start in an Evaluation tier with lower, unpublished limits.",
 ];
@@ -560,6 +581,8 @@ pub const PROFILES: &[Profile] = &[
             row("sonnet-4",  1_000, 2_000_000, 400_000),
             row("haiku-4-5", 1_000, 2_000_000, 400_000),
             row("haiku-3-5", 1_000, 100_000, 20_000),
+            row("sonnet-5",  1_000, 2_000_000, 400_000),
+            row("fable-5",   1_000, 500_000, 100_000),
         ],
         long_context: &[],
         batch: batch(1_000, 200_000),
@@ -578,6 +601,8 @@ pub const PROFILES: &[Profile] = &[
             row("sonnet-4",  5_000, 5_000_000, 1_000_000),
             row("haiku-4-5", 5_000, 5_000_000, 1_000_000),
             row("haiku-3-5", 2_000, 200_000, 40_000),
+            row("sonnet-5",  5_000, 5_000_000, 1_000_000),
+            row("fable-5",   2_000, 1_500_000, 300_000),
         ],
         long_context: &[],
         batch: batch(2_000, 300_000),
@@ -596,6 +621,8 @@ pub const PROFILES: &[Profile] = &[
             row("sonnet-4",  10_000, 10_000_000, 2_000_000),
             row("haiku-4-5", 10_000, 10_000_000, 2_000_000),
             row("haiku-3-5", 4_000, 400_000, 80_000),
+            row("sonnet-5",  10_000, 10_000_000, 2_000_000),
+            row("fable-5",   4_000, 4_000_000, 800_000),
         ],
         long_context: &[],
         batch: batch(4_000, 500_000),
@@ -752,6 +779,10 @@ mod tests {
     fn every_model_pool_has_limits_in_every_official_profile() {
         for p in PROFILES.iter().filter(|p| p.official) {
             for m in MODELS {
+                if p.read == S2_READ && POOLS_NEWER_THAN_S2.contains(&m.pool) {
+                    assert!(tier_limits(p.name, m.pool).is_none());
+                    continue;
+                }
                 let l = tier_limits(p.name, m.pool)
                     .unwrap_or_else(|| panic!("{} has no limits for {}", p.name, m.pool));
                 assert!(l.rpm.is_some() && l.itpm.is_some() && l.otpm.is_some());

@@ -438,7 +438,10 @@ fn rule_assumptions(scenario: &Scenario) -> Vec<String> {
         ));
     }
     let batched = scenario.sim.streams.iter().any(|s| s.batch)
-        || scenario.strategies.iter().any(|s| s.batch_offload.is_some());
+        || scenario
+            .strategies
+            .iter()
+            .any(|s| s.batch_offload.is_some());
     if let Some(b) = p.batch.as_ref().filter(|_| batched) {
         out.push(format!(
             "Batch API: a batch's requests are processed at an even pace over its turnaround; those not \
