@@ -129,7 +129,12 @@ fn check_bounds(
 ) -> Result<(), TestCaseError> {
     let c = |x: Option<u64>| x.map_or(0, |x| cap(alg, burst_s, x));
     let checks: [(&str, Option<LimitHeader>, u64); 4] = [
-        ("requests", h.requests, c(l.rpm)),
+        // A bucket always holds at least one request (the RPM floor).
+        (
+            "requests",
+            h.requests,
+            l.rpm.map_or(0, |x| cap(alg, burst_s, x).max(1)),
+        ),
         ("input", h.input_tokens, c(l.itpm) + 500),
         ("output", h.output_tokens, c(l.otpm) + 500),
         (
@@ -391,6 +396,14 @@ proptest! {
             let delta = resp.retry_after_s.expect("a 429 carries retry-after");
             prop_assert!(delta >= 1);
             let pool = p.pool_mut(0).clone();
+            if resp.oversized {
+                // Larger than the bucket: no wait helps, as the pool says.
+                prop_assert!(
+                    matches!(pool.clone().check(SimTime(t), &d), Verdict::Never { .. }),
+                    "an oversized 429 for a request that could fit"
+                );
+                continue;
+            }
             let at = t + delta * SEC;
             prop_assert!(admits(&pool, at, &d), "not admitted at now + {} s", delta);
             let floor = at - SEC; // now + δ − 1 s
