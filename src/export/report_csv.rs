@@ -9,7 +9,7 @@ use crate::model::Dimension;
 use crate::report::{Outcome, Report};
 
 /// Columns of [`to_csv`], in order.
-pub const REPORT_COLUMNS: [&str; 35] = [
+pub const REPORT_COLUMNS: [&str; 38] = [
     "strategy",
     "class",
     "requests",
@@ -20,6 +20,7 @@ pub const REPORT_COLUMNS: [&str; 35] = [
     "failed_too_large",
     "failed_unfinished",
     "failed_batch_expired",
+    "failed_spend_limit",
     "attempts",
     "rate_limited_total",
     "rate_limited_rpm",
@@ -28,8 +29,10 @@ pub const REPORT_COLUMNS: [&str; 35] = [
     "rate_limited_tpm",
     "rate_limited_concurrency",
     "rate_limited_acceleration",
+    "rate_limited_spend",
     "rate_limited_by_workspace_cap",
     "overloaded",
+    "overloaded_mid_stream",
     "throttled_locally",
     "latency_p50_ms",
     "latency_p90_ms",
@@ -92,6 +95,7 @@ fn outcome_row(out: &mut String, strategy: &str, class: &str, o: &Outcome) {
         f.too_large,
         f.unfinished,
         f.batch_expired,
+        f.spend_limit,
         o.attempts,
         r.total,
         r.rpm,
@@ -100,8 +104,10 @@ fn outcome_row(out: &mut String, strategy: &str, class: &str, o: &Outcome) {
         r.tpm,
         r.concurrency,
         r.acceleration,
+        r.spend,
         r.by_workspace_cap,
         o.overloaded,
+        o.overloaded_mid_stream,
         o.throttled_locally,
     ];
     let _ = write!(out, "{},{}", field(strategy), field(class));
