@@ -105,6 +105,7 @@ fn demands(per_min: f64) -> Vec<(SimTime, Demand)> {
             let demand = Demand {
                 itpm_tokens: input,
                 max_tokens,
+                output_estimate: max_tokens,
                 output_tokens: out,
                 generation_start,
                 finish,
@@ -133,8 +134,9 @@ fn pool(c: &mut Criterion) {
         ] {
             let config = LimiterConfig {
                 algorithm: Algorithm::TokenBucket,
-                burst: BURST,
+                burst: ratesim::model::Bursts::uniform(BURST),
                 otpm_accounting,
+                ..LimiterConfig::default()
             };
             g.bench_function(format!("{name}/{load}"), |b| {
                 b.iter_batched_ref(

@@ -103,6 +103,7 @@ fn response(ok: bool, at: SimTime) -> Response {
             ..Usage::default()
         }),
         limited_by_workspace: false,
+        oversized: false,
         server_time: at,
         received_at: at + LATENCY,
     }

@@ -69,8 +69,14 @@ fn number_at(outcome: &Value, column: &str) -> f64 {
     for key in json_path(column) {
         v = &v[key];
     }
-    // `throttled_locally` is left out of the JSON when zero.
-    if v.is_null() && column == "throttled_locally" {
+    // These are left out of the JSON when zero.
+    let omitted_when_zero = [
+        "throttled_locally",
+        "failed_spend_limit",
+        "rate_limited_spend",
+        "overloaded_mid_stream",
+    ];
+    if v.is_null() && omitted_when_zero.contains(&column) {
         return 0.0;
     }
     v.as_f64()
@@ -83,7 +89,7 @@ fn csv_has_a_row_per_strategy_and_class_with_the_json_numbers() {
     let out = run_ok(&["simulate", SCENARIO, "--format", "csv"]);
     let (header, rows) = parse_csv(&stdout(&out));
     assert_eq!(
-        header[..12],
+        header[..13],
         [
             "strategy",
             "class",
@@ -95,6 +101,7 @@ fn csv_has_a_row_per_strategy_and_class_with_the_json_numbers() {
             "failed_too_large",
             "failed_unfinished",
             "failed_batch_expired",
+            "failed_spend_limit",
             "attempts",
             "rate_limited_total"
         ]
@@ -229,6 +236,7 @@ fn timeseries_sums_match_the_report() {
             "rate_limited_tpm",
             "rate_limited_concurrency",
             "rate_limited_acceleration",
+            "rate_limited_spend",
             "overloaded",
             "queue_peak",
         ]

@@ -7,7 +7,7 @@ use ratesim::model::bucket::{SCALE, TokenBucket};
 use ratesim::model::catalog::find_model;
 use ratesim::model::{
     Algorithm, Attempt, Demand, Dimension, Latency, LimiterConfig, ModelSpec, OtpmAccounting,
-    Overload, Pool, PoolLimits, Provider, ProviderConfig, Status, Verdict,
+    Overload, Oversized, Pool, PoolLimits, Provider, ProviderConfig, Status, Verdict,
 };
 
 const SEC: u64 = SimTime::NANOS_PER_SEC;
@@ -43,8 +43,9 @@ impl Lcg {
 fn config(algorithm: Algorithm, burst: SimTime, otpm: OtpmAccounting) -> LimiterConfig {
     LimiterConfig {
         algorithm,
-        burst,
+        burst: ratesim::model::Bursts::uniform(burst),
         otpm_accounting: otpm,
+        ..LimiterConfig::default()
     }
 }
 
@@ -63,6 +64,7 @@ fn instant(itpm: u64, now: SimTime) -> Demand {
     Demand {
         itpm_tokens: itpm,
         max_tokens: 1,
+        output_estimate: 1,
         output_tokens: 0,
         generation_start: now,
         finish: now,
@@ -355,6 +357,7 @@ fn a_rejection_deducts_nothing() {
         let big = Demand {
             itpm_tokens: 25_000,
             max_tokens: 3_000,
+            output_estimate: 3_000,
             output_tokens: 3_000,
             generation_start: t0,
             finish: t0,
@@ -388,6 +391,7 @@ fn a_rejection_deducts_nothing() {
         let exact = Demand {
             itpm_tokens: 5_000,
             max_tokens: 5_000,
+            output_estimate: 5_000,
             ..big
         };
         assert_eq!(
@@ -407,6 +411,7 @@ fn a_rejection_deducts_nothing() {
 fn provider(counts_cache_reads: bool, pool_limits: PoolLimits, limiter: LimiterConfig) -> Provider {
     let info = find_model("claude-sonnet-4-5").unwrap();
     let cfg = ProviderConfig {
+        long_context_pools: Vec::new(),
         models: vec![ModelSpec {
             id: "test-model".to_string(),
             pool: 0,
@@ -417,6 +422,7 @@ fn provider(counts_cache_reads: bool, pool_limits: PoolLimits, limiter: LimiterC
                 output_tokens_per_s: 100.0,
             },
             min_cacheable_tokens: 1024,
+            long_context: None,
         }],
         pools: vec![("test-pool".to_string(), pool_limits)],
         limiter,
@@ -425,6 +431,7 @@ fn provider(counts_cache_reads: bool, pool_limits: PoolLimits, limiter: LimiterC
         workspaces: Vec::new(),
         acceleration: None,
         batch: None,
+        spend: None,
     };
     Provider::new(cfg, ratesim::sim::seed::stream(1, "test/overload"))
 }
@@ -505,6 +512,7 @@ fn reserve_max_tokens_charges_max_tokens_then_refunds_the_unused_part_at_finish(
     let d = Demand {
         itpm_tokens: 0,
         max_tokens: 40_000,
+        output_estimate: 40_000,
         output_tokens: 10_000,
         generation_start: secs(1),
         finish: secs(5),
@@ -524,6 +532,7 @@ fn reserve_max_tokens_charges_max_tokens_then_refunds_the_unused_part_at_finish(
             secs(4),
             &Demand {
                 max_tokens: 30_000,
+                output_estimate: 30_000,
                 output_tokens: 0,
                 finish: secs(20),
                 ..d
@@ -554,6 +563,7 @@ fn realtime_otpm_debits_output_gradually_while_generating() {
     let d = Demand {
         itpm_tokens: 0,
         max_tokens: 32_000,
+        output_estimate: 32_000,
         output_tokens: 30_000,
         generation_start: secs(2),
         finish: secs(12),
@@ -593,6 +603,7 @@ fn realtime_otpm_admits_while_positive_and_may_go_negative() {
     let d = Demand {
         itpm_tokens: 0,
         max_tokens: 6_000,
+        output_estimate: 6_000,
         output_tokens: 6_000,
         generation_start: SimTime::ZERO,
         finish: secs(10),
@@ -684,6 +695,7 @@ fn fits_at_is_exactly_the_earliest_admission_time() {
             let d = Demand {
                 itpm_tokens: itpm,
                 max_tokens,
+                output_estimate: max_tokens,
                 output_tokens: rng.range(0, max_tokens),
                 generation_start: start,
                 finish: start + SimTime(rng.range(0, 8_000) * 1_000_000 + rng.range(0, 999)),
@@ -741,6 +753,7 @@ fn fits_at_accounts_for_realtime_output_draining_while_rpm_refills() {
     let a = Demand {
         itpm_tokens: 0,
         max_tokens: 6_000,
+        output_estimate: 6_000,
         output_tokens: 6_000,
         generation_start: SimTime::ZERO,
         finish: secs(20),
@@ -821,6 +834,7 @@ fn requests_larger_than_capacity_can_never_be_admitted() {
     );
     let huge_max = Demand {
         max_tokens: 8_001,
+        output_estimate: 8_001,
         ..instant(10, SimTime::ZERO)
     };
     assert_eq!(
@@ -858,11 +872,31 @@ fn requests_larger_than_capacity_can_never_be_admitted() {
             alg.name()
         );
     }
-    // Through the provider: a non-retryable error without retry-after.
+    // Through the provider, by default: a 429 naming ITPM, as the real API
+    // answers ("This request would exceed the rate limit for your
+    // organization ... of 30,000 input tokens per minute"), flagged as
+    // oversized. Its retry-after is the time to a full bucket: 1 s (the
+    // minimum) while the bucket is full, 30 s after half of it was used.
     let mut p = provider(false, tier1(), LimiterConfig::default());
     let r = p.handle(SimTime::ZERO, &attempt(40_000, 0, 100, 10));
+    assert_eq!(r.status, Status::RateLimited(Dimension::Itpm));
+    assert!(r.should_retry && r.oversized);
+    assert_eq!(r.retry_after_s, Some(1));
+    assert_eq!(
+        p.handle(SimTime::ZERO, &attempt(15_000, 0, 100, 10)).status,
+        Status::Ok
+    );
+    let r = p.handle(SimTime::ZERO, &attempt(40_000, 0, 100, 10));
+    assert_eq!((r.retry_after_s, r.oversized), (Some(30), true));
+    // The documented alternative: a non-retryable error without retry-after.
+    let too_large = LimiterConfig {
+        oversized: Oversized::TooLarge,
+        ..LimiterConfig::default()
+    };
+    let mut p = provider(false, tier1(), too_large);
+    let r = p.handle(SimTime::ZERO, &attempt(40_000, 0, 100, 10));
     assert_eq!(r.status, Status::TooLarge(Dimension::Itpm));
-    assert!(!r.should_retry);
+    assert!(!r.should_retry && !r.oversized);
     assert_eq!(r.retry_after_s, None);
 }
 
@@ -880,6 +914,7 @@ fn max_concurrent_rejects_the_extra_request_until_the_first_finishes() {
     let long = |finish: SimTime| Demand {
         itpm_tokens: 0,
         max_tokens: 100,
+        output_estimate: 100,
         output_tokens: 100,
         generation_start: SimTime::ZERO,
         finish,
@@ -955,6 +990,7 @@ fn retry_after_waits_for_a_level_falling_under_its_own_drain() {
     let big = Demand {
         itpm_tokens: 449_000,
         max_tokens: 200_000,
+        output_estimate: 200_000,
         output_tokens: 200_000,
         generation_start: ms(1),
         finish: ms(1_001),
@@ -966,6 +1002,7 @@ fn retry_after_waits_for_a_level_falling_under_its_own_drain() {
     let small = Demand {
         itpm_tokens: 6_000,
         max_tokens: 100,
+        output_estimate: 100,
         output_tokens: 100,
         generation_start: ms(3),
         finish: ms(4),

@@ -62,6 +62,7 @@ fn demand(now: u64, r: &Req) -> Demand {
     Demand {
         itpm_tokens: itpm,
         max_tokens: max,
+        output_estimate: max,
         output_tokens: max * permille / 1_000,
         generation_start: SimTime(start),
         finish: SimTime(start + gen_ms * 1_000_000),
@@ -99,8 +100,9 @@ fn pool_setup() -> impl Strategy<Value = (Algorithm, OtpmAccounting, u64, PoolLi
 fn limiter(alg: Algorithm, acct: OtpmAccounting, burst_s: u64) -> LimiterConfig {
     LimiterConfig {
         algorithm: alg,
-        burst: SimTime::from_secs(burst_s),
+        burst: ratesim::model::Bursts::uniform(SimTime::from_secs(burst_s)),
         otpm_accounting: acct,
+        ..LimiterConfig::default()
     }
 }
 
@@ -127,7 +129,12 @@ fn check_bounds(
 ) -> Result<(), TestCaseError> {
     let c = |x: Option<u64>| x.map_or(0, |x| cap(alg, burst_s, x));
     let checks: [(&str, Option<LimitHeader>, u64); 4] = [
-        ("requests", h.requests, c(l.rpm)),
+        // A bucket always holds at least one request (the RPM floor).
+        (
+            "requests",
+            h.requests,
+            l.rpm.map_or(0, |x| cap(alg, burst_s, x).max(1)),
+        ),
         ("input", h.input_tokens, c(l.itpm) + 500),
         ("output", h.output_tokens, c(l.otpm) + 500),
         (
@@ -273,6 +280,7 @@ fn probe_otpm(pool: &Pool, t: u64, capacity: u64) -> u64 {
     let d = |k: u64| Demand {
         itpm_tokens: 0,
         max_tokens: k,
+        output_estimate: k,
         output_tokens: 0,
         generation_start: SimTime(t),
         finish: SimTime(t),
@@ -327,6 +335,7 @@ proptest! {
 fn provider(limits: PoolLimits, config: LimiterConfig) -> Provider {
     let info = find_model("claude-sonnet-4-5").expect("catalogued");
     let cfg = ProviderConfig {
+        long_context_pools: Vec::new(),
         models: vec![ModelSpec {
             id: "m".to_string(),
             pool: 0,
@@ -337,6 +346,7 @@ fn provider(limits: PoolLimits, config: LimiterConfig) -> Provider {
                 output_tokens_per_s: 200.0,
             },
             min_cacheable_tokens: 1024,
+            long_context: None,
         }],
         pools: vec![("p".to_string(), limits)],
         limiter: config,
@@ -345,6 +355,7 @@ fn provider(limits: PoolLimits, config: LimiterConfig) -> Provider {
         workspaces: Vec::new(),
         acceleration: None,
         batch: None,
+        spend: None,
     };
     Provider::new(cfg, ratesim::sim::seed::stream(1, "prop/overload"))
 }
@@ -385,6 +396,14 @@ proptest! {
             let delta = resp.retry_after_s.expect("a 429 carries retry-after");
             prop_assert!(delta >= 1);
             let pool = p.pool_mut(0).clone();
+            if resp.oversized {
+                // Larger than the bucket: no wait helps, as the pool says.
+                prop_assert!(
+                    matches!(pool.clone().check(SimTime(t), &d), Verdict::Never { .. }),
+                    "an oversized 429 for a request that could fit"
+                );
+                continue;
+            }
             let at = t + delta * SEC;
             prop_assert!(admits(&pool, at, &d), "not admitted at now + {} s", delta);
             let floor = at - SEC; // now + δ − 1 s

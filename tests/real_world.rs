@@ -438,19 +438,27 @@ fn a_full_processing_queue_makes_batches_wait() {
 
 #[test]
 fn batches_past_24_hours_expire_unbilled() {
-    // A turnaround median of 30 h: nearly every batch expires.
+    // A turnaround of exactly 30 h: each batch of 100 is processed at an
+    // even pace, so ⌊100 × 24 / 30⌋ = 80 requests finish within 24 h and 20
+    // expire, one by one (the API counts `expired` per request). 3,000
+    // requests in 30 batches: 2,400 succeed, 600 expire unbilled; the rest
+    // cost (2,000 × $1.50 + 200 × $7.50) per MTok = $0.0045 each.
     let mut s = evals(
         ", per_request: 0ms",
         "{max_batch_requests: 100, flush_every: 1m}",
     );
     if let Some(b) = s.sim.provider.batch.as_mut() {
         b.turnaround_median = ratesim::engine::SimTime::from_secs(30 * 3600);
-        b.turnaround_sigma = 0.1;
+        b.turnaround_sigma = 0.0;
     }
     let r = result(&s, 0);
-    assert_eq!(r.batch.expired, 3000);
-    assert_eq!(r.by_class["background"].failures.batch_expired, 3000);
-    assert_eq!(r.batch.cost_usd, 0.0);
+    assert_eq!((r.batch.succeeded, r.batch.expired), (2_400, 600));
+    assert_eq!(r.by_class["background"].failures.batch_expired, 600);
+    assert!(
+        (r.batch.cost_usd - 2_400.0 * 0.0045).abs() < 1e-9,
+        "{}",
+        r.batch.cost_usd
+    );
 }
 
 #[test]

@@ -901,11 +901,14 @@ pub fn plan(
         });
     }
     // The last target again under a second bucket size.
-    let burst = s.sim.provider.limiter.burst;
+    let bursts = s.sim.provider.limiter.burst;
+    // The input-token bucket stands for the scenario's bucket size; the
+    // alternative sets every dimension to one size.
+    let burst = bursts.itpm;
     let alt = alternative_burst(burst);
     let last = *wanted.last().unwrap_or(&months);
     let mut other = scaled(s, (1.0 + growth).powi(last as i32));
-    other.sim.provider.limiter.burst = alt;
+    other.sim.provider.limiter.burst = crate::model::Bursts::uniform(alt);
     let sensitivity = match search_limits(
         &other,
         spec,
@@ -927,8 +930,17 @@ pub fn plan(
     let p = &s.sim.provider;
     let assumptions = vec![
         format!(
-            "bucket size: each limit refills continuously into a bucket holding {} s of it (Anthropic does not publish the size; `limiter.burst`); the ask under {} s is shown as a sensitivity",
-            burst.as_secs_f64(),
+            "bucket size: each limit refills continuously into a bucket holding {} of it (Anthropic does not publish the size; `limiter.burst`); the ask under {} s in every dimension is shown as a sensitivity",
+            if bursts.is_uniform() {
+                format!("{} s", burst.as_secs_f64())
+            } else {
+                format!(
+                    "RPM {} s, ITPM {} s, OTPM {} s",
+                    bursts.rpm.as_secs_f64(),
+                    bursts.itpm.as_secs_f64(),
+                    bursts.otpm.as_secs_f64()
+                )
+            },
             alt.as_secs_f64()
         ),
         format!(

@@ -229,6 +229,7 @@ fn error_color(w: Option<Dimension>) -> RGBColor {
         Some(Dimension::Tpm) => RGBColor(148, 103, 189),
         Some(Dimension::Concurrency) => RGBColor(140, 86, 75),
         Some(Dimension::Acceleration) => RGBColor(227, 119, 194),
+        Some(Dimension::Spend) => RGBColor(127, 127, 127),
         None => RGBColor(214, 39, 40),
     }
 }

@@ -9,8 +9,7 @@ use crate::model::Dimension;
 use crate::report::{Outcome, Report};
 
 /// Columns of [`to_csv`], in order.
-pub const REPORT_COLUMNS: [&str; 36] = [
-    "strategy",
+pub const REPORT_COLUMNS: [&str; 39] = [    "strategy",
     "class",
     "requests",
     "succeeded",
@@ -20,6 +19,7 @@ pub const REPORT_COLUMNS: [&str; 36] = [
     "failed_too_large",
     "failed_unfinished",
     "failed_batch_expired",
+    "failed_spend_limit",
     "attempts",
     "rate_limited_total",
     "rate_limited_rpm",
@@ -28,8 +28,10 @@ pub const REPORT_COLUMNS: [&str; 36] = [
     "rate_limited_tpm",
     "rate_limited_concurrency",
     "rate_limited_acceleration",
+    "rate_limited_spend",
     "rate_limited_by_workspace_cap",
     "overloaded",
+    "overloaded_mid_stream",
     "throttled_locally",
     "latency_p50_ms",
     "latency_p90_ms",
@@ -49,7 +51,7 @@ pub const REPORT_COLUMNS: [&str; 36] = [
 ];
 
 /// Columns of [`timeseries_csv`], in order.
-pub const TIMESERIES_COLUMNS: [&str; 17] = [
+pub const TIMESERIES_COLUMNS: [&str; 18] = [
     "strategy",
     "pool",
     "t_start_s",
@@ -65,6 +67,7 @@ pub const TIMESERIES_COLUMNS: [&str; 17] = [
     "rate_limited_tpm",
     "rate_limited_concurrency",
     "rate_limited_acceleration",
+    "rate_limited_spend",
     "overloaded",
     "queue_peak",
 ];
@@ -92,6 +95,7 @@ fn outcome_row(out: &mut String, strategy: &str, class: &str, o: &Outcome) {
         f.too_large,
         f.unfinished,
         f.batch_expired,
+        f.spend_limit,
         o.attempts,
         r.total,
         r.rpm,
@@ -100,8 +104,10 @@ fn outcome_row(out: &mut String, strategy: &str, class: &str, o: &Outcome) {
         r.tpm,
         r.concurrency,
         r.acceleration,
+        r.spend,
         r.by_workspace_cap,
         o.overloaded,
+        o.overloaded_mid_stream,
         o.throttled_locally,
     ];
     let _ = write!(out, "{},{}", field(strategy), field(class));

@@ -47,10 +47,13 @@ pub enum Failure {
     Unfinished,
     /// Sent through the Batch API in a batch that expired after 24 h.
     BatchExpired,
+    /// Refused because the monthly spend limit was reached (429
+    /// `enforced_spend_limit_reached`, or 400 for a self-set limit).
+    SpendLimit,
 }
 
 /// Number of failure reasons.
-pub const FAILURES: usize = 5;
+pub const FAILURES: usize = 6;
 
 /// Tokens by kind, as billed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -104,6 +107,12 @@ pub struct ClassMetrics {
     pub workspace_limited: u64,
     /// 529s.
     pub overloaded: u64,
+    /// Of `overloaded`, those that arrived mid-stream after a 200 began
+    /// (their partial output is billed and the SDKs do not retry them).
+    pub overloaded_mid_stream: u64,
+    /// Of the 429s, those for a request larger than the limit's whole
+    /// capacity (no wait helps).
+    pub oversized: u64,
     /// Attempts the client rejected itself (adaptive throttling); never sent.
     pub throttled_locally: u64,
     /// Arrival-to-completion latency of successes, in microseconds.
@@ -117,6 +126,9 @@ pub struct ClassMetrics {
     pub tokens_by_model: Vec<Tokens>,
     /// Billed tokens per model index through the Batch API (half price).
     pub batch_tokens_by_model: Vec<Tokens>,
+    /// The part of `tokens_by_model` from long-context requests (input over
+    /// 200K tokens on models with long-context prices), billed at those.
+    pub long_context_tokens_by_model: Vec<Tokens>,
     /// Logical requests sent through the Batch API.
     pub batch_requests: u64,
     /// Of those, how many succeeded.
@@ -139,6 +151,8 @@ impl ClassMetrics {
             attempts: 0,
             rate_limited: [0; DIMENSIONS],
             overloaded: 0,
+            overloaded_mid_stream: 0,
+            oversized: 0,
             workspace_limited: 0,
             routed_away: 0,
             throttled_locally: 0,
@@ -147,6 +161,7 @@ impl ClassMetrics {
             queue_waits: 0,
             tokens_by_model: vec![Tokens::default(); models],
             batch_tokens_by_model: vec![Tokens::default(); models],
+            long_context_tokens_by_model: vec![Tokens::default(); models],
             batch_requests: 0,
             batch_succeeded: 0,
             cache_hits: 0,
@@ -172,6 +187,7 @@ impl ClassMetrics {
             Failure::TooLarge => 2,
             Failure::Unfinished => 3,
             Failure::BatchExpired => 4,
+            Failure::SpendLimit => 5,
         };
         self.failed[i] += 1;
     }
@@ -212,6 +228,8 @@ impl ClassMetrics {
         self.queue_wait_ns += o.queue_wait_ns;
         self.queue_waits += o.queue_waits;
         self.overloaded += o.overloaded;
+        self.overloaded_mid_stream += o.overloaded_mid_stream;
+        self.oversized += o.oversized;
         self.workspace_limited += o.workspace_limited;
         self.routed_away += o.routed_away;
         self.throttled_locally += o.throttled_locally;
@@ -230,6 +248,13 @@ impl ClassMetrics {
             .batch_tokens_by_model
             .iter_mut()
             .zip(&o.batch_tokens_by_model)
+        {
+            a.add(b);
+        }
+        for (a, b) in self
+            .long_context_tokens_by_model
+            .iter_mut()
+            .zip(&o.long_context_tokens_by_model)
         {
             a.add(b);
         }
@@ -272,6 +297,10 @@ pub struct RunMetrics {
     pub batch_turnaround_us: Histogram<u64>,
     /// Per-bucket series for charts (empty until a run sizes it).
     pub series: Series,
+    /// When the monthly spend limit first refused an attempt, if it did.
+    pub spend_limit_first_hit: Option<SimTime>,
+    /// Attempts the spend limit refused.
+    pub spend_limited_attempts: u64,
 }
 
 impl RunMetrics {
@@ -287,6 +316,8 @@ impl RunMetrics {
             batch_rate_limited: 0,
             batch_turnaround_us: latency_histogram(),
             series: Series::default(),
+            spend_limit_first_hit: None,
+            spend_limited_attempts: 0,
         }
     }
 

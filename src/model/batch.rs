@@ -31,9 +31,22 @@ pub struct BatchConfig {
     pub turnaround_sigma: f64,
     /// Extra processing time per request in the batch (volume slows it down).
     pub per_request: SimTime,
-    /// A batch not done by then expires, unbilled.
+    /// A batch not done by then expires; its unprocessed requests are
+    /// `expired`, unbilled, one by one.
     pub expiry: SimTime,
+    /// Share of batch requests whose cacheable prefix is read from the
+    /// cache: the docs call batch cache hits "best-effort", typically
+    /// 30 %-98 %; ratesim defaults to the low end.
+    pub cache_hit_rate: f64,
 }
+
+/// Bytes a token takes in a batch request's JSON, for the 256 MB batch limit
+/// (an assumption: about four characters of text per token).
+pub const BYTES_PER_TOKEN: u64 = 4;
+
+/// The largest batch in bytes: "256 MB" read as 256,000,000 bytes (the
+/// stricter reading; above it the API answers 413 `request_too_large`).
+pub const MAX_BATCH_BYTES: u64 = super::catalog::BATCH_MAX_MB * 1_000_000;
 
 /// The answer to a batch submission.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,8 +55,19 @@ pub enum BatchSubmit {
     Accepted {
         /// When results (or the expiry) arrive.
         done_at: SimTime,
-        /// The batch ran out of time: none of its requests succeed.
-        expired: bool,
+        /// How many of its requests, in submission order, were processed
+        /// before the 24-hour expiry; the rest are `expired` (the API
+        /// counts them per request) and not billed.
+        completed: u64,
+    },
+    /// Rejected for its size: more requests than a batch may hold (400
+    /// `invalid_request_error`) or more than 256 MB (413
+    /// `request_too_large`). Nothing is queued; split it and resubmit.
+    TooLarge {
+        /// The largest number of requests a batch may hold.
+        max_requests: u64,
+        /// The largest batch in bytes.
+        max_bytes: u64,
     },
     /// 429: the processing queue is full or the endpoint rate is exceeded.
     RateLimited {
@@ -107,10 +131,16 @@ impl BatchApi {
         }
     }
 
-    /// Submits a batch of `n` requests (at most `max_batch_requests`).
-    pub fn submit(&mut self, now: SimTime, n: u64) -> BatchSubmit {
+    /// Submits a batch of `n` requests taking `bytes` bytes. A batch over
+    /// `max_batch_requests` or [`MAX_BATCH_BYTES`] is refused, not cut.
+    pub fn submit(&mut self, now: SimTime, n: u64, bytes: u64) -> BatchSubmit {
         self.advance(now);
-        let n = n.min(self.config.limits.max_batch_requests);
+        if n > self.config.limits.max_batch_requests || bytes > MAX_BATCH_BYTES {
+            return BatchSubmit::TooLarge {
+                max_requests: self.config.limits.max_batch_requests,
+                max_bytes: MAX_BATCH_BYTES,
+            };
+        }
         let mut retry_at = now;
         if self.queued + n > self.config.limits.max_queued_requests {
             // Wait until enough of the queue has been processed.
@@ -135,11 +165,17 @@ impl BatchApi {
         let draw: f64 = self.turnaround.sample(&mut self.rng);
         let took = SimTime::from_secs_f64(draw)
             + SimTime(self.config.per_request.as_nanos().saturating_mul(n));
-        let expired = took > self.config.expiry;
+        // Requests are processed at an even pace over `took`; those not
+        // reached by the expiry expire one by one.
+        let completed = if took <= self.config.expiry {
+            n
+        } else {
+            (n as u128 * self.config.expiry.as_nanos() as u128 / took.as_nanos() as u128) as u64
+        };
         let done_at = now + took.min(self.config.expiry);
         self.queued += n;
         self.in_process.push(Reverse((done_at, n)));
-        BatchSubmit::Accepted { done_at, expired }
+        BatchSubmit::Accepted { done_at, completed }
     }
 }
 
@@ -160,6 +196,7 @@ mod tests {
                 turnaround_sigma: sigma,
                 per_request: SimTime::ZERO,
                 expiry: SimTime::from_secs(24 * 3600),
+                cache_hit_rate: 0.3,
             },
             ChaCha8Rng::seed_from_u64(1),
         )
@@ -169,20 +206,20 @@ mod tests {
     fn a_full_processing_queue_rejects_until_a_batch_finishes() {
         let mut a = api(1000, 0.0);
         assert_eq!(
-            a.submit(SimTime::ZERO, 800),
+            a.submit(SimTime::ZERO, 800, 0),
             BatchSubmit::Accepted {
                 done_at: SimTime::from_secs(1800),
-                expired: false
+                completed: 800
             }
         );
         assert_eq!(
-            a.submit(SimTime::from_secs(10), 300),
+            a.submit(SimTime::from_secs(10), 300, 0),
             BatchSubmit::RateLimited {
                 retry_at: SimTime::from_secs(1800)
             }
         );
         assert!(matches!(
-            a.submit(SimTime::from_secs(1800), 300),
+            a.submit(SimTime::from_secs(1800), 300, 0),
             BatchSubmit::Accepted { .. }
         ));
         assert_eq!(a.queued(SimTime::from_secs(1800)), 300);
@@ -196,18 +233,50 @@ mod tests {
         let n = 5000;
         for i in 0..n {
             let t = SimTime::from_secs(i * 2);
-            match a.submit(t, 1) {
-                BatchSubmit::Accepted {
-                    done_at,
-                    expired: e,
-                } => {
+            match a.submit(t, 1, 0) {
+                BatchSubmit::Accepted { done_at, completed } => {
                     assert!(done_at <= t + SimTime::from_secs(24 * 3600));
-                    expired += e as u64;
+                    expired += 1 - completed;
                 }
                 other => panic!("{other:?}"),
             }
         }
         let share = expired as f64 / n as f64;
         assert!((share - 0.098).abs() < 0.015, "{share}");
+    }
+
+    #[test]
+    fn a_slow_batch_expires_request_by_request() {
+        // No spread, 30 min base plus 1 min per request: 2,000 requests take
+        // 30 min + 2,000 min = 2,030 min > 24 h = 1,440 min. At an even pace
+        // ⌊2,000 × 1,440 / 2,030⌋ = 1,418 are processed, 582 expire.
+        let mut a = api(u64::MAX, 0.0);
+        a.config.per_request = SimTime::from_secs(60);
+        assert_eq!(
+            a.submit(SimTime::ZERO, 2_000, 0),
+            BatchSubmit::Accepted {
+                done_at: SimTime::from_secs(24 * 3600),
+                completed: 1_418
+            }
+        );
+    }
+
+    #[test]
+    fn oversized_batches_are_refused_not_cut() {
+        let mut a = api(u64::MAX, 0.0);
+        let too_large = BatchSubmit::TooLarge {
+            max_requests: 100_000,
+            max_bytes: 256_000_000,
+        };
+        assert_eq!(a.submit(SimTime::ZERO, 100_001, 0), too_large);
+        assert_eq!(a.submit(SimTime::ZERO, 10, 256_000_001), too_large);
+        assert_eq!(a.queued(SimTime::ZERO), 0);
+        assert!(matches!(
+            a.submit(SimTime::ZERO, 100_000, 256_000_000),
+            BatchSubmit::Accepted {
+                completed: 100_000,
+                ..
+            }
+        ));
     }
 }

@@ -28,8 +28,17 @@ impl TokenBucket {
     /// A full bucket. `burst` is the capacity expressed as time at the limit:
     /// 60 s holds one minute's worth, 1 s turns 60 RPM into 1 request per second.
     pub fn new(limit_per_min: u64, burst: SimTime) -> TokenBucket {
+        TokenBucket::with_floor(limit_per_min, burst, 0)
+    }
+
+    /// A full bucket whose capacity is `burst` at the limit but never less
+    /// than `floor` whole units, nor more than one minute's worth because
+    /// of the floor: a short burst then never turns a request the
+    /// per-minute limit would accept into one that can never fit.
+    pub fn with_floor(limit_per_min: u64, burst: SimTime, floor: u64) -> TokenBucket {
         let rate = limit_per_min as i128;
-        let capacity = rate * burst.as_nanos() as i128;
+        let floor = floor.min(limit_per_min) as i128 * SCALE;
+        let capacity = (rate * burst.as_nanos() as i128).max(floor);
         TokenBucket {
             limit: limit_per_min,
             rate,

@@ -38,6 +38,10 @@ pub struct CachePrefix {
     pub tokens: u64,
     /// Lifetime asked for.
     pub ttl: CacheTtl,
+    /// A fixed outcome (the `hit_rate` shortcut drew it): `Some(true)` reads,
+    /// `Some(false)` writes, whatever the cache holds. The minimum cacheable
+    /// length and the TTL's price still apply; the cache is not touched.
+    pub forced_hit: Option<bool>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -105,6 +109,7 @@ mod tests {
         key: 7,
         tokens: 20_000,
         ttl: CacheTtl::FiveMinutes,
+        forced_hit: None,
     };
 
     #[test]

@@ -58,6 +58,36 @@ pub const MAX_OUTPUT_SOURCE: &str = "Anthropic models documentation, \
 https://platform.claude.com/docs/en/about-claude/models/overview and the per-model pages \
 https://platform.claude.com/docs/en/models/<model>/overview (\"Max output\", read 2026-12-03)";
 
+/// Where the long-context (over 200K input tokens) limits and prices come from.
+pub const LONG_CONTEXT_SOURCE: &str = "Anthropic rate-limits documentation, copy of 2025-11-08 \
+(patrickcarmichael/claude-docs 1437-rate-limits.md, \"Long context rate limits\": Tier 4, Sonnet 4/4.5 with \
+the context-1m beta, 1,000,000 ITPM / 200,000 OTPM; the same table on docs.anthropic.com/{ja,fr,it}/api/rate-limits \
+copies) and pricing documentation https://platform.claude.com/docs/en/about-claude/pricing (long context: \
+Sonnet 4/4.5 input over 200K tokens $6 / output $22.50 per MTok), read 2026-12-03";
+
+/// A request whose input (uncached + cache reads + cache writes) exceeds
+/// this many tokens is a long-context request ([`LONG_CONTEXT_SOURCE`]).
+pub const LONG_CONTEXT_THRESHOLD: u64 = 200_000;
+
+/// Models with long-context prices: every token of a request over
+/// [`LONG_CONTEXT_THRESHOLD`] input tokens is billed at these (the cache
+/// multipliers apply on top). Only Sonnet 4 and 4.5 (the 1M-context beta);
+/// Sonnet 4.6's own page lists a 1M window at its standard $3 / $15, so no
+/// premium is modelled for it.
+#[rustfmt::skip]
+pub const LONG_CONTEXT_PRICES: &[(&str, Prices)] = &[
+    ("claude-sonnet-4-5", prices(6.0, 22.5)),
+    ("claude-sonnet-4-0", prices(6.0, 22.5)),
+];
+
+/// The long-context prices of `model`, if it has them.
+pub fn long_context_prices(model: &str) -> Option<Prices> {
+    LONG_CONTEXT_PRICES
+        .iter()
+        .find(|(id, _)| *id == model)
+        .map(|(_, p)| *p)
+}
+
 /// Latency figures are not published; these are assumptions to override.
 pub const LATENCY_SOURCE: &str = "assumed typical values (not published by Anthropic); \
 override under `latency.models` in the scenario";
@@ -192,7 +222,26 @@ pub const MODELS: &[ModelInfo] = &[
     model("claude-sonnet-4-0", "sonnet-4",  prices(3.0, 15.0),  false, 1_024, 0.9, 60.0,  64_000),
     model("claude-haiku-4-5",  "haiku-4-5", prices(1.0, 5.0),   false, 4_096, 0.5, 150.0, 64_000),
     model("claude-3-5-haiku",  "haiku-3-5", prices(0.8, 4.0),   true,  2_048, 0.6, 65.0,   8_192),
+    // Newer models (see NEWER_MODELS_SOURCE): Opus 4.8 shares the Opus 4.x
+    // pool; Sonnet 5 and Fable 5 have pools of their own, published only in
+    // the Start/Build/Scale tables.
+    model("claude-opus-4-8",   "opus-4",    prices(5.0, 25.0),  false, 1_024, 1.5, 45.0, 128_000),
+    model("claude-sonnet-5",   "sonnet-5",  prices(2.0, 10.0),  false, 1_024, 0.9, 60.0, 128_000),
+    model("claude-fable-5",    "fable-5",   prices(10.0, 50.0), false,   512, 2.0, 30.0, 128_000),
 ];
+
+/// Where the newer models come from (rows after Haiku 3.5 in [`MODELS`]).
+pub const NEWER_MODELS_SOURCE: &str = "Start/Build/Scale copy of the rate-limits page (pools: Opus \
+4.x = 4.8/4.7/4.6/4.5, Sonnet 5 and Fable 5 each their own; Hacker News capture dated 2026-06-27); model \
+pages https://platform.claude.com/docs/en/models/sonnet-5/overview (Sonnet 5: $2 / $10 per MTok, 128K max \
+output, read 2026-12-03; an earlier copy said $2 / $10 through 2026-08-31, then $3 / $15); pricing copies \
+listing Opus 4.8 at $5 / $25 and Fable 5 at $10 / $50; minimum cacheable lengths (Opus 4.8 and Sonnet 5 \
+1,024, Fable 5 512) from a 2026 article (dev.to/creeta), not yet from the caching page itself";
+
+/// Pools that only the Start/Build/Scale copy lists: the Tier 1-4 (S2)
+/// profiles publish nothing for them, so a scenario on those tiers must set
+/// them under `pools:`.
+pub const POOLS_NEWER_THAN_S2: &[&str] = &["sonnet-5", "fable-5"];
 
 #[allow(clippy::too_many_arguments)] // one argument per column of the table
 const fn model(
@@ -332,6 +381,10 @@ pub struct Profile {
     pub spend: Spend,
     /// Per-pool limits; pools not listed have no published figure here.
     pub pools: &'static [PoolRow],
+    /// Dedicated limits for long-context requests (over
+    /// [`LONG_CONTEXT_THRESHOLD`] input tokens) on the models with
+    /// [`LONG_CONTEXT_PRICES`], per pool; empty where none is published.
+    pub long_context: &'static [PoolRow],
     /// Message Batches API limits, if published.
     pub batch: Option<BatchLimits>,
     /// Caveats shared by every profile read from the same source.
@@ -344,6 +397,16 @@ const fn row(pool: &'static str, rpm: u64, itpm: u64, otpm: u64) -> PoolRow {
     PoolRow {
         pool,
         rpm: Some(rpm),
+        itpm: Some(itpm),
+        otpm: Some(otpm),
+        tpm: None,
+    }
+}
+
+const fn tokens_row(pool: &'static str, itpm: u64, otpm: u64) -> PoolRow {
+    PoolRow {
+        pool,
+        rpm: None,
         itpm: Some(itpm),
         otpm: Some(otpm),
         tpm: None,
@@ -403,6 +466,8 @@ const S2_NOTES: &[&str] = &[
 
 const S3_NOTES: &[&str] = &[
     "This copy lists Opus 4.x as 4.8/4.7/4.6/4.5 and Sonnet 4.x as 4.6/4.5; ratesim keeps Opus 4/4.1 and Sonnet 4 in those pools.",
+    "Sonnet 5 and Fable 5 are pools of their own here (Fable 5 with lower limits); the Tier 1-4 tables predate them.",
+    "Later model pages list further models (Sonnet 5.5, Opus 5/5.5, Fable 5.1; read 2026-12-03) without a rate-limit table ratesim could cite: model them with `pools:` on an existing id.",
     "Haiku 3.5 (†, cache reads count toward ITPM) is listed as retired.",
     "Advancement is automatic over time; this copy publishes no deposit thresholds. A new organisation may start in an Evaluation tier with lower, unpublished limits.",
 ];
@@ -444,6 +509,7 @@ pub const PROFILES: &[Profile] = &[
             row("haiku-4-5", 50, 50_000, 10_000),
             row("haiku-3-5", 50, 50_000, 10_000),
         ],
+        long_context: &[],
         batch: batch(50, 100_000),
         notes: &[
             "Another, undated copy of the page lists Tier 1 at $500 max purchase / $500 monthly; so does a 2026 third-party summary (https://aipromptshub.co/limits/claude-rate-limits-2026). This copy says $100 / $100.",
@@ -464,6 +530,7 @@ pub const PROFILES: &[Profile] = &[
             row("haiku-4-5", 1_000, 450_000, 90_000),
             row("haiku-3-5", 1_000, 100_000, 20_000),
         ],
+        long_context: &[],
         batch: batch(1_000, 200_000),
         notes: &[
             "Checked 2026-11-24: Anthropic's support article https://support.claude.com/en/articles/10366389-how-can-i-advance-my-api-usage-to-tier-2 also gives $40 cumulative purchase and a $500 monthly limit.",
@@ -483,6 +550,7 @@ pub const PROFILES: &[Profile] = &[
             row("haiku-4-5", 2_000, 1_000_000, 200_000),
             row("haiku-3-5", 2_000, 200_000, 40_000),
         ],
+        long_context: &[],
         batch: batch(2_000, 300_000),
         notes: &[],
     },
@@ -500,10 +568,11 @@ pub const PROFILES: &[Profile] = &[
             row("haiku-4-5", 4_000, 4_000_000, 800_000),
             row("haiku-3-5", 4_000, 400_000, 80_000),
         ],
+        long_context: &[tokens_row("sonnet-4", 1_000_000, 200_000)],
         batch: batch(4_000, 500_000),
         notes: &[
             "Older copies (e.g. https://anthropic.mintlify.app/en/api/rate-limits) list a $5,000 monthly cap; this copy says $200,000.",
-            "Long context (rate-limits page of 2025-11-08): Sonnet 4/4.5 requests over 200K tokens with the 1M beta have dedicated limits of 1,000,000 ITPM / 200,000 OTPM (not modelled).",
+            "Long context (rate-limits page of 2025-11-08): Sonnet 4/4.5 requests over 200K input tokens (1M beta) have dedicated limits of 1,000,000 ITPM / 200,000 OTPM, no RPM published; ratesim sends them to that pool and bills them at $6 / $22.50 per MTok. No other profile publishes long-context limits: there they share the ordinary pool.",
         ],
     },
     Profile {
@@ -518,7 +587,10 @@ pub const PROFILES: &[Profile] = &[
             row("sonnet-4",  1_000, 2_000_000, 400_000),
             row("haiku-4-5", 1_000, 2_000_000, 400_000),
             row("haiku-3-5", 1_000, 100_000, 20_000),
+            row("sonnet-5",  1_000, 2_000_000, 400_000),
+            row("fable-5",   1_000, 500_000, 100_000),
         ],
+        long_context: &[],
         batch: batch(1_000, 200_000),
         source_notes: S3_NOTES,
         notes: &[],
@@ -535,7 +607,10 @@ pub const PROFILES: &[Profile] = &[
             row("sonnet-4",  5_000, 5_000_000, 1_000_000),
             row("haiku-4-5", 5_000, 5_000_000, 1_000_000),
             row("haiku-3-5", 2_000, 200_000, 40_000),
+            row("sonnet-5",  5_000, 5_000_000, 1_000_000),
+            row("fable-5",   2_000, 1_500_000, 300_000),
         ],
+        long_context: &[],
         batch: batch(2_000, 300_000),
         source_notes: S3_NOTES,
         notes: &[],
@@ -552,7 +627,10 @@ pub const PROFILES: &[Profile] = &[
             row("sonnet-4",  10_000, 10_000_000, 2_000_000),
             row("haiku-4-5", 10_000, 10_000_000, 2_000_000),
             row("haiku-3-5", 4_000, 400_000, 80_000),
+            row("sonnet-5",  10_000, 10_000_000, 2_000_000),
+            row("fable-5",   4_000, 4_000_000, 800_000),
         ],
+        long_context: &[],
         batch: batch(4_000, 500_000),
         source_notes: S3_NOTES,
         notes: &[],
@@ -565,6 +643,7 @@ pub const PROFILES: &[Profile] = &[
         read: SEED_GUIDE_READ,
         spend: NO_SPEND,
         pools: SEED_FREE,
+        long_context: &[],
         batch: None,
         source_notes: SEED_GUIDE_NOTES,
         notes: &[],
@@ -578,6 +657,7 @@ pub const PROFILES: &[Profile] = &[
         // "$5 spent" in the guide; it is not said to be a credit purchase.
         spend: NO_SPEND,
         pools: SEED_BUILD_5,
+        long_context: &[],
         batch: None,
         source_notes: SEED_GUIDE_NOTES,
         notes: &[],
@@ -590,6 +670,7 @@ pub const PROFILES: &[Profile] = &[
         read: SEED_GUIDE_READ,
         spend: NO_SPEND,
         pools: SEED_BUILD_100,
+        long_context: &[],
         batch: None,
         source_notes: SEED_GUIDE_NOTES,
         notes: &[],
@@ -615,6 +696,21 @@ pub fn tier_limits(profile: &str, pool: &str) -> Option<PoolLimits> {
         .iter()
         .find(|r| r.pool == pool)
         .map(PoolRow::limits)
+}
+
+/// Long-context limits for `pool` in `profile`, if published.
+pub fn long_context_limits(profile: &str, pool: &str) -> Option<PoolLimits> {
+    self::profile(profile)?
+        .long_context
+        .iter()
+        .find(|r| r.pool == pool)
+        .map(PoolRow::limits)
+}
+
+/// The monthly spend cap of `profile` in USD (`None`: no cap published, or
+/// an unknown profile). What `plan` compares a month's projected cost with.
+pub fn monthly_spend_limit(profile: &str) -> Option<u64> {
+    self::profile(profile)?.spend.monthly_limit_usd
 }
 
 /// Message Batches API limits of `profile` (shared across all models).
@@ -689,6 +785,10 @@ mod tests {
     fn every_model_pool_has_limits_in_every_official_profile() {
         for p in PROFILES.iter().filter(|p| p.official) {
             for m in MODELS {
+                if p.read == S2_READ && POOLS_NEWER_THAN_S2.contains(&m.pool) {
+                    assert!(tier_limits(p.name, m.pool).is_none());
+                    continue;
+                }
                 let l = tier_limits(p.name, m.pool)
                     .unwrap_or_else(|| panic!("{} has no limits for {}", p.name, m.pool));
                 assert!(l.rpm.is_some() && l.itpm.is_some() && l.otpm.is_some());

@@ -54,8 +54,22 @@ pub enum Limiter {
 impl Limiter {
     /// A fresh limiter; `burst` sets the bucket capacity (ignored by windows).
     pub fn new(algorithm: Algorithm, limit_per_min: u64, burst: SimTime) -> Limiter {
+        Limiter::with_floor(algorithm, limit_per_min, burst, 0)
+    }
+
+    /// A fresh limiter whose bucket holds at least `floor` units (capped at
+    /// one minute's worth; see [`TokenBucket::with_floor`]). Windows hold a
+    /// whole minute already and ignore both `burst` and `floor`.
+    pub fn with_floor(
+        algorithm: Algorithm,
+        limit_per_min: u64,
+        burst: SimTime,
+        floor: u64,
+    ) -> Limiter {
         match algorithm {
-            Algorithm::TokenBucket => Limiter::Bucket(TokenBucket::new(limit_per_min, burst)),
+            Algorithm::TokenBucket => {
+                Limiter::Bucket(TokenBucket::with_floor(limit_per_min, burst, floor))
+            }
             Algorithm::SlidingWindow => Limiter::Sliding(SlidingWindow::new(limit_per_min)),
             Algorithm::FixedWindow => Limiter::Fixed(FixedWindow::new(limit_per_min)),
         }

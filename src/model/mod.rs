@@ -14,6 +14,7 @@ pub mod headers;
 pub mod limiter;
 pub mod pool;
 pub mod provider;
+pub mod spend;
 pub mod window;
 
 pub use acceleration::{AccelerationGuard, AccelerationLimit};
@@ -21,8 +22,12 @@ pub use batch::{BatchApi, BatchConfig, BatchSubmit};
 pub use cache::{CachePrefix, CacheTtl, PromptCacheStore};
 pub use headers::{LimitHeader, RateLimitHeaders};
 pub use limiter::{Algorithm, Limiter, Need};
-pub use pool::{Demand, Dimension, LimiterConfig, OtpmAccounting, Pool, PoolLimits, Verdict};
+pub use pool::{
+    AdmitWhen, Bursts, CapacityFloor, Demand, Dimension, LimiterConfig, OtpmAccounting, Oversized,
+    Pool, PoolLimits, Verdict,
+};
 pub use provider::{
     Attempt, Latency, ModelSpec, Overload, OverloadEpisodes, OverloadWindow, Provider,
     ProviderConfig, Response, Status, Usage, WorkspaceSpec,
 };
+pub use spend::{SpendLimit, SpendLimitKind, SpendMeter};

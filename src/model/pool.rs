@@ -27,17 +27,21 @@ pub enum Dimension {
     Concurrency,
     /// A sharp rise in usage (acceleration limit), below the per-minute limits.
     Acceleration,
+    /// The monthly spend limit (`enforced_spend_limit_reached`, or a
+    /// limit the organisation set itself).
+    Spend,
 }
 
 impl Dimension {
     /// All dimensions in check order.
-    pub const ALL: [Dimension; 6] = [
+    pub const ALL: [Dimension; 7] = [
         Dimension::Rpm,
         Dimension::Itpm,
         Dimension::Otpm,
         Dimension::Tpm,
         Dimension::Concurrency,
         Dimension::Acceleration,
+        Dimension::Spend,
     ];
 
     /// Position in [`Dimension::ALL`], for per-dimension counters.
@@ -54,6 +58,7 @@ impl Dimension {
             Dimension::Tpm => "tpm",
             Dimension::Concurrency => "concurrency",
             Dimension::Acceleration => "acceleration",
+            Dimension::Spend => "spend",
         }
     }
 }
@@ -85,23 +90,146 @@ pub struct PoolLimits {
     pub max_concurrent: Option<u64>,
 }
 
+/// Bucket capacity per dimension, as time at the limit. Anthropic does not
+/// publish it; its docs warn that "60 RPM might be enforced as 1 request
+/// per second", which is `rpm: 1s` with the token dimensions left at a
+/// minute. Windows ignore it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Bursts {
+    /// Requests per minute.
+    pub rpm: SimTime,
+    /// Input tokens per minute.
+    pub itpm: SimTime,
+    /// Output tokens per minute.
+    pub otpm: SimTime,
+    /// Combined tokens per minute.
+    pub tpm: SimTime,
+}
+
+impl Bursts {
+    /// One minute's worth in every dimension: a bucket refilled from empty
+    /// is full after 60 s, which matches the input-token `reset` of a real
+    /// 429 (61 s ahead of the response's `date`, the extra second being the
+    /// header's whole-second rounding and the tripping request's share).
+    pub const MINUTE: Bursts = Bursts::uniform(SimTime(SimTime::NANOS_PER_MIN));
+
+    /// The same capacity in every dimension.
+    pub const fn uniform(burst: SimTime) -> Bursts {
+        Bursts {
+            rpm: burst,
+            itpm: burst,
+            otpm: burst,
+            tpm: burst,
+        }
+    }
+
+    /// Whether every dimension has the same capacity.
+    pub fn is_uniform(&self) -> bool {
+        self.rpm == self.itpm && self.itpm == self.otpm && self.otpm == self.tpm
+    }
+
+    /// The burst of `dim` (rpm, itpm, otpm or tpm; others get the RPM one).
+    pub fn of(&self, dim: Dimension) -> SimTime {
+        match dim {
+            Dimension::Itpm => self.itpm,
+            Dimension::Otpm => self.otpm,
+            Dimension::Tpm => self.tpm,
+            _ => self.rpm,
+        }
+    }
+}
+
+/// Smallest bucket capacity per token dimension, in tokens: the largest
+/// single request the workload sends, so that a short burst never makes a
+/// request permanently too large that the per-minute limit accepts. The
+/// pool caps each floor at one minute's worth of the limit, and RPM always
+/// has a floor of one request.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CapacityFloor {
+    /// Input tokens counted toward ITPM by the largest request.
+    pub itpm: u64,
+    /// Output tokens the largest request needs at admission (its
+    /// `max_tokens` when reserved, its estimate under `estimated_fits`).
+    pub otpm: u64,
+    /// The largest input + output need, for a combined TPM limit.
+    pub tpm: u64,
+}
+
+/// What the server answers a request larger than a dimension's whole
+/// capacity (one that can never be admitted).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Oversized {
+    /// A `429 rate_limit_error` naming the limit ("This request would
+    /// exceed the rate limit for your organization … of 30,000 input tokens
+    /// per minute", seen in public bug reports), with a `retry-after` that
+    /// never helps: clients that retry it burn attempts.
+    #[default]
+    RateLimited,
+    /// A non-retryable error after one attempt (ratesim's earlier rule).
+    TooLarge,
+}
+
+impl Oversized {
+    /// The scenario spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            Oversized::RateLimited => "rate_limited",
+            Oversized::TooLarge => "too_large",
+        }
+    }
+}
+
+/// When real-time OTPM accounting admits a request (the docs say only that
+/// output "is evaluated in real time as output tokens are produced").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AdmitWhen {
+    /// While the output bucket is above zero; the output may then drive it
+    /// far below zero (ratesim's reading of the docs).
+    #[default]
+    Positive,
+    /// Only when the bucket holds the request's estimated output
+    /// ([`Demand::output_estimate`]).
+    EstimatedFits,
+}
+
+impl AdmitWhen {
+    /// The scenario spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            AdmitWhen::Positive => "positive",
+            AdmitWhen::EstimatedFits => "estimated_fits",
+        }
+    }
+}
+
 /// How a pool enforces its limits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LimiterConfig {
     /// Algorithm for rpm/itpm/otpm.
     pub algorithm: Algorithm,
-    /// Bucket capacity as time at the limit (Anthropic does not publish it).
-    pub burst: SimTime,
+    /// Bucket capacity per dimension (Anthropic does not publish it).
+    pub burst: Bursts,
+    /// Smallest capacity per token dimension (see [`CapacityFloor`]).
+    pub floor: CapacityFloor,
     /// OTPM rule.
     pub otpm_accounting: OtpmAccounting,
+    /// Admission rule under real-time OTPM accounting.
+    pub admit_when: AdmitWhen,
+    /// The answer to a request that can never fit.
+    pub oversized: Oversized,
 }
 
 impl Default for LimiterConfig {
     fn default() -> Self {
         LimiterConfig {
             algorithm: Algorithm::TokenBucket,
-            burst: SimTime(SimTime::NANOS_PER_MIN),
+            burst: Bursts::MINUTE,
+            floor: CapacityFloor::default(),
             otpm_accounting: OtpmAccounting::Realtime,
+            admit_when: AdmitWhen::Positive,
+            oversized: Oversized::RateLimited,
         }
     }
 }
@@ -116,6 +244,9 @@ pub struct Demand {
     pub max_tokens: u64,
     /// Tokens the response will actually generate (≤ `max_tokens`).
     pub output_tokens: u64,
+    /// The output the server expects before generating it, for
+    /// [`AdmitWhen::EstimatedFits`] (the `max_tokens`, or a typical output).
+    pub output_estimate: u64,
     /// When generation starts (after time to first token).
     pub generation_start: SimTime,
     /// When the response completes.
@@ -182,10 +313,11 @@ struct Pending {
 /// so the pool never reads a clock and needs no completion callbacks.
 #[derive(Clone, Debug)]
 pub struct Pool {
-    limiters: [Option<Limiter>; 4],
+    limiters: [Option<Limiter>; SLOTS],
     max_concurrent: Option<u64>,
     in_flight: u64,
     accounting: OtpmAccounting,
+    admit_when: AdmitWhen,
     pending: BinaryHeap<Reverse<Pending>>,
     /// Spare allocation for [`Pool::earliest_fit`]'s copy of `pending`.
     scratch: Vec<Pending>,
@@ -196,21 +328,44 @@ const RPM: usize = 0;
 const ITPM: usize = 1;
 const OTPM: usize = 2;
 const TPM: usize = 3;
+/// Output committed to admitted requests: their estimates, charged at
+/// admission and settled to the actual output when they finish. Only under
+/// real-time accounting with [`AdmitWhen::EstimatedFits`]; a 429 from it
+/// names OTPM.
+const COMMIT: usize = 4;
+/// Limiter slots: the four dimensions plus the OTPM commitments.
+const SLOTS: usize = 5;
+
+/// The dimension a limiter slot reports.
+fn slot_dimension(i: usize) -> Dimension {
+    if i == COMMIT {
+        Dimension::Otpm
+    } else {
+        Dimension::ALL[i]
+    }
+}
 
 impl Pool {
     /// A pool with full buckets and nothing in flight.
     pub fn new(limits: PoolLimits, config: LimiterConfig) -> Pool {
-        let mk = |l: Option<u64>| l.map(|l| Limiter::new(config.algorithm, l, config.burst));
+        let mk = |l: Option<u64>, dim: Dimension, floor: u64| {
+            l.map(|l| Limiter::with_floor(config.algorithm, l, config.burst.of(dim), floor))
+        };
+        let f = config.floor;
+        let commits = config.otpm_accounting == OtpmAccounting::Realtime
+            && config.admit_when == AdmitWhen::EstimatedFits;
         Pool {
             limiters: [
-                mk(limits.rpm),
-                mk(limits.itpm),
-                mk(limits.otpm),
-                mk(limits.tpm),
+                mk(limits.rpm, Dimension::Rpm, 1),
+                mk(limits.itpm, Dimension::Itpm, f.itpm),
+                mk(limits.otpm, Dimension::Otpm, f.otpm),
+                mk(limits.tpm, Dimension::Tpm, f.tpm),
+                mk(limits.otpm.filter(|_| commits), Dimension::Otpm, f.otpm),
             ],
             max_concurrent: limits.max_concurrent,
             in_flight: 0,
             accounting: config.otpm_accounting,
+            admit_when: config.admit_when,
             pending: BinaryHeap::new(),
             scratch: Vec::new(),
             seq: 0,
@@ -223,15 +378,27 @@ impl Pool {
         self.in_flight
     }
 
-    fn needs(&self, d: &Demand) -> [Need; 4] {
-        let (otpm, tpm) = match self.accounting {
-            OtpmAccounting::Realtime => (Need::Positive, Need::Units(d.itpm_tokens.max(1))),
-            OtpmAccounting::ReserveMaxTokens => (
+    fn needs(&self, d: &Demand) -> [Need; SLOTS] {
+        let (otpm, tpm) = match (self.accounting, self.admit_when) {
+            (OtpmAccounting::Realtime, AdmitWhen::Positive) => {
+                (Need::Positive, Need::Units(d.itpm_tokens.max(1)))
+            }
+            (OtpmAccounting::Realtime, AdmitWhen::EstimatedFits) => {
+                (Need::Positive, Need::Units(d.itpm_tokens.max(1)))
+            }
+            (OtpmAccounting::ReserveMaxTokens, _) => (
                 Need::Units(d.max_tokens),
                 Need::Units(d.itpm_tokens + d.max_tokens),
             ),
         };
-        [Need::Units(1), Need::Units(d.itpm_tokens), otpm, tpm]
+        let commit = Need::Units(d.output_estimate.max(1));
+        [
+            Need::Units(1),
+            Need::Units(d.itpm_tokens),
+            otpm,
+            tpm,
+            commit,
+        ]
     }
 
     /// Decides whether `demand` may be admitted now. Changes nothing but the
@@ -244,7 +411,7 @@ impl Pool {
                 && !lim.can_ever_fit(needs[i])
             {
                 return Verdict::Never {
-                    dimension: Dimension::ALL[i],
+                    dimension: slot_dimension(i),
                 };
             }
         }
@@ -258,7 +425,7 @@ impl Pool {
             if let Some(lim) = lim
                 && !lim.fits(now, needs[i])
             {
-                failed = Some(Dimension::ALL[i]);
+                failed = Some(slot_dimension(i));
                 break;
             }
         }
@@ -301,6 +468,27 @@ impl Pool {
         for dim in [OTPM, TPM] {
             if self.charge_output(now, d, dim, output, rate > 0 || remainder > 0) {
                 drains |= 1 << dim;
+            }
+        }
+        if let Some(l) = &mut self.limiters[COMMIT] {
+            // Hold the estimate back now; settle to the actual output at
+            // the end.
+            let estimate = d.output_estimate.max(1);
+            l.debit(now, estimate);
+            let adj = match output.cmp(&estimate) {
+                std::cmp::Ordering::Less => Some(Adjustment::Credit {
+                    dim: COMMIT as u8,
+                    units: estimate - output,
+                    charged_at: now,
+                }),
+                std::cmp::Ordering::Greater => Some(Adjustment::Debit {
+                    dim: COMMIT as u8,
+                    units: output - estimate,
+                }),
+                std::cmp::Ordering::Equal => None,
+            };
+            if let Some(adj) = adj {
+                self.push(d.finish, adj);
             }
         }
         self.in_flight += 1;
@@ -365,6 +553,14 @@ impl Pool {
                 false
             }
         }
+    }
+
+    /// When `dimension`'s limiter will be fully replenished (its `-reset`
+    /// header); `None` for a dimension the pool does not limit.
+    pub fn reset_at(&mut self, now: SimTime, dimension: Dimension) -> Option<SimTime> {
+        self.advance(now);
+        let i = Dimension::ALL.iter().position(|d| *d == dimension)?;
+        self.limiters.get_mut(i)?.as_mut().map(|l| l.reset_at(now))
     }
 
     /// The rate-limit headers as of `now`.
@@ -433,7 +629,7 @@ impl Pool {
     /// pending adjustments on a copy of the limiters. The copy is made only
     /// once an adjustment comes due before the fit: most 429s are answered
     /// from the current state alone.
-    fn earliest_fit(&mut self, now: SimTime, needs: &[Need; 4]) -> Option<SimTime> {
+    fn earliest_fit(&mut self, now: SimTime, needs: &[Need; SLOTS]) -> Option<SimTime> {
         let mut replay: Option<Replay> = None;
         let mut t = now;
         let fit = loop {
@@ -516,8 +712,8 @@ impl Pool {
     /// they give back is ignored) still leaves it room at `c`, on top of
     /// whatever its current drains take. Refunds and releases only help a
     /// dimension that already fits.
-    fn pending_cannot_move(&self, c: SimTime, needs: &[Need; 4], waiting: u8) -> bool {
-        let mut taken = [0i128; 4];
+    fn pending_cannot_move(&self, c: SimTime, needs: &[Need; SLOTS], waiting: u8) -> bool {
+        let mut taken = [0i128; SLOTS];
         for Reverse(p) in self.pending.iter().filter(|r| r.0.time <= c) {
             let (dims, units) = match p.adj {
                 Adjustment::Finish {
@@ -555,7 +751,7 @@ impl Pool {
 
 /// A private copy of a pool's state for [`Pool::earliest_fit`] to run forward.
 struct Replay {
-    limiters: [Option<Limiter>; 4],
+    limiters: [Option<Limiter>; SLOTS],
     in_flight: u64,
     /// The pending adjustments in the order they apply (sorting a handful
     /// once is cheaper than popping them from a heap), from `next` on.
@@ -582,7 +778,7 @@ impl Replay {
     }
 }
 
-fn apply(limiters: &mut [Option<Limiter>; 4], in_flight: &mut u64, p: Pending) {
+fn apply(limiters: &mut [Option<Limiter>; SLOTS], in_flight: &mut u64, p: Pending) {
     match p.adj {
         Adjustment::Finish {
             drains,
@@ -617,7 +813,7 @@ fn apply(limiters: &mut [Option<Limiter>; 4], in_flight: &mut u64, p: Pending) {
 
 /// Runs `f` on the bucket of every dimension whose bit is set in `drains`.
 fn for_each_drain(
-    limiters: &mut [Option<Limiter>; 4],
+    limiters: &mut [Option<Limiter>; SLOTS],
     drains: u8,
     mut f: impl FnMut(&mut TokenBucket),
 ) {

@@ -8,9 +8,10 @@ use serde::Serialize;
 use super::acceleration::{AccelerationGuard, AccelerationLimit};
 use super::batch::BatchConfig;
 use super::cache::{CachePrefix, CacheTtl, PromptCacheStore};
-use super::catalog::Prices;
+use super::catalog::{LONG_CONTEXT_THRESHOLD, Prices};
 use super::headers::RateLimitHeaders;
-use super::pool::{Demand, Dimension, LimiterConfig, Pool, PoolLimits, Verdict};
+use super::pool::{Demand, Dimension, LimiterConfig, Oversized, Pool, PoolLimits, Verdict};
+use super::spend::{SpendLimit, SpendLimitKind, SpendMeter};
 use crate::engine::SimTime;
 
 /// Latency parameters of one model.
@@ -37,6 +38,25 @@ pub struct ModelSpec {
     pub latency: Latency,
     /// Shorter prefixes are silently not cached.
     pub min_cacheable_tokens: u64,
+    /// Prices of a long-context request (input over
+    /// [`LONG_CONTEXT_THRESHOLD`] tokens); `None`: the model has none.
+    pub long_context: Option<Prices>,
+}
+
+impl ModelSpec {
+    /// Whether a request with this much input (uncached, cache reads and
+    /// writes) is a long-context one for this model.
+    pub fn is_long_context(&self, total_input: u64) -> bool {
+        self.long_context.is_some() && total_input > LONG_CONTEXT_THRESHOLD
+    }
+
+    /// The prices a request with `total_input` input tokens is billed at.
+    pub fn prices_for(&self, total_input: u64) -> &Prices {
+        match &self.long_context {
+            Some(p) if total_input > LONG_CONTEXT_THRESHOLD => p,
+            _ => &self.prices,
+        }
+    }
 }
 
 /// A period with an elevated chance of `529 overloaded_error`.
@@ -70,6 +90,12 @@ pub struct Overload {
     pub windows: Vec<OverloadWindow>,
     /// Random episodes, turned into windows by [`Overload::realise`].
     pub episodes: Option<OverloadEpisodes>,
+    /// Chance that an admitted attempt's stream is cut by an SSE
+    /// `overloaded_error` after its `200` began (the errors page: "an error
+    /// can occur after the API returns a 200"). The output generated so far
+    /// counts toward OTPM and is billed; the SDKs do not retry it, since the
+    /// error surfaces while the stream is read.
+    pub mid_stream: f64,
 }
 
 impl Overload {
@@ -124,6 +150,9 @@ pub struct ProviderConfig {
     pub models: Vec<ModelSpec>,
     /// Pools by index: name and limits.
     pub pools: Vec<(String, PoolLimits)>,
+    /// Per pool index, the dedicated limits of its long-context requests
+    /// (`None`: they share the ordinary pool). Empty means none anywhere.
+    pub long_context_pools: Vec<Option<PoolLimits>>,
     /// Algorithm, bucket capacity, OTPM rule.
     pub limiter: LimiterConfig,
     /// Network round trip added to every attempt.
@@ -136,6 +165,8 @@ pub struct ProviderConfig {
     pub acceleration: Option<AccelerationLimit>,
     /// The Message Batches API, where the profile publishes its limits.
     pub batch: Option<BatchConfig>,
+    /// The monthly spend limit, if enforced.
+    pub spend: Option<SpendLimit>,
 }
 
 /// A workspace: its own caps per pool, enforced on top of the organisation's.
@@ -182,8 +213,12 @@ pub enum Status {
     /// 529 `overloaded_error`.
     Overloaded,
     /// The request exceeds a limit's capacity and can never succeed
-    /// (reported to the client as a non-retryable error).
+    /// (reported to the client as a non-retryable error; only with
+    /// [`Oversized::TooLarge`], otherwise it is a 429 with `oversized`).
     TooLarge(Dimension),
+    /// 400 `invalid_request_error` from a limit the organisation set
+    /// itself (a self-set monthly spend limit): not retryable.
+    InvalidRequest(Dimension),
 }
 
 /// The Messages API `usage` object.
@@ -199,6 +234,19 @@ pub struct Usage {
     pub cache_creation_input_tokens: u64,
     /// The part of `cache_creation_input_tokens` written with the 1-hour TTL.
     pub cache_creation_1h_input_tokens: u64,
+}
+
+impl Usage {
+    /// What this usage costs at `prices` (list prices per million tokens).
+    pub fn cost_usd(&self, prices: &Prices) -> f64 {
+        let write_5m = self.cache_creation_input_tokens - self.cache_creation_1h_input_tokens;
+        (self.input_tokens as f64 * prices.input
+            + self.output_tokens as f64 * prices.output
+            + self.cache_read_input_tokens as f64 * prices.cache_read
+            + write_5m as f64 * prices.cache_write_5m
+            + self.cache_creation_1h_input_tokens as f64 * prices.cache_write_1h)
+            / 1e6
+    }
 }
 
 /// A response as the client receives it.
@@ -222,6 +270,10 @@ pub struct Response {
     pub usage: Option<Usage>,
     /// The 429 names a workspace limit rather than the organisation's.
     pub limited_by_workspace: bool,
+    /// The request alone exceeds the named limit's whole capacity, so no
+    /// wait helps (the 429's message says the request "would exceed the
+    /// rate limit"). For reports; a client cannot tell it from other 429s.
+    pub oversized: bool,
     /// When the server handled the attempt (the header values' instant).
     pub server_time: SimTime,
     /// When the response reaches the client.
@@ -233,11 +285,14 @@ pub struct Response {
 pub struct Provider {
     config: ProviderConfig,
     pools: Vec<Pool>,
+    /// Per pool index, the long-context pool, where the profile has one.
+    long_context: Vec<Option<Pool>>,
     /// Per workspace, per pool: the workspace's own caps.
     workspaces: Vec<Vec<Pool>>,
     acceleration: Vec<Option<AccelerationGuard>>,
     overload: Overload,
     cache: PromptCacheStore,
+    spend: Option<SpendMeter>,
     rng: ChaCha8Rng,
     rate_limit_headers: bool,
 }
@@ -261,7 +316,14 @@ impl Provider {
                     .collect()
             })
             .collect();
+        let long_context = (0..config.pools.len())
+            .map(|i| {
+                let l = config.long_context_pools.get(i).copied().flatten()?;
+                Some(Pool::new(l, config.limiter))
+            })
+            .collect();
         Provider {
+            long_context,
             acceleration: config
                 .pools
                 .iter()
@@ -271,6 +333,7 @@ impl Provider {
             pools,
             workspaces,
             cache: PromptCacheStore::default(),
+            spend: config.spend.map(SpendMeter::new),
             config,
             rng,
             rate_limit_headers: true,
@@ -289,6 +352,20 @@ impl Provider {
         &self.config
     }
 
+    /// Adds spend made outside [`Provider::handle`] (Batch API results) to
+    /// the month's total.
+    pub fn record_spend(&mut self, now: SimTime, usd: f64) {
+        if let Some(m) = &mut self.spend {
+            m.record(now, usd);
+        }
+    }
+
+    /// Spent so far in the current calendar month, USD (`None` when no
+    /// spend limit is enforced).
+    pub fn spent_this_month(&mut self, now: SimTime) -> Option<f64> {
+        self.spend.as_mut().map(|m| m.spent_usd(now))
+    }
+
     /// Direct access to a pool, for tests and invariant checks.
     pub fn pool_mut(&mut self, index: usize) -> &mut Pool {
         &mut self.pools[index]
@@ -304,18 +381,22 @@ impl Provider {
             (a.input_tokens, a.cache_read_tokens, a.cache_write_tokens, 0);
         let mut prefix_hit = None;
         if let Some(p) = &a.prefix {
-            if p.tokens < model.min_cacheable_tokens {
-                input += p.tokens; // processed without caching, no error
-            } else if self.cache.is_warm(now, a.model, p) {
-                read += p.tokens;
-                prefix_hit = Some(true);
-            } else {
-                write += p.tokens;
-                if p.ttl == CacheTtl::OneHour {
-                    write_1h += p.tokens;
+            let hit = match p.forced_hit {
+                _ if p.tokens < model.min_cacheable_tokens => None,
+                Some(h) => Some(h),
+                None => Some(self.cache.is_warm(now, a.model, p)),
+            };
+            match hit {
+                None => input += p.tokens, // processed without caching, no error
+                Some(true) => read += p.tokens,
+                Some(false) => {
+                    write += p.tokens;
+                    if p.ttl == CacheTtl::OneHour {
+                        write_1h += p.tokens;
+                    }
                 }
-                prefix_hit = Some(false);
             }
+            prefix_hit = hit.filter(|_| p.forced_hit.is_none());
         }
         let itpm_tokens = input
             + write
@@ -330,11 +411,18 @@ impl Provider {
             itpm_tokens,
             max_tokens: a.max_tokens,
             output_tokens: output,
+            output_estimate: a.max_tokens,
             generation_start: now,
             finish: now,
         };
         let pool_index = model.pool;
-        let verdict = self.verdict(now, pool_index, a.workspace, &demand);
+        let total_input = input + read + write;
+        let long = model.is_long_context(total_input) && self.long_context[pool_index].is_some();
+        let verdict = if long {
+            self.long_context_verdict(now, pool_index, &demand)
+        } else {
+            self.verdict(now, pool_index, a.workspace, &demand)
+        };
         let mut response = Response {
             status: Status::Ok,
             headers: None,
@@ -343,15 +431,53 @@ impl Provider {
             should_retry: false,
             usage: None,
             limited_by_workspace: false,
+            oversized: false,
             server_time: now,
             received_at: now + rtt,
         };
-        match verdict {
-            (Verdict::Never { dimension }, ws) => {
-                response.status = Status::TooLarge(dimension);
-                response.limited_by_workspace = ws;
+        let paused = self.spend.as_mut().and_then(|m| m.paused_until(now));
+        let verdict = match (paused, &self.spend) {
+            (Some(_), Some(m)) => {
+                // Usage is paused: no attempt reaches the limiters.
+                match m.limit().kind {
+                    SpendLimitKind::Tier => {
+                        response.status = Status::RateLimited(Dimension::Spend);
+                        response.should_retry = true;
+                    }
+                    SpendLimitKind::SelfSet => {
+                        response.status = Status::InvalidRequest(Dimension::Spend);
+                    }
+                }
+                None
             }
-            (Verdict::Reject { dimension, fits_at }, ws) => {
+            _ => Some(verdict),
+        };
+        match verdict {
+            None => {}
+            Some((Verdict::Never { dimension }, ws)) => {
+                response.limited_by_workspace = ws;
+                match self.config.limiter.oversized {
+                    Oversized::TooLarge => response.status = Status::TooLarge(dimension),
+                    Oversized::RateLimited => {
+                        // A 429 like any other, whose wait never helps:
+                        // `retry-after` is the time to a full bucket.
+                        let pool = match self.workspace_pool(a.workspace, pool_index) {
+                            Some(p) if ws => p,
+                            _ if long => self.long_context[pool_index]
+                                .as_mut()
+                                .unwrap_or(&mut self.pools[pool_index]),
+                            _ => &mut self.pools[pool_index],
+                        };
+                        let full = pool.reset_at(now, dimension).unwrap_or(now);
+                        let wait = full.saturating_sub(now).as_nanos();
+                        response.status = Status::RateLimited(dimension);
+                        response.retry_after_s = Some(wait.div_ceil(SimTime::NANOS_PER_SEC).max(1));
+                        response.should_retry = true;
+                        response.oversized = true;
+                    }
+                }
+            }
+            Some((Verdict::Reject { dimension, fits_at }, ws)) => {
                 let wait = fits_at.saturating_sub(now).as_nanos();
                 let secs = wait.div_ceil(SimTime::NANOS_PER_SEC).max(1);
                 response.status = Status::RateLimited(dimension);
@@ -359,19 +485,37 @@ impl Provider {
                 response.should_retry = true;
                 response.limited_by_workspace = ws;
             }
-            (Verdict::Admit, _) => {
+            Some((Verdict::Admit, _)) => {
                 let p = self.overload.probability_at(now);
                 if p > 0.0 && self.rng.random::<f64>() < p {
                     response.status = Status::Overloaded;
                     response.should_retry = true;
                 } else {
                     let model = &self.config.models[a.model as usize];
-                    let (generation_start, finish) = service(model, a.service_factor, now, output);
+                    let (generation_start, mut finish) =
+                        service(model, a.service_factor, now, output);
+                    let mut output = output;
+                    let m = self.overload.mid_stream;
+                    if m > 0.0 && self.rng.random::<f64>() < m {
+                        // Cut at a uniform point of the generation: the
+                        // tokens produced so far count and are billed.
+                        let u: f64 = self.rng.random();
+                        let span = finish.saturating_sub(generation_start).as_nanos();
+                        finish = generation_start + SimTime((span as f64 * u) as u64);
+                        output = (output as f64 * u) as u64;
+                        demand.output_tokens = output;
+                        response.status = Status::Overloaded;
+                    }
                     demand.generation_start = generation_start;
                     demand.finish = finish;
-                    self.pools[pool_index].admit(now, &demand);
-                    if let Some(ws) = self.workspace_pool(a.workspace, pool_index) {
-                        ws.admit(now, &demand);
+                    match self.long_context[pool_index].as_mut().filter(|_| long) {
+                        Some(lc) => lc.admit(now, &demand),
+                        None => {
+                            self.pools[pool_index].admit(now, &demand);
+                            if let Some(ws) = self.workspace_pool(a.workspace, pool_index) {
+                                ws.admit(now, &demand);
+                            }
+                        }
                     }
                     if let Some(g) = &mut self.acceleration[pool_index] {
                         g.record(now);
@@ -383,18 +527,27 @@ impl Provider {
                         }
                         _ => {}
                     }
-                    response.usage = Some(Usage {
+                    let usage = Usage {
                         input_tokens: input,
                         output_tokens: output,
                         cache_read_input_tokens: read,
                         cache_creation_input_tokens: write,
                         cache_creation_1h_input_tokens: write_1h,
-                    });
+                    };
+                    if let Some(meter) = &mut self.spend {
+                        let prices = self.config.models[a.model as usize].prices_for(total_input);
+                        meter.record(now, usage.cost_usd(prices));
+                    }
+                    response.usage = Some(usage);
                     response.received_at = finish + rtt;
                 }
             }
         }
         if self.rate_limit_headers {
+            if long && let Some(lc) = self.long_context[pool_index].as_mut() {
+                response.headers = Some(lc.headers(now));
+                return response;
+            }
             let org = self.pools[pool_index].headers(now);
             response.headers = Some(match self.workspace_pool(a.workspace, pool_index) {
                 Some(ws) => org.most_restrictive(&ws.headers(now)),
@@ -402,6 +555,15 @@ impl Provider {
             });
         }
         response
+    }
+
+    /// The verdict of the long-context pool of `pool` (organisation-wide:
+    /// workspace caps and the acceleration rule are not applied to it).
+    fn long_context_verdict(&mut self, now: SimTime, pool: usize, d: &Demand) -> (Verdict, bool) {
+        match self.long_context[pool].as_mut() {
+            Some(lc) => (lc.check(now, d), false),
+            None => (Verdict::Admit, false),
+        }
     }
 
     fn workspace_pool(&mut self, workspace: Option<u16>, pool: usize) -> Option<&mut Pool> {

@@ -56,8 +56,12 @@ pub struct Report {
 pub struct LimiterReport {
     /// Algorithm name.
     pub algorithm: &'static str,
-    /// Bucket capacity as seconds at the limit.
+    /// Bucket capacity as seconds at the limit (of RPM when the dimensions
+    /// differ; see `burst_s_by_dimension`).
     pub burst_s: f64,
+    /// Per-dimension capacities, when they differ (omitted otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub burst_s_by_dimension: Option<BTreeMap<&'static str, f64>>,
     /// OTPM rule.
     pub otpm_accounting: &'static str,
 }
@@ -99,6 +103,14 @@ pub struct RateLimited {
     pub concurrency: u64,
     /// Acceleration limit (sharp rises in usage).
     pub acceleration: u64,
+    /// The monthly spend limit (`enforced_spend_limit_reached`); omitted
+    /// from JSON when zero.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub spend: u64,
+    /// Of `total`, 429s for a request larger than the limit's whole
+    /// capacity (its wait never helps); omitted from JSON when zero.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub oversized: u64,
     /// How many of `total` a workspace cap caused (the rest hit the
     /// organisation's limits).
     pub by_workspace_cap: u64,
@@ -117,6 +129,9 @@ pub struct Failures {
     pub unfinished: u64,
     /// In a batch that expired after 24 h (not billed).
     pub batch_expired: u64,
+    /// Refused by the monthly spend limit; omitted from JSON when zero.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub spend_limit: u64,
 }
 
 /// Latency percentiles in milliseconds (successes only); each is `None`
@@ -209,6 +224,10 @@ pub struct Outcome {
     pub rate_limited: RateLimited,
     /// 529s.
     pub overloaded: u64,
+    /// Of `overloaded`, errors that arrived mid-stream after a 200 began
+    /// (partial output billed, not retried); omitted from JSON when zero.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub overloaded_mid_stream: u64,
     /// Attempts the client rejected itself (adaptive throttling), never sent;
     /// omitted from JSON when zero.
     #[serde(skip_serializing_if = "is_zero")]
@@ -253,6 +272,23 @@ pub struct StrategyResult {
     pub peak_queue: u64,
     /// Most requests in flight at once.
     pub peak_in_flight: u64,
+    /// When the monthly spend limit refused attempts; omitted from JSON
+    /// when it never did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spend_limit: Option<SpendLimitReport>,
+}
+
+/// The monthly spend limit binding during a run.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct SpendLimitReport {
+    /// The cap, USD per calendar month.
+    pub monthly_limit_usd: f64,
+    /// `tier` (429 `enforced_spend_limit_reached`) or `self_set` (400).
+    pub kind: &'static str,
+    /// Simulated seconds at which it first refused an attempt.
+    pub first_refused_at_s: f64,
+    /// Attempts it refused.
+    pub refused_attempts: u64,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -272,15 +308,22 @@ fn outcome(scenario: &Scenario, m: &ClassMetrics, judged: Option<u64>) -> Outcom
     let mut cost = 0.0;
     for (i, t) in m.tokens_by_model.iter().enumerate() {
         tokens.add(t);
-        cost += cost_usd(t, &scenario.sim.provider.models[i].prices);
+        cost += messages_cost(scenario, m, i);
     }
     for (i, t) in m.batch_tokens_by_model.iter().enumerate() {
         tokens.add(t);
         cost += cost_usd(t, &scenario.sim.provider.models[i].prices.batch());
     }
     let minutes = scenario.sim.horizon.as_secs_f64() / 60.0;
-    let [rpm, itpm, otpm, tpm, concurrency, acceleration] = m.rate_limited;
-    let [gave_up, deadline, too_large, unfinished, batch_expired] = m.failed;
+    let [rpm, itpm, otpm, tpm, concurrency, acceleration, spend] = m.rate_limited;
+    let [
+        gave_up,
+        deadline,
+        too_large,
+        unfinished,
+        batch_expired,
+        spend_limit,
+    ] = m.failed;
     Outcome {
         requests: m.requests,
         succeeded: m.succeeded,
@@ -293,6 +336,7 @@ fn outcome(scenario: &Scenario, m: &ClassMetrics, judged: Option<u64>) -> Outcom
             too_large,
             unfinished,
             batch_expired,
+            spend_limit,
         },
         attempts: m.attempts,
         rate_limited: RateLimited {
@@ -303,9 +347,12 @@ fn outcome(scenario: &Scenario, m: &ClassMetrics, judged: Option<u64>) -> Outcom
             tpm,
             concurrency,
             acceleration,
+            spend,
+            oversized: m.oversized,
             by_workspace_cap: m.workspace_limited,
         },
         overloaded: m.overloaded,
+        overloaded_mid_stream: m.overloaded_mid_stream,
         throttled_locally: m.throttled_locally,
         latency_ms: LatencyMs {
             p50: q(0.5),
@@ -327,6 +374,162 @@ fn outcome(scenario: &Scenario, m: &ClassMetrics, judged: Option<u64>) -> Outcom
             cache_write_1h: tokens.cache_write_1h,
         },
     }
+}
+
+fn spend_limit_report(scenario: &Scenario, m: &RunMetrics) -> Option<SpendLimitReport> {
+    let limit = scenario.sim.provider.spend?;
+    let first = m.spend_limit_first_hit?;
+    Some(SpendLimitReport {
+        monthly_limit_usd: limit.monthly_usd,
+        kind: match limit.kind {
+            crate::model::SpendLimitKind::Tier => "tier",
+            crate::model::SpendLimitKind::SelfSet => "self_set",
+        },
+        first_refused_at_s: first.as_secs_f64(),
+        refused_attempts: m.spend_limited_attempts,
+    })
+}
+
+/// The bucket capacity rule, per dimension, with its floors.
+fn burst_assumption(l: &crate::model::LimiterConfig) -> String {
+    let b = l.burst;
+    let sizes = if b.is_uniform() {
+        format!("{}s at the limit in every dimension", b.rpm.as_secs_f64())
+    } else {
+        format!(
+            "rpm {}s, itpm {}s, otpm {}s, tpm {}s at the limit",
+            b.rpm.as_secs_f64(),
+            b.itpm.as_secs_f64(),
+            b.otpm.as_secs_f64(),
+            b.tpm.as_secs_f64()
+        )
+    };
+    format!(
+        "bucket capacity = {sizes} (Anthropic does not publish it; set limiter.burst, per dimension if \
+         needed). 60 s is the default because a real 429 showed the input-token reset about 61 s ahead, \
+         a full refill of one minute's worth. Floors: RPM holds at least 1 request; a token dimension \
+         holds at least the scenario's largest single request ({} ITPM, {} OTPM tokens; lognormal and \
+         exponential sizes at their 99.9th percentile), never more than one minute's worth",
+        l.floor.itpm, l.floor.otpm
+    )
+}
+
+/// The documented-or-chosen rules a run depends on beyond the limits.
+fn rule_assumptions(scenario: &Scenario) -> Vec<String> {
+    use crate::model::{AdmitWhen, Oversized, SpendLimitKind};
+    let p = &scenario.sim.provider;
+    let l = &p.limiter;
+    let mut out = Vec::new();
+    out.push(match l.oversized {
+        Oversized::RateLimited => "a request larger than a limit's whole capacity gets a 429 \
+            rate_limit_error naming that limit (as seen in public bug reports: \"This request would \
+            exceed the rate limit for your organization\"), with retry-after = time to a full bucket; \
+            retrying never helps and the failure is counted as too_large (limiter.oversized: too_large \
+            answers it once, non-retryable)"
+            .to_string(),
+        Oversized::TooLarge => "a request larger than a limit's whole capacity fails at once as \
+            too_large, without retries (limiter.oversized: too_large; the real API answers a 429)"
+            .to_string(),
+    });
+    if l.otpm_accounting == OtpmAccounting::Realtime {
+        out.push(match l.admit_when {
+            AdmitWhen::Positive => "OTPM (real time): a request is admitted while the output bucket \
+                is above zero and its output may drive it far below zero, throttling later requests \
+                (the docs say only that output counts as it is generated; limiter.admit_when: \
+                estimated_fits admits only when the bucket, less the estimates held for requests in \
+                flight, holds the request's max_tokens)"
+                .to_string(),
+            AdmitWhen::EstimatedFits => "OTPM (real time): a request is admitted only when the output \
+                bucket, less the estimates held for requests in flight (settled to their actual output \
+                when they finish), holds its estimated output, taken as its max_tokens \
+                (limiter.admit_when: estimated_fits; the default `positive` admits while the bucket is \
+                above zero)"
+                .to_string(),
+        });
+    }
+    match &p.spend {
+        Some(s) => out.push(format!(
+            "monthly spend limit ${} enforced per calendar month (UTC), simulated time 0 = {}; over it {} \
+             until 00:00 UTC on the 1st of the next month ({})",
+            crate::text::num::round(s.monthly_usd, 2),
+            crate::model::spend::format_date(s.start_unix_s),
+            match s.kind {
+                SpendLimitKind::Tier => "429 enforced_spend_limit_reached without retry-after",
+                SpendLimitKind::SelfSet => "a self-set limit: 400 invalid_request_error",
+            },
+            crate::model::spend::SPEND_SOURCE
+        )),
+        None => out.push("no monthly spend limit enforced".to_string()),
+    }
+    let caching = scenario
+        .sim
+        .streams
+        .iter()
+        .any(|s| s.prompt_cache.is_some());
+    if caching {
+        out.push(format!(
+            "prompt caching: prefixes below the model's minimum cacheable length are not cached \
+             (Sonnet 4.6 2,048 and Opus 4.7 4,096 tokens where copies disagree; {}); a fixed hit_rate \
+             decides only hit or miss, the minimum length and the TTL's write price still apply",
+            crate::model::catalog::CACHE_SOURCE
+        ));
+    }
+    if p.models.iter().any(|m| m.long_context.is_some()) {
+        let pools = p.long_context_pools.iter().flatten().count();
+        out.push(format!(
+            "long context: a Sonnet 4/4.5 request over {} input tokens (uncached + cache reads + writes) \
+             is billed at $6 / $22.50 per MTok for all its tokens{}; {}",
+            crate::model::catalog::LONG_CONTEXT_THRESHOLD,
+            if pools > 0 {
+                " and counted against the tier's dedicated long-context limits (organisation-wide, no \
+                 RPM published)"
+            } else {
+                "; this tier publishes no long-context limits, so it shares the ordinary pool"
+            },
+            crate::model::catalog::LONG_CONTEXT_SOURCE
+        ));
+    }
+    let batched = scenario.sim.streams.iter().any(|s| s.batch)
+        || scenario
+            .strategies
+            .iter()
+            .any(|s| s.batch_offload.is_some());
+    if let Some(b) = p.batch.as_ref().filter(|_| batched) {
+        out.push(format!(
+            "Batch API: a batch's requests are processed at an even pace over its turnaround; those not \
+             reached within 24 h expire one by one, unbilled; a batch holds at most {} requests and \
+             256,000,000 bytes (~{} bytes a token), larger ones are split by the client, never cut; a \
+             cacheable prefix is read from the cache for {} % of batch requests (best effort: the docs \
+             say typically 30 %-98 %; batch.cache_hit_rate), written otherwise, at half price ({})",
+            b.limits.max_batch_requests,
+            crate::model::batch::BYTES_PER_TOKEN,
+            crate::text::num::round(b.cache_hit_rate * 100.0, 1),
+            crate::model::catalog::BATCH_SOURCE
+        ));
+    }
+    if p.overload.mid_stream > 0.0 {
+        out.push(format!(
+            "overload.mid_stream: {} of admitted attempts end in an SSE overloaded_error after the 200 \
+             began, at a uniform point of generation; tokens generated so far count toward OTPM and are \
+             billed; the SDKs do not retry them",
+            p.overload.mid_stream
+        ));
+    }
+    out
+}
+
+/// Messages API cost at model `i`: list prices, except long-context
+/// requests at their own prices (cost is linear in the prices, so the
+/// long-context part is re-priced: + at its prices − at list prices).
+fn messages_cost(scenario: &Scenario, m: &ClassMetrics, i: usize) -> f64 {
+    let spec = &scenario.sim.provider.models[i];
+    let mut cost = cost_usd(&m.tokens_by_model[i], &spec.prices);
+    if let (Some(lc), Some(t)) = (&spec.long_context, m.long_context_tokens_by_model.get(i))
+        && *t != Tokens::default()
+    {
+        cost += cost_usd(t, lc) - cost_usd(t, &spec.prices);
+    }
+    cost
 }
 
 /// List-price cost of `t` in USD.
@@ -484,7 +687,7 @@ fn model_reports(scenario: &Scenario, m: &RunMetrics, total: &ClassMetrics) -> V
             let spec = &scenario.sim.provider.models[i];
             let mut t = total.tokens_by_model[i];
             t.add(&total.batch_tokens_by_model[i]);
-            let cost = cost_usd(&total.tokens_by_model[i], &spec.prices)
+            let cost = messages_cost(scenario, total, i)
                 + cost_usd(&total.batch_tokens_by_model[i], &spec.prices.batch());
             ModelReport {
                 model: spec.id.clone(),
@@ -546,6 +749,7 @@ impl StrategyResult {
             events: m.events,
             peak_queue: m.peak_queue,
             peak_in_flight: m.peak_in_flight,
+            spend_limit: spend_limit_report(scenario, m),
         }
     }
 }
@@ -555,10 +759,7 @@ impl Report {
     pub fn new(scenario: &Scenario, results: Vec<StrategyResult>) -> Report {
         let p = &scenario.sim.provider;
         let mut assumptions = vec![
-            format!(
-                "bucket capacity = {}s at the limit (Anthropic does not publish it; set limiter.burst)",
-                p.limiter.burst.as_secs_f64()
-            ),
+            burst_assumption(&p.limiter),
             format!("latency: {}", crate::model::catalog::LATENCY_SOURCE),
             match crate::model::catalog::profile(&scenario.tier) {
                 Some(p) => format!(
@@ -576,6 +777,7 @@ impl Report {
             "the server admits an attempt when it is sent; the network round trip is added to the response"
                 .to_string(),
         );
+        assumptions.extend(rule_assumptions(scenario));
         Report {
             schema_version: SCHEMA_VERSION,
             ratesim: Provenance::current(),
@@ -583,7 +785,16 @@ impl Report {
             seed: scenario.sim.seed,
             limiter: LimiterReport {
                 algorithm: p.limiter.algorithm.name(),
-                burst_s: p.limiter.burst.as_secs_f64(),
+                burst_s: p.limiter.burst.rpm.as_secs_f64(),
+                burst_s_by_dimension: (!p.limiter.burst.is_uniform()).then(|| {
+                    let b = p.limiter.burst;
+                    BTreeMap::from([
+                        ("itpm", b.itpm.as_secs_f64()),
+                        ("otpm", b.otpm.as_secs_f64()),
+                        ("rpm", b.rpm.as_secs_f64()),
+                        ("tpm", b.tpm.as_secs_f64()),
+                    ])
+                }),
                 otpm_accounting: match p.limiter.otpm_accounting {
                     OtpmAccounting::Realtime => "realtime",
                     OtpmAccounting::ReserveMaxTokens => "reserve_max_tokens",

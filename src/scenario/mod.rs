@@ -98,11 +98,12 @@ impl Scenario {
         let horizon = build::horizon(cx, &raw.duration)?;
         let start = build::start(cx, raw.start.as_ref())?;
         let tier = build::tier(cx, raw.tier.as_ref())?;
-        let limiter = build::limiter(cx, raw.limiter.as_ref())?;
+        let mut limiter = build::limiter(cx, raw.limiter.as_ref())?;
         let used = build::used_models(cx, &raw)?;
         let pool_limits = build::pool_limits(cx, &raw, &tier, &used.pool_names)?;
         let workspaces = build::workspaces(cx, &raw.workspaces, &used.pool_names)?;
         let acceleration = build::acceleration(cx, raw.acceleration.as_ref())?;
+        let spend = build::spend(cx, raw.spend.as_ref(), &tier, start)?;
         let batch = build::batch(cx, &tier, raw.batch.as_ref())?;
         let latency = build::latency(cx, raw.latency.as_ref(), &used.models, &used.pool_names)?;
         let overload = build::overload(cx, raw.overload.as_ref())?;
@@ -115,11 +116,18 @@ impl Scenario {
             horizon,
         };
         let (streams, classes) = build::streams(cx, &raw, used.traces, &env, &mut warnings)?;
+        limiter.floor = build::capacity_floor(&streams, &latency.models, &limiter);
         let router = build::router(cx, &raw.router, &classes, &latency.models, &streams)?;
         let strategies = build::strategies(cx, raw.strategies.as_ref(), &tier, batch.is_some())?;
         let assertions = build::assertions(cx, &raw.asserts, &strategies)?;
         let slo = build::slo(cx, raw.slo.as_ref(), &classes, build::start_offset(start))?;
+        let long_context_pools = used
+            .pool_names
+            .iter()
+            .map(|p| crate::model::catalog::long_context_limits(&tier, p))
+            .collect();
         let provider = ProviderConfig {
+            long_context_pools,
             models: latency.models,
             pools: used
                 .pool_names
@@ -133,6 +141,7 @@ impl Scenario {
             workspaces,
             acceleration,
             batch,
+            spend,
         };
         Ok(Scenario {
             assertions,

@@ -13,7 +13,7 @@ use serde_saphyr::Spanned;
 
 use super::duration::{self, DurationError};
 use crate::engine::SimTime;
-use crate::model::{Algorithm, OtpmAccounting};
+use crate::model::{AdmitWhen, Algorithm, OtpmAccounting, Oversized};
 
 /// A duration written as `90s`, `1h 30m` or `250ms` (see
 /// [`super::duration::parse`]); a bare number is an error that asks for a unit.
@@ -91,6 +91,8 @@ pub struct RawScenario {
     pub asserts: Vec<Spanned<String>>,
     #[serde(default)]
     pub acceleration: Option<Spanned<RawAcceleration>>,
+    #[serde(default)]
+    pub spend: Option<Spanned<RawSpend>>,
     pub streams: Spanned<Vec<RawStream>>,
     #[serde(default)]
     pub strategies: Option<Spanned<Vec<Spanned<RawStrategy>>>>,
@@ -161,9 +163,76 @@ pub struct RawLimiter {
     #[serde(default)]
     pub algorithm: Option<Algorithm>,
     #[serde(default)]
-    pub burst: Option<Spanned<Dur>>,
+    pub burst: Option<Spanned<RawBurst>>,
     #[serde(default)]
     pub otpm_accounting: Option<OtpmAccounting>,
+    #[serde(default)]
+    pub admit_when: Option<AdmitWhen>,
+    #[serde(default)]
+    pub oversized: Option<Oversized>,
+}
+
+/// `burst: 1s` (every dimension) or `burst: {rpm: 1s, itpm: 60s}` (per
+/// dimension; the others keep one minute).
+#[derive(Debug)]
+pub enum RawBurst {
+    All(Dur),
+    PerDimension(RawBursts),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBursts {
+    #[serde(default)]
+    pub rpm: Option<Dur>,
+    #[serde(default)]
+    pub itpm: Option<Dur>,
+    #[serde(default)]
+    pub otpm: Option<Dur>,
+    #[serde(default)]
+    pub tpm: Option<Dur>,
+}
+
+impl<'de> Deserialize<'de> for RawBurst {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<RawBurst, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawBurst;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a duration such as `1s`, or a map such as `{rpm: 1s, itpm: 60s}`")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<RawBurst, E> {
+                duration::parse(s)
+                    .map(|t| RawBurst::All(Dur(t)))
+                    .map_err(E::custom)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawBurst, E> {
+                Err(E::custom(DurationError::NoUnit {
+                    number: v.to_string(),
+                }))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawBurst, A::Error> {
+                RawBursts::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RawBurst::PerDimension)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `spend:`: the monthly spend limit.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSpend {
+    /// Calendar date (UTC midnight) of simulated time 0, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub start: Option<Spanned<String>>,
+    /// Enforce the tier's monthly cap (default true).
+    #[serde(default)]
+    pub tier_limit: Option<bool>,
+    /// A lower limit the organisation set itself, USD per month.
+    #[serde(default)]
+    pub limit_usd: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -210,6 +279,8 @@ pub struct RawOverload {
     pub windows: Vec<Spanned<RawOverloadWindow>>,
     #[serde(default)]
     pub episodes: Option<Spanned<RawEpisodes>>,
+    #[serde(default)]
+    pub mid_stream: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -254,6 +325,8 @@ pub struct RawBatch {
     pub max_queued_requests: Option<u64>,
     #[serde(default)]
     pub max_batch_requests: Option<u64>,
+    #[serde(default)]
+    pub cache_hit_rate: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -11,7 +11,8 @@ use rand_distr::LogNormal;
 use crate::engine::{EventId, EventQueue, SimTime};
 use crate::metrics::{Failure, RunMetrics, Series, Slo, SloRule, Tokens, record_us};
 use crate::model::{
-    Attempt, BatchApi, BatchSubmit, PoolLimits, Provider, ProviderConfig, Response, Status,
+    Attempt, BatchApi, BatchSubmit, Dimension, PoolLimits, Provider, ProviderConfig, Response,
+    Status,
 };
 use crate::strategy::{
     BatchOffload, Client, ClientRequest, Cost, Decision, Poll, Router, StrategySpec,
@@ -143,8 +144,11 @@ struct Run {
     /// Requests gathering into the next batch, per model.
     gathering: Vec<Vec<u32>>,
     flush_events: Vec<Option<(SimTime, EventId)>>,
-    /// Submitted batches: their requests and whether they expire.
-    batches: Vec<Option<(Vec<u32>, bool)>>,
+    /// Submitted batches: their requests and how many of them (in order)
+    /// complete before the expiry.
+    batches: Vec<Option<(Vec<u32>, u64)>>,
+    /// Draws which batch requests read their prefix from the cache.
+    batch_cache_rng: ChaCha8Rng,
     free_batches: Vec<u32>,
     next_seq: u64,
     metrics: RunMetrics,
@@ -261,6 +265,7 @@ pub fn run(cfg: &SimConfig, strategy: &StrategySpec) -> Result<RunMetrics, SimEr
         gathering: vec![Vec::new(); cfg.provider.models.len()],
         flush_events: vec![None; cfg.provider.models.len()],
         batches: Vec::new(),
+        batch_cache_rng: seed::stream(cfg.seed, "provider/batch-cache"),
         free_batches: Vec::new(),
         next_seq: 0,
         metrics: RunMetrics::new(cfg.classes.len(), cfg.provider.models.len()),
@@ -468,30 +473,53 @@ impl Run {
         let pool = self.provider.config().models[model].pool;
         let m = &mut self.metrics.classes[class];
         let at_model = &mut self.metrics.by_model[model];
+        // Why the request fails if the client gives up after this answer.
+        let mut why = None;
         match response.status {
             Status::RateLimited(d) => {
                 self.metrics.series.rate_limited(now, pool, d);
                 m.rate_limited_by(d);
                 m.workspace_limited += response.limited_by_workspace as u64;
+                m.oversized += response.oversized as u64;
                 at_model.rate_limited += 1;
+                if response.oversized {
+                    why = Some(Failure::TooLarge);
+                }
             }
             Status::Overloaded => {
                 self.metrics.series.overloaded(now, pool);
                 m.overloaded += 1;
+                m.overloaded_mid_stream += response.usage.is_some() as u64;
                 at_model.overloaded += 1;
             }
             Status::Ok => at_model.succeeded += 1,
-            Status::TooLarge(_) => {}
+            Status::TooLarge(_) => why = Some(Failure::TooLarge),
+            Status::InvalidRequest(_) => {}
+        }
+        if matches!(
+            response.status,
+            Status::RateLimited(Dimension::Spend) | Status::InvalidRequest(Dimension::Spend)
+        ) {
+            why = Some(Failure::SpendLimit);
+            self.metrics.spend_limited_attempts += 1;
+            self.metrics
+                .spend_limit_first_hit
+                .get_or_insert(response.server_time);
         }
         if let Some(u) = response.usage {
             // Billed whether or not the client still wants the answer.
-            m.tokens_by_model[model].add(&Tokens {
+            let tokens = Tokens {
                 input: u.input_tokens,
                 output: u.output_tokens,
                 cache_read: u.cache_read_input_tokens,
                 cache_write: u.cache_creation_input_tokens,
                 cache_write_1h: u.cache_creation_1h_input_tokens,
-            });
+            };
+            m.tokens_by_model[model].add(&tokens);
+            let total_input = tokens.input + tokens.cache_read + tokens.cache_write;
+            if self.provider.config().models[model].is_long_context(total_input) {
+                m.long_context_tokens_by_model[model].add(&tokens);
+            }
             if u.cache_read_input_tokens > 0 {
                 m.cache_hits += 1;
             } else if u.cache_creation_input_tokens > 0 {
@@ -506,8 +534,7 @@ impl Run {
             live.retries,
             live.previous_delay,
         );
-        let too_large = matches!(response.status, Status::TooLarge(_));
-        self.settle(now, id, decision, too_large);
+        self.settle(now, id, decision, why);
     }
 
     /// A request the client rejected locally (adaptive throttling): no
@@ -522,12 +549,14 @@ impl Run {
             live.retries,
             live.previous_delay,
         );
-        self.settle(now, id, decision, false);
+        self.settle(now, id, decision, None);
     }
 
     /// Carries out the client's decision for a request whose attempt was
-    /// answered or rejected locally: close it, or schedule its retry.
-    fn settle(&mut self, now: SimTime, id: u32, decision: Decision, too_large: bool) {
+    /// answered or rejected locally: close it, or schedule its retry. `why`
+    /// is the failure the last answer implies if the client gives up (too
+    /// large, spend limit); otherwise giving up is `GaveUp` or `Deadline`.
+    fn settle(&mut self, now: SimTime, id: u32, decision: Decision, why: Option<Failure>) {
         let live = live_mut(&mut self.slots, id);
         let past_deadline = live.expired || live.req.deadline.is_some_and(|d| now > d);
         match decision {
@@ -559,12 +588,10 @@ impl Run {
                 live.retry_event = Some(self.queue.schedule(at, Event::RetryReady(id)));
             }
             Decision::GiveUp => {
-                let why = if too_large {
-                    Failure::TooLarge
-                } else if past_deadline {
-                    Failure::Deadline
-                } else {
-                    Failure::GaveUp
+                let why = match why {
+                    Some(w) => w,
+                    None if past_deadline => Failure::Deadline,
+                    None => Failure::GaveUp,
                 };
                 self.close(id, Err(why))
             }

@@ -339,7 +339,7 @@ impl Client {
                 }
                 Decision::Done
             }
-            Status::TooLarge(_) => Decision::GiveUp,
+            Status::TooLarge(_) | Status::InvalidRequest(_) => Decision::GiveUp,
             Status::RateLimited(_) | Status::Overloaded => {
                 if let Some(a) = &mut self.aimd {
                     a.on_drop();

@@ -133,6 +133,32 @@ impl TokenDist {
         })
     }
 
+    /// The largest value the distribution gives, for capacity floors: the
+    /// maximum of a bounded one, the 99.9th percentile of `lognormal`
+    /// (median·e^(3.09σ)) and `exponential` (mean·ln 1000).
+    pub fn upper(&self) -> u64 {
+        let v = match self {
+            TokenDist::Constant(n) => return *n,
+            TokenDist::Uniform { max, .. } => return *max,
+            TokenDist::Empirical { values, weights } => {
+                return values
+                    .iter()
+                    .zip(weights)
+                    .filter(|(_, w)| **w > 0.0)
+                    .map(|(v, _)| *v)
+                    .max()
+                    .unwrap_or(0);
+            }
+            TokenDist::LogNormal { median, sigma } => median * (3.090_232 * sigma).exp(),
+            TokenDist::Exponential { mean } => mean * 1000f64.ln(),
+        };
+        if v.is_finite() {
+            (v.round() as u64).min(MAX_TOKENS)
+        } else {
+            MAX_TOKENS
+        }
+    }
+
     /// The distribution's mean, for capacity estimates and reports.
     pub fn mean(&self) -> f64 {
         match self {

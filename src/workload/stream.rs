@@ -201,23 +201,27 @@ impl StreamGen {
         let max_tokens = self.max_tokens.sample(rng).max(1);
         let natural_output = self.output.sample(rng);
         let output_tokens = natural_output.min(max_tokens);
-        let (mut cache_read_tokens, mut cache_write_tokens, mut prefix) = (0, 0, None);
+        let (cache_read_tokens, cache_write_tokens, mut prefix) = (0, 0, None);
         match (self.spec.prompt_cache, &self.zipf) {
             (Some(c), _) if c.prefix_tokens == 0 => {}
             (
                 Some(PromptCache {
                     prefix_tokens,
                     hit_rate: Some(h),
+                    ttl,
                     ..
                 }),
                 _,
             ) => {
+                // The hit is drawn here; the server still applies the
+                // minimum cacheable length and prices the TTL.
                 let hit: f64 = rng.random();
-                if hit < h {
-                    cache_read_tokens = prefix_tokens;
-                } else {
-                    cache_write_tokens = prefix_tokens;
-                }
+                prefix = Some(CachePrefix {
+                    key: (self.index as u64) << 32,
+                    tokens: prefix_tokens,
+                    ttl,
+                    forced_hit: Some(hit < h),
+                });
             }
             (Some(c), zipf) => {
                 let k: u64 = match zipf {
@@ -228,6 +232,7 @@ impl StreamGen {
                     key: (self.index as u64) << 32 | k,
                     tokens: c.prefix_tokens,
                     ttl: c.ttl,
+                    forced_hit: None,
                 });
             }
             (None, _) => {}

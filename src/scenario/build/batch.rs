@@ -56,6 +56,12 @@ pub(in crate::scenario) fn batch(
     if let Some(p) = b.per_request {
         c.per_request = p.0;
     }
+    if let Some(h) = &b.cache_hit_rate {
+        if !(0.0..=1.0).contains(&h.value) {
+            return Err(cx.err(&h.referenced, "batch.cache_hit_rate must be in [0, 1]"));
+        }
+        c.cache_hit_rate = h.value;
+    }
     Ok(Some(c))
 }
 
@@ -72,4 +78,5 @@ const DEFAULT_BATCH: BatchConfig = BatchConfig {
     turnaround_sigma: 0.7,
     per_request: SimTime::ZERO,
     expiry: SimTime(24 * 3600 * SimTime::NANOS_PER_SEC),
+    cache_hit_rate: 0.3,
 };

@@ -2,7 +2,7 @@
 //! catalogue, overridable), the network round trip and the noise.
 
 use crate::engine::SimTime;
-use crate::model::catalog::{ModelInfo, find_model};
+use crate::model::catalog::{self, ModelInfo, find_model};
 use crate::model::{Latency, ModelSpec};
 use crate::scenario::raw::RawLatency;
 use crate::scenario::{Cx, ScenarioError};
@@ -40,6 +40,7 @@ pub(in crate::scenario) fn latency(
                     output_tokens_per_s: m.output_tokens_per_s,
                 },
                 min_cacheable_tokens: m.min_cacheable_tokens,
+                long_context: catalog::long_context_prices(m.id),
             })
             .collect(),
         network_rtt: DEFAULT_RTT,

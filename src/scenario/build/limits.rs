@@ -7,10 +7,15 @@ use serde_saphyr::Spanned;
 use super::known_model;
 use crate::engine::SimTime;
 use crate::model::catalog::{self, ModelInfo, find_model};
-use crate::model::{AccelerationLimit, PoolLimits};
-use crate::scenario::raw::{RawAcceleration, RawLimits, RawScenario};
+use crate::model::spend::{DEFAULT_START_UNIX_S, unix_midnight};
+use crate::model::{
+    AccelerationLimit, AdmitWhen, CapacityFloor, LimiterConfig, ModelSpec, OtpmAccounting,
+    PoolLimits, SpendLimit, SpendLimitKind,
+};
+use crate::scenario::raw::{RawAcceleration, RawLimits, RawScenario, RawSpend};
 use crate::scenario::trace::{self, ParsedTrace};
 use crate::scenario::{Cx, ScenarioError};
+use crate::workload::StreamSpec;
 
 /// Models the scenario sends to, their pools, and each stream's trace.
 pub(in crate::scenario) struct Used {
@@ -186,4 +191,106 @@ pub(in crate::scenario) fn acceleration(
         max_ratio: v.max_ratio,
         floor_rpm: v.floor_rpm,
     }))
+}
+
+/// The capacity floor of every token dimension: the largest single request
+/// the streams send (see [`CapacityFloor`]; unbounded size distributions
+/// count at their 99.9th percentile, traces at their largest row).
+pub(in crate::scenario) fn capacity_floor(
+    streams: &[StreamSpec],
+    models: &[ModelSpec],
+    limiter: &LimiterConfig,
+) -> CapacityFloor {
+    let output_need = |max_tokens: u64| match (limiter.otpm_accounting, limiter.admit_when) {
+        (OtpmAccounting::Realtime, AdmitWhen::Positive) => 0,
+        _ => max_tokens,
+    };
+    let mut f = CapacityFloor::default();
+    let mut add = |itpm: u64, max_tokens: u64| {
+        let otpm = output_need(max_tokens);
+        f.itpm = f.itpm.max(itpm);
+        f.otpm = f.otpm.max(otpm);
+        f.tpm = f.tpm.max(itpm + otpm);
+    };
+    for s in streams {
+        let prefix = s.prompt_cache.map_or(0, |c| c.prefix_tokens);
+        let max_tokens = s.max_tokens.upper().max(1);
+        add(s.input_tokens.upper() + prefix, max_tokens);
+        if let Some(t) = &s.trace {
+            for r in &t.trace.rows {
+                let reads = models
+                    .get(r.model as usize)
+                    .is_some_and(|m| m.itpm_counts_cache_reads);
+                let itpm = r.input_tokens as u64
+                    + r.cache_write_tokens as u64
+                    + if reads { r.cache_read_tokens as u64 } else { 0 };
+                add(itpm, (r.max_tokens as u64).max(max_tokens));
+            }
+        }
+    }
+    f
+}
+
+/// `spend:` and the tier's monthly cap: the limit the server enforces.
+/// The tier's cap applies unless `tier_limit: false`; a lower `limit_usd`
+/// the organisation set itself binds first (and is answered with a 400).
+pub(in crate::scenario) fn spend(
+    cx: &Cx,
+    raw: Option<&Spanned<RawSpend>>,
+    tier: &str,
+    dated: Option<jiff::civil::DateTime>,
+) -> Result<Option<SpendLimit>, ScenarioError> {
+    let tier_cap = catalog::profile(tier)
+        .and_then(|p| p.spend.monthly_limit_usd)
+        .map(|c| c as f64);
+    // The scenario's `start:` dates the spend months too, unless
+    // `spend.start` says otherwise.
+    let dated = dated
+        .and_then(|d| jiff::tz::Offset::UTC.to_timestamp(d).ok())
+        .map(|t| t.as_second());
+    let (mut start, mut enforce_tier, mut own) =
+        (dated.unwrap_or(DEFAULT_START_UNIX_S), true, None);
+    if let Some(r) = raw {
+        let v = &r.value;
+        if let Some(s) = &v.start {
+            start = parse_date(&s.value).ok_or_else(|| {
+                cx.err(
+                    &s.referenced,
+                    format!(
+                        "spend.start: expected a date such as 2026-01-15, got `{}`",
+                        s.value
+                    ),
+                )
+            })?;
+        }
+        enforce_tier = v.tier_limit.unwrap_or(true);
+        if let Some(l) = &v.limit_usd {
+            if !(l.value.is_finite() && l.value > 0.0) {
+                return Err(cx.err(&l.referenced, "spend.limit_usd must be > 0"));
+            }
+            own = Some(l.value);
+        }
+    }
+    let tier_cap = tier_cap.filter(|_| enforce_tier);
+    let limit = match (tier_cap, own) {
+        (Some(t), Some(o)) if o < t => Some((o, SpendLimitKind::SelfSet)),
+        (Some(t), _) => Some((t, SpendLimitKind::Tier)),
+        (None, Some(o)) => Some((o, SpendLimitKind::SelfSet)),
+        (None, None) => None,
+    };
+    Ok(limit.map(|(monthly_usd, kind)| SpendLimit {
+        monthly_usd,
+        kind,
+        start_unix_s: start,
+    }))
+}
+
+/// `YYYY-MM-DD` as the Unix seconds of its UTC midnight.
+fn parse_date(s: &str) -> Option<i64> {
+    let d: jiff::civil::Date = s.trim().parse().ok()?;
+    Some(unix_midnight(
+        d.year() as i64,
+        d.month() as u32,
+        d.day() as u32,
+    ))
 }

@@ -19,7 +19,7 @@ use serde_saphyr::Spanned;
 pub(super) use asserts::assertions;
 pub(super) use batch::batch;
 pub(super) use latency::latency;
-pub(super) use limits::{acceleration, pool_limits, used_models};
+pub(super) use limits::{acceleration, capacity_floor, pool_limits, spend, used_models};
 pub(super) use overload::overload;
 pub(super) use router::router;
 pub use slo::{DEFAULT_ATTAINMENT, parse_rule};
@@ -28,11 +28,11 @@ pub(super) use strategies::strategies;
 pub(super) use streams::{StreamEnv, show, streams};
 pub(super) use workspaces::workspaces;
 
-use super::raw::{Dur, RawLimiter};
+use super::raw::{Dur, RawBurst, RawLimiter};
 use super::{Cx, MAX_DURATION, ScenarioError};
 use crate::engine::SimTime;
-use crate::model::LimiterConfig;
 use crate::model::catalog::{self, find_model};
+use crate::model::{Bursts, LimiterConfig};
 
 /// `duration:`: how long arrivals run.
 pub(super) fn horizon(cx: &Cx, d: &Spanned<Dur>) -> Result<SimTime, ScenarioError> {
@@ -74,13 +74,29 @@ pub(super) fn limiter(cx: &Cx, l: Option<&RawLimiter>) -> Result<LimiterConfig, 
         limiter.algorithm = a;
     }
     if let Some(b) = &l.burst {
-        if b.value.0 == SimTime::ZERO {
+        let minute = Bursts::MINUTE.rpm;
+        limiter.burst = match &b.value {
+            RawBurst::All(d) => Bursts::uniform(d.0),
+            RawBurst::PerDimension(p) => Bursts {
+                rpm: p.rpm.map_or(minute, |d| d.0),
+                itpm: p.itpm.map_or(minute, |d| d.0),
+                otpm: p.otpm.map_or(minute, |d| d.0),
+                tpm: p.tpm.map_or(minute, |d| d.0),
+            },
+        };
+        let bb = limiter.burst;
+        if [bb.rpm, bb.itpm, bb.otpm, bb.tpm].contains(&SimTime::ZERO) {
             return Err(cx.err(&b.referenced, "limiter.burst must be > 0"));
         }
-        limiter.burst = b.value.0;
     }
     if let Some(o) = l.otpm_accounting {
         limiter.otpm_accounting = o;
+    }
+    if let Some(a) = l.admit_when {
+        limiter.admit_when = a;
+    }
+    if let Some(o) = l.oversized {
+        limiter.oversized = o;
     }
     Ok(limiter)
 }

@@ -18,6 +18,10 @@ pub(in crate::scenario) fn overload(
         check_probability(cx, p.value, &p.referenced, "overload.probability")?;
         overload.probability = p.value;
     }
+    if let Some(p) = &o.mid_stream {
+        check_probability(cx, p.value, &p.referenced, "overload.mid_stream")?;
+        overload.mid_stream = p.value;
+    }
     if let Some(e) = &o.episodes {
         let v = &e.value;
         check_probability(
