@@ -3,6 +3,7 @@
 
 mod args;
 mod compare;
+mod import;
 mod output;
 mod plan;
 mod progress;
@@ -51,6 +52,9 @@ enum Command {
     /// Project demand growth month by month and find the limits that keep
     /// the SLO; `--out` writes a limit-increase request pack.
     Plan(plan::PlanArgs),
+    /// Turn usage reports, GenAI spans or LiteLLM spend logs (and the
+    /// organisation's limits) into a commented scenario.
+    Import(import::ImportArgs),
 }
 
 /// Why a command did not end in success, and the exit code each maps to
@@ -134,6 +138,7 @@ pub fn main() -> ExitCode {
         Command::Sweep(args) => sweep::run_sweep(&args),
         Command::Merge(args) => sweep::run_merge(&args),
         Command::Plan(args) => plan::run(&args),
+        Command::Import(args) => import::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
