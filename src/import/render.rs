@@ -93,6 +93,16 @@ pub fn render(streams: &Streams, opts: &RenderOptions, summary: &mut Summary) ->
     let _ = writeln!(body, "drain: 10m");
     let _ = writeln!(
         body,
+        "start: {}           # the calendar time at simulated time zero: {}",
+        if diurnal { date(first) } else { rfc3339(first) },
+        if diurnal {
+            "midnight UTC of the data's first day"
+        } else {
+            "the data's first record"
+        }
+    );
+    let _ = writeln!(
+        body,
         "tier: {}                        # limits the data does not give come from this tier",
         opts.tier
     );
@@ -593,6 +603,14 @@ fn num(x: f64) -> String {
     } else {
         s
     }
+}
+
+/// The UTC date of a time, `2026-11-02`.
+fn date(ns: i128) -> String {
+    jiff::Timestamp::from_nanosecond(ns).map_or_else(
+        |_| rfc3339(ns),
+        |t| jiff::tz::Offset::UTC.to_datetime(t).date().to_string(),
+    )
 }
 
 fn minutes(m: u64) -> String {
