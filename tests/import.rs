@@ -522,9 +522,16 @@ fn committed_imported_scenario_is_what_import_writes() {
     // scenarios/imported-app.yaml (the request pack's input) is regenerated
     // by this exact command; import is deterministic to the byte.
     let d = tmp();
-    import_ok(d.path(), "imported-app", &["otel", &format!("{EX}/otel/traces.json"), "--replay"]);
+    import_ok(
+        d.path(),
+        "imported-app",
+        &["otel", &format!("{EX}/otel/traces.json"), "--replay"],
+    );
     let got = std::fs::read_to_string(d.path().join("imported-app.yaml")).unwrap();
-    assert_eq!(got, std::fs::read_to_string("scenarios/imported-app.yaml").unwrap());
+    assert_eq!(
+        got,
+        std::fs::read_to_string("scenarios/imported-app.yaml").unwrap()
+    );
     for f in ["haiku-4-5.csv", "sonnet-4.csv"] {
         assert_eq!(
             std::fs::read_to_string(d.path().join("imported-app.traces").join(f)).unwrap(),

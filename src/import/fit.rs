@@ -271,7 +271,7 @@ mod tests {
         let d = Ln::new(800f64.ln(), 0.6).unwrap_or_else(|_| unreachable!());
         let mut f = LogFit::default();
         for _ in 0..20_000 {
-            f.add((d.sample(&mut rng) as f64).round().max(1.0) as u64);
+            f.add(d.sample(&mut rng).round().max(1.0) as u64);
         }
         let (mu, sigma) = f.mle().unwrap_or_default();
         assert!((mu.exp() / 800.0 - 1.0).abs() < 0.02, "median {}", mu.exp());

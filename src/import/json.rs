@@ -37,7 +37,9 @@ pub(super) fn kind(v: &Value) -> String {
         Value::Null => "null".into(),
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => n.to_string(),
-        Value::String(s) if s.len() > 40 => format!("\"{}…\"", &s[..s.floor_char_boundary(40)]),
+        Value::String(s) if s.chars().count() > 40 => {
+            format!("\"{}…\"", s.chars().take(40).collect::<String>())
+        }
         Value::String(s) => format!("\"{s}\""),
         Value::Array(_) => "an array".into(),
         Value::Object(_) => "an object".into(),
