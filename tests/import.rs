@@ -540,3 +540,97 @@ fn committed_imported_scenario_is_what_import_writes() {
         );
     }
 }
+
+/// One OTLP/JSON export request (a JSON Lines line) with one span a time.
+fn spans_line(times_ns: &[i128], model: &str, input: u64, output: u64) -> String {
+    let spans: Vec<Value> = times_ns
+        .iter()
+        .map(|t| {
+            serde_json::json!({
+                "startTimeUnixNano": t.to_string(),
+                "attributes": [
+                    {"key": "gen_ai.provider.name", "value": {"stringValue": "anthropic"}},
+                    {"key": "gen_ai.response.model", "value": {"stringValue": model}},
+                    {"key": "gen_ai.usage.input_tokens", "value": {"intValue": input.to_string()}},
+                    {"key": "gen_ai.usage.output_tokens", "value": {"intValue": output.to_string()}},
+                ]
+            })
+        })
+        .collect();
+    serde_json::json!({"resourceSpans": [{"scopeSpans": [{"spans": spans}]}]}).to_string()
+}
+
+#[test]
+fn two_days_of_spans_fit_a_daily_profile_by_hour() {
+    // 2026-11-02 and -03: 10 requests a minute from 09:00 to 17:00 UTC, one
+    // a minute otherwise. Mean = (8·60·10 + 16·60·1) / 1440 = 4 a minute;
+    // the hourly multipliers are 10/4 = 2.5 in hours 9-16 and 1/4 = 0.25.
+    let day0: i128 = 1_793_577_600 * 1_000_000_000; // 2026-11-02T00:00:00Z
+    let min = 60_000_000_000i128;
+    let mut times = Vec::new();
+    for m in 0..2 * 1440i128 {
+        let hour = (m % 1440) / 60;
+        let n = if (9..17).contains(&hour) { 10 } else { 1 };
+        for k in 0..n {
+            times.push(day0 + m * min + k * min / n);
+        }
+    }
+    let d = tmp();
+    let lines: Vec<String> = times
+        .chunks(1000)
+        .map(|c| spans_line(c, "claude-haiku-4-5", 500, 50))
+        .collect();
+    let f = write(d.path(), "two-days.jsonl", &(lines.join("\n") + "\n"));
+    let out = import_ok(d.path(), "days", &["otel", &f]);
+    let y = std::fs::read_to_string(&out).unwrap();
+    let mut want: Vec<&str> = vec!["0.25"; 24];
+    for h in want.iter_mut().take(17).skip(9) {
+        *h = "2.5";
+    }
+    let line = format!(
+        "diurnal: {{rate_per_min: 4, hourly: [{}]}}",
+        want.join(", ")
+    );
+    assert!(y.contains(&line), "expected `{line}` in:\n{y}");
+    assert!(y.contains("start: 2026-11-02 "), "{y}");
+    assert!(y.contains("duration: 24h "), "{y}");
+    assert!(y.contains("input_tokens: 500 "), "{y}");
+    let (code, _, err) = run(&["validate", &s(&out)]);
+    assert_eq!(code, Some(0), "{err}");
+}
+
+#[test]
+fn a_sample_of_spans_sets_the_usage_report_estimate_per_model() {
+    // The sample's Sonnet requests average 2,000 input tokens, so a bucket
+    // of 10,000 Sonnet input tokens is 5 requests.
+    let d = tmp();
+    let t0: i128 = 1_793_577_600 * 1_000_000_000;
+    let sample = write(
+        d.path(),
+        "sample.jsonl",
+        &(spans_line(&[t0, t0 + 1], "claude-sonnet-4-5", 1500, 10)
+            + "\n"
+            + &spans_line(&[t0 + 2], "claude-sonnet-4-5", 3000, 10)
+            + "\n"),
+    );
+    let page = write(
+        d.path(),
+        "p.json",
+        &format!(
+            "{{\"data\":[{}]}}",
+            BUCKET.replace(
+                "\"uncached_input_tokens\":10",
+                "\"uncached_input_tokens\":10000"
+            )
+        ),
+    );
+    import_ok(
+        d.path(),
+        "est",
+        &["usage-report", &page, "--sample", &sample],
+    );
+    let csv = std::fs::read_to_string(d.path().join("est.traces/sonnet-4.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 5, "{csv}");
+    let y = std::fs::read_to_string(d.path().join("est.yaml")).unwrap();
+    assert!(y.contains("claude-sonnet-4-5: 2000"), "{y}");
+}
