@@ -214,3 +214,65 @@ impl OrgLimits {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(entries: &str) -> String {
+        format!("{{\"data\": [{entries}], \"next_page\": null}}")
+    }
+
+    const SONNET: &str = r#"{"group": {"type": "model_group", "display_name": "Sonnet"},
+        "models": ["claude-sonnet-4-5", "claude-sonnet-4-6"],
+        "limits": [{"type": "requests_per_minute", "value": 4000},
+                   {"type": "input_tokens_per_minute", "value": 3000000},
+                   {"type": "input_tokens_per_minute_cache_aware", "value": 2000000},
+                   {"type": "output_tokens_per_minute", "value": 400000},
+                   {"type": "tokens_per_day", "value": 9}]}"#;
+
+    #[test]
+    fn cache_aware_itpm_wins_and_the_rest_is_listed() {
+        let mut l = OrgLimits::default();
+        l.read_page("r.json", page(SONNET).as_bytes())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let p = &l.pools["sonnet-4"];
+        assert_eq!(
+            (p.rpm, p.itpm, p.otpm, p.tpm),
+            (Some(4000), Some(2_000_000), Some(400_000), None)
+        );
+        assert_eq!(p.itpm_counts_reads, Some(false));
+        assert_eq!(l.unmodelled.len(), 2, "{:?}", l.unmodelled);
+        assert!(l.unmodelled.iter().any(|u| u.contains("tokens_per_day")));
+        assert!(
+            l.unmodelled
+                .iter()
+                .any(|u| u.contains("`input_tokens_per_minute` = 3000000"))
+        );
+    }
+
+    #[test]
+    fn plain_itpm_counts_cache_reads_and_a_group_twice_is_an_error() {
+        let plain = r#"{"group_type": "model_group", "models": ["claude-opus-4-6"],
+            "limits": [{"type": "input_tokens_per_minute", "value": 30000}]}"#;
+        let mut l = OrgLimits::default();
+        l.read_page("a.json", page(plain).as_bytes())
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(l.pools["opus-4"].itpm_counts_reads, Some(true));
+        let e = l.read_page("b.json", page(plain).as_bytes()).err();
+        let e = e.unwrap_or_else(|| panic!("overlap accepted"));
+        assert_eq!((e.file.as_str(), e.at.as_str()), ("b.json", "data[0]"));
+        assert!(e.message.contains("overlap"), "{e}");
+    }
+
+    #[test]
+    fn a_negative_value_names_its_json_path() {
+        let bad =
+            r#"{"group_type": "batch", "limits": [{"type": "requests_per_minute", "value": -1}]}"#;
+        let e = OrgLimits::default()
+            .read_page("r.json", page(bad).as_bytes())
+            .err();
+        let e = e.unwrap_or_else(|| panic!("accepted"));
+        assert_eq!(e.at, "data[0].limits[0].value");
+    }
+}
