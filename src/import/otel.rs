@@ -117,7 +117,12 @@ impl SpanReader {
         } else {
             // One document, possibly spread over many lines: streamed.
             let skipped = line - 1;
-            let reader = Cursor::new(first.into_bytes()).chain(r);
+            // serde_json reads a byte at a time: a buffer in front keeps
+            // those reads off the chain's slower path.
+            let reader = std::io::BufReader::with_capacity(
+                1 << 16,
+                Cursor::new(first.into_bytes()).chain(r),
+            );
             let mut de = serde_json::Deserializer::from_reader(reader);
             self.document(file, &mut de, out)
                 .and_then(|()| de.end())

@@ -393,6 +393,13 @@ fn replay_streams(
             facts(s, body);
         }
     }
+    if by_pool.values().any(|m| m.len() > 1) {
+        summary.assumptions.push(
+            "replay: models that share a pool are replayed from one time-ordered trace (each row \
+             names its model), so their requests stay aligned against the pool's limits"
+                .into(),
+        );
+    }
     if !late.is_empty() {
         summary.assumptions.push(format!(
             "each trace stream starts at its own first record; these start later than the \
