@@ -437,7 +437,19 @@ fn bad_usage_reports_name_file_and_position() {
         &["usage-report", &other, "--mean-input-tokens", "1000"],
         &["no Anthropic traffic"],
     );
-    import_fails(p, &["usage-report", &a], &["--mean-input-tokens"]);
+}
+
+#[test]
+fn without_an_estimate_the_default_is_stated_as_an_assumption() {
+    let d = tmp();
+    let page = write(d.path(), "a.json", &format!("{{\"data\":[{BUCKET}]}}"));
+    let out = d.path().join("def.yaml");
+    let (code, _, err) = run(&["import", "usage-report", &page, "--out", &s(&out)]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("DEFAULT of 2000"), "{err}");
+    let y = std::fs::read_to_string(out).unwrap();
+    assert!(y.contains("mean_input_tokens_per_request = 2000"), "{y}");
+    assert!(y.contains("DEFAULT of 2000"), "{y}");
 }
 
 #[test]

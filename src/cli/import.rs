@@ -50,7 +50,8 @@ pub struct ImportArgs {
     #[arg(long, default_value = "tier1")]
     pub tier: String,
     /// Usage reports: assumed mean input tokens a request (uncached + cache
-    /// read + cache write), to estimate request counts.
+    /// read + cache write), to estimate request counts (default 2000, stated
+    /// as an assumption).
     #[arg(long, value_name = "N")]
     pub mean_input_tokens: Option<f64>,
     /// Usage reports: per-request data (GenAI spans or LiteLLM logs) whose
@@ -228,6 +229,12 @@ fn read_limits(files: &[PathBuf]) -> Result<Option<OrgLimits>, ImportError> {
     Ok(Some(l))
 }
 
+/// Mean input tokens a request assumed when a usage report comes with
+/// neither `--mean-input-tokens` nor `--sample`: a placeholder, said loudly
+/// in the summary and the scenario's header, so the commands work on a bare
+/// report and the user knows what to replace.
+const DEFAULT_MEAN_INPUT: f64 = 2000.0;
+
 /// The request-count assumption for a usage report.
 fn estimate(args: &ImportArgs) -> Result<Estimate, CliError> {
     match (args.mean_input_tokens, &args.sample) {
@@ -261,12 +268,14 @@ fn estimate(args: &ImportArgs) -> Result<Estimate, CliError> {
             )?;
             import::sample_estimate(&streams, &sample.display().to_string()).map_err(err)
         }
-        (None, None) => Err(CliError::Usage(
-            "a usage report has no request counts: give --mean-input-tokens N (mean input tokens \
-             a request, cache included) or --sample FILE (per-request spans or spend logs) to \
-             estimate them"
-                .into(),
-        )),
+        (None, None) => Ok(Estimate {
+            mean_input: DEFAULT_MEAN_INPUT,
+            per_model: Default::default(),
+            source: format!(
+                "a DEFAULT of {DEFAULT_MEAN_INPUT:.0}: neither --mean-input-tokens nor --sample was \
+                 given; replace it with your own figure"
+            ),
+        }),
     }
 }
 
