@@ -646,3 +646,39 @@ fn a_sample_of_spans_sets_the_usage_report_estimate_per_model() {
     let y = std::fs::read_to_string(d.path().join("est.yaml")).unwrap();
     assert!(y.contains("claude-sonnet-4-5: 2000"), "{y}");
 }
+
+#[test]
+fn a_file_of_the_wrong_format_says_which_it_looks_like() {
+    let d = tmp();
+    let p = d.path();
+    import_fails(
+        p,
+        &["usage-report", &format!("{EX}/rate_limits.json")],
+        &[
+            "rate_limits.json",
+            "data[0]",
+            "Rate Limits API page",
+            "--limits",
+        ],
+    );
+    import_fails(
+        p,
+        &["litellm", &format!("{EX}/otel/traces.jsonl")],
+        &["traces.jsonl", "line 1", "OTLP export"],
+    );
+    import_fails(
+        p,
+        &["otel", &format!("{EX}/usage-report/usage-1.json")],
+        &["usage-1.json", "resourceSpans"],
+    );
+    import_fails(
+        p,
+        &[
+            "otel",
+            &format!("{EX}/otel/traces.json"),
+            "--limits",
+            &format!("{EX}/usage-report/usage-1.json"),
+        ],
+        &["usage-1.json", "data[0]", "usage-report page"],
+    );
+}

@@ -74,6 +74,13 @@ impl OrgLimits {
 
     fn entry(&mut self, file: &str, path: &str, e: &Value) -> Result<(), ImportError> {
         self.entries += 1;
+        if e.get("starting_at").is_some() {
+            return Err(ImportError::at(
+                file,
+                path,
+                "this is a usage-report page, not a Rate Limits API page: pass it as an input, not with --limits",
+            ));
+        }
         let group = e.get("group");
         let gtype = json::string(
             file,

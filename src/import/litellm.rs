@@ -149,9 +149,20 @@ impl SpendReader {
                         ImportError::at(
                             file,
                             format!("line {line}, column {}", e.column()),
-                            format!("malformed JSON: {e}"),
+                            format!(
+                                "malformed JSON: {e}; expected spend logs as a JSON array of rows or \
+                                 one row object a line"
+                            ),
                         )
                     })?;
+                    if v.get("resourceSpans").is_some() || v.get("data").is_some() {
+                        return Err(ImportError::at(
+                            file,
+                            format!("line {line}"),
+                            "expected LiteLLM spend-log rows, found an OTLP export or an API page \
+                             (use `ratesim import otel` or `usage-report`, or --limits)",
+                        ));
+                    }
                     self.json_row(file, &format!("line {line}"), &v, out)?;
                 }
                 Ok(())

@@ -104,6 +104,13 @@ impl UsageReader {
         let mut prev: Option<(i128, String)> = None;
         for (i, b) in data.iter().enumerate() {
             let path = format!("data[{i}]");
+            if b.get("limits").is_some() && b.get("starting_at").is_none() {
+                return Err(ImportError::at(
+                    file,
+                    path,
+                    "this is a Rate Limits API page, not a usage report: pass it with --limits",
+                ));
+            }
             let start = self.time(file, &path, b, "starting_at")?;
             let end = self.time(file, &path, b, "ending_at")?;
             if end <= start {
