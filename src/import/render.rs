@@ -133,6 +133,23 @@ pub fn render(streams: &Streams, opts: &RenderOptions, summary: &mut Summary) ->
     body.push_str("\nstreams:\n");
     if opts.replay {
         replay_streams(streams, opts, summary, &mut body, &mut traces);
+        if span_min >= 23 * 60 {
+            body.push_str(
+                "  # Requests per UTC hour of day, as multiples of each model's mean rate (what a\n  \
+                 # fitted `diurnal: {hourly: [...]}` would say):\n",
+            );
+            for s in streams.map.values() {
+                let h: Vec<String> = hourly(s, first, span_min).iter().map(|x| num(*x)).collect();
+                let rate = s.total.requests as f64 / span_min as f64;
+                let _ = writeln!(
+                    body,
+                    "  #   {}: mean {} a minute, hourly [{}]",
+                    s.model.id,
+                    num(rate),
+                    h.join(", ")
+                );
+            }
+        }
     } else {
         for (key, s) in &streams.map {
             fitted_stream(key, s, first, span_min, diurnal, &mut body);
