@@ -52,6 +52,7 @@ pub mod charts;
 pub mod cli;
 pub mod engine;
 pub mod export;
+pub mod import;
 pub mod metrics;
 pub mod model;
 pub mod path;

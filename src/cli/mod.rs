@@ -5,6 +5,7 @@ mod args;
 mod compare;
 mod completions;
 mod man;
+mod import;
 mod output;
 mod plan;
 mod progress;
@@ -69,6 +70,9 @@ enum Command {
     Completions(completions::CompletionsArgs),
     /// Print the man page (roff), or write one per subcommand with --out.
     Man(man::ManArgs),
+    /// Turn usage reports, GenAI spans or LiteLLM spend logs (and the
+    /// organisation's limits) into a commented scenario.
+    Import(import::ImportArgs),
 }
 
 /// `--version`: the version and the date of the built-in catalogue, since
@@ -176,6 +180,7 @@ pub fn main() -> ExitCode {
         Command::Plan(args) => plan::run(&args),
         Command::Completions(args) => completions::run(&args),
         Command::Man(args) => man::run(&args),
+        Command::Import(args) => import::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
