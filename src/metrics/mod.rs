@@ -45,10 +45,12 @@ pub enum Failure {
     Unfinished,
     /// Sent through the Batch API in a batch that expired after 24 h.
     BatchExpired,
+    /// Dropped unsent by the client's queue: older than its `shed` age.
+    Shed,
 }
 
 /// Number of failure reasons.
-pub const FAILURES: usize = 5;
+pub const FAILURES: usize = 6;
 
 /// Tokens by kind, as billed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -166,6 +168,7 @@ impl ClassMetrics {
             Failure::TooLarge => 2,
             Failure::Unfinished => 3,
             Failure::BatchExpired => 4,
+            Failure::Shed => 5,
         };
         self.failed[i] += 1;
     }
@@ -244,6 +247,33 @@ pub struct ModelCounts {
     pub overloaded: u64,
 }
 
+/// What one replica of a fleet did (requests are counted where they landed).
+#[derive(Clone, Debug)]
+pub struct ReplicaMetrics {
+    /// Logical requests the balancer gave it.
+    pub requests: u64,
+    /// Of those, how many succeeded within their deadline.
+    pub succeeded: u64,
+    /// Attempts it sent.
+    pub attempts: u64,
+    /// 429s it received.
+    pub rate_limited: u64,
+    /// Arrival-to-completion latency of its successes, in microseconds.
+    pub latency_us: Histogram<u64>,
+}
+
+impl Default for ReplicaMetrics {
+    fn default() -> ReplicaMetrics {
+        ReplicaMetrics {
+            requests: 0,
+            succeeded: 0,
+            attempts: 0,
+            rate_limited: 0,
+            latency_us: latency_histogram(),
+        }
+    }
+}
+
 /// Everything one simulated run measured.
 #[derive(Clone, Debug)]
 pub struct RunMetrics {
@@ -265,6 +295,9 @@ pub struct RunMetrics {
     pub batch_turnaround_us: Histogram<u64>,
     /// Per-bucket series for charts (empty until a run sizes it).
     pub series: Series,
+    /// Per replica of the strategy's fleet (summed over workspaces); empty
+    /// for a single client.
+    pub by_replica: Vec<ReplicaMetrics>,
 }
 
 impl RunMetrics {
@@ -280,6 +313,7 @@ impl RunMetrics {
             batch_rate_limited: 0,
             batch_turnaround_us: latency_histogram(),
             series: Series::default(),
+            by_replica: Vec::new(),
         }
     }
 

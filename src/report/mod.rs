@@ -109,6 +109,10 @@ pub struct Failures {
     pub unfinished: u64,
     /// In a batch that expired after 24 h (not billed).
     pub batch_expired: u64,
+    /// Dropped unsent by the queue's `shed` rule (too old to be useful);
+    /// omitted from JSON when zero.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub shed: u64,
 }
 
 /// Latency percentiles in milliseconds (successes only); each is `None`
@@ -229,7 +233,7 @@ fn outcome(scenario: &Scenario, m: &ClassMetrics) -> Outcome {
     }
     let minutes = scenario.sim.horizon.as_secs_f64() / 60.0;
     let [rpm, itpm, otpm, tpm, concurrency, acceleration] = m.rate_limited;
-    let [gave_up, deadline, too_large, unfinished, batch_expired] = m.failed;
+    let [gave_up, deadline, too_large, unfinished, batch_expired, shed] = m.failed;
     Outcome {
         requests: m.requests,
         succeeded: m.succeeded,
@@ -241,6 +245,7 @@ fn outcome(scenario: &Scenario, m: &ClassMetrics) -> Outcome {
             too_large,
             unfinished,
             batch_expired,
+            shed,
         },
         attempts: m.attempts,
         rate_limited: RateLimited {

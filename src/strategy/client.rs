@@ -48,6 +48,12 @@ pub enum Poll {
         /// The request.
         request: ClientRequest,
     },
+    /// The client dropped this request unsent: it waited longer than the
+    /// queue's `shed` age and can no longer be useful.
+    Shed {
+        /// The request.
+        request: ClientRequest,
+    },
     /// Nothing can go before this time.
     Wait(SimTime),
     /// Nothing to do until a response or an arrival.
@@ -143,17 +149,30 @@ impl Client {
         self.in_flight
     }
 
+    /// Where a request waits in its queue (smallest first).
+    fn key(&self, r: &ClientRequest) -> Key {
+        match self.spec.queue {
+            QueueDiscipline::Fifo => Key {
+                rank: 0,
+                arrival: r.arrival,
+                seq: r.seq,
+            },
+            QueueDiscipline::Priority => Key {
+                rank: r.class,
+                arrival: r.arrival,
+                seq: r.seq,
+            },
+            QueueDiscipline::Lifo => Key {
+                rank: 0,
+                arrival: SimTime(u64::MAX - r.arrival.as_nanos()),
+                seq: u64::MAX - r.seq,
+            },
+        }
+    }
+
     /// Puts a request (new or retried) in its queue.
     pub fn enqueue(&mut self, r: ClientRequest) {
-        let rank = match self.spec.queue {
-            QueueDiscipline::Fifo => 0,
-            QueueDiscipline::Priority => r.class,
-        };
-        let key = Key {
-            rank,
-            arrival: r.arrival,
-            seq: r.seq,
-        };
+        let key = self.key(&r);
         let slots = &mut self.waiting[r.pool as usize];
         let slot = r.id as usize;
         if slots.len() <= slot {
@@ -220,7 +239,7 @@ impl Client {
                 // withdrawn and then reused: this entry is stale, and the
                 // new request waits under its own key further back.
                 match self.waiting[pool][id as usize] {
-                    Some(r) if r.seq == key.seq => break Some((key, r)),
+                    Some(r) if self.key(&r) == key => break Some((key, r)),
                     _ => {
                         self.queues[pool].pop();
                     }
@@ -229,6 +248,14 @@ impl Client {
             let Some((key, r)) = head else {
                 continue;
             };
+            if let Some(age) = self.spec.shed_older_than
+                && now.saturating_sub(r.arrival) > age
+            {
+                self.queues[pool].pop();
+                self.waiting[pool][r.id as usize] = None;
+                self.queued -= 1;
+                return Poll::Shed { request: r };
+            }
             if self.in_flight >= self.permits_for(r.class) {
                 continue;
             }
@@ -293,6 +320,13 @@ impl Client {
             None if wake < SimTime::MAX => Poll::Wait(wake),
             None => Poll::Idle,
         }
+    }
+
+    /// Takes back a request [`Poll::Send`] handed out that will not be sent
+    /// after all (a shared limiter refused it, or it expired while waiting
+    /// for clearance): it no longer holds a permit.
+    pub fn unsend(&mut self) {
+        self.in_flight -= 1;
     }
 
     /// The pool a model belongs to.
