@@ -47,8 +47,11 @@ enum Event {
     Arrival(u16),
     Wake(u32),
     Response(u32),
-    /// A shared limiter cleared the request: send it now.
+    /// A shared limiter's answer arrived: send the request now.
     Cleared(u32),
+    /// A shared limiter's answer arrived: do not send (the hint is in
+    /// `Live::denied`).
+    Denied(u32),
     RetryReady(u32),
     Deadline(u32, u32),
     BatchFlush(u16),
@@ -85,6 +88,8 @@ struct Live {
     expired: bool,
     retry_event: Option<EventId>,
     deadline_event: Option<EventId>,
+    /// A shared limiter's `retry-after` hint for a denied attempt.
+    denied: Option<SimTime>,
 }
 
 struct Slot {
@@ -340,6 +345,7 @@ impl Run {
             }
             Event::Response(id) => self.respond(now, id),
             Event::Cleared(id) => self.cleared(now, id),
+            Event::Denied(id) => self.denied(now, id),
             Event::RetryReady(id) => {
                 let live = live_mut(&mut self.slots, id);
                 live.retry_event = None;
@@ -429,6 +435,7 @@ impl Run {
             expired: false,
             retry_event: None,
             deadline_event,
+            denied: None,
         });
         self.metrics.classes[req.class as usize].requests += 1;
         if let Some(m) = self.metrics.by_replica.get_mut(replica as usize) {
@@ -528,17 +535,39 @@ impl Run {
         // The client may have routed it to another model (spill-over).
         live.client = request;
         live.cost = cost;
+        live.phase = Phase::Clearing;
         match clearance {
             Clearance::SendAt(at) => {
-                live.phase = Phase::Clearing;
                 self.queue.schedule(at, Event::Cleared(id));
             }
-            Clearance::Refused => {
-                // Failed closed: not sent; the retry policy decides.
-                self.clients[k].unsend();
-                self.throttled(now, id);
+            Clearance::Denied { at, retry_after } => {
+                live.denied = retry_after;
+                self.queue.schedule(at, Event::Denied(id));
             }
         }
+    }
+
+    /// A shared limiter said no (its budget is spent, or it is down and the
+    /// fleet fails closed): nothing is sent and nothing reaches the
+    /// provider; the retry policy decides, as for a local rejection.
+    fn denied(&mut self, now: SimTime, id: u32) {
+        let live = live_mut(&mut self.slots, id);
+        let (k, hint) = (live.k, live.denied.take());
+        self.touch(k);
+        self.clients[k as usize].unsend();
+        let live = live_ref(&self.slots, id);
+        if live.expired {
+            return self.close(id, Err(Failure::Deadline));
+        }
+        self.metrics.classes[live.req.class as usize].throttled_locally += 1;
+        let decision = self.clients[k as usize].on_denied(
+            now,
+            &live.client,
+            live.retries,
+            live.previous_delay,
+            hint,
+        );
+        self.settle(now, id, decision, false);
     }
 
     /// A shared limiter's clearance arrived (and its reserved time came).

@@ -406,16 +406,30 @@ impl Client {
     pub fn on_throttled(
         &mut self,
         now: SimTime,
+        request: &ClientRequest,
+        retries: u32,
+        previous_delay: SimTime,
+    ) -> Decision {
+        self.on_denied(now, request, retries, previous_delay, None)
+    }
+
+    /// Decides the fate of a request a shared limiter denied (it was not
+    /// sent): the retry policy treats it as a 429 with the limiter's hint
+    /// as `retry-after`, if it gave one.
+    pub fn on_denied(
+        &mut self,
+        now: SimTime,
         _request: &ClientRequest,
         retries: u32,
         previous_delay: SimTime,
+        retry_after: Option<SimTime>,
     ) -> Decision {
         if retries == 0
             && let Some(b) = &mut self.budget
         {
             b.deposit(now);
         }
-        self.retry(now, retries, previous_delay, None)
+        self.retry(now, retries, previous_delay, retry_after)
     }
 
     fn retry(

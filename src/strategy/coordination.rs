@@ -2,10 +2,12 @@
 //! teams put in front of a shared quota) that every replica asks before it
 //! sends. It costs a round trip on every send and can be down.
 //!
-//! The limiter keeps one budget per pool at `fraction` of the limits and
-//! answers with a reservation (GCRA style): "go now" or "go at `t`". A
-//! replica sends when both the reply has arrived and the reserved time has
-//! come, so an idle limiter adds exactly its round trip.
+//! The limiter keeps one token bucket per pool at `fraction` of the limits,
+//! as a Redis script would: a request that fits is granted and the replica
+//! sends when the reply arrives, one round trip later; one that does not is
+//! denied with the time until it would fit, and the replica's retry policy
+//! takes it from there (as for a 429 with `retry-after`). Denials take
+//! nothing from the budget, so the limiter never runs into debt.
 
 use crate::engine::SimTime;
 use crate::model::PoolLimits;
@@ -56,13 +58,21 @@ pub enum Coordination {
     SharedLimiter(SharedLimiterSpec),
 }
 
-/// The limiter's answer.
+/// The limiter's answer, which reaches the replica one round trip after
+/// it asked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Clearance {
-    /// Send at this time (at least one round trip from the request).
+    /// Send when the answer arrives, at this time.
     SendAt(SimTime),
-    /// The limiter is down and the fleet fails closed: do not send.
-    Refused,
+    /// Do not send; the answer arrives at `at`. `retry_after` is how long
+    /// until the request would fit (none when the limiter is down and the
+    /// fleet fails closed).
+    Denied {
+        /// When the replica learns it.
+        at: SimTime,
+        /// The limiter's hint, from `at`.
+        retry_after: Option<SimTime>,
+    },
 }
 
 /// A running central limiter, shared by every replica of a fleet.
@@ -99,33 +109,38 @@ impl SharedLimiter {
         self.spec.outages.iter().any(|&(a, b)| a <= now && now < b)
     }
 
-    /// Asks to send `cost` to `pool` at `now`. A reservation is taken at
-    /// once (the budget may go into debt, which later callers wait out).
+    /// Asks to send `cost` to `pool` at `now` (the limiter decides at
+    /// once; the answer travels back for one round trip).
     pub fn acquire(&mut self, now: SimTime, pool: usize, cost: Cost) -> Clearance {
         let reply = now + self.spec.rtt;
         if self.down(now) {
             return match self.spec.on_outage {
                 OnOutage::FailOpen => Clearance::SendAt(reply),
-                OnOutage::FailClosed => Clearance::Refused,
+                OnOutage::FailClosed => Clearance::Denied {
+                    at: reply,
+                    retry_after: None,
+                },
             };
         }
-        let mut at = now;
-        for (i, b) in self.buckets[pool].iter_mut().enumerate() {
+        let mut fits_at = now;
+        for (i, b) in self.buckets[pool].iter().enumerate() {
             let Some(b) = b else { continue };
             // A request larger than the whole budget waits for a full one.
             let need = (cost[i] as i128 * SCALE).min(b.capacity_scaled());
-            // The level only falls by debits, so waiting for `need` from the
-            // current debt is the GCRA reservation time.
-            if let Some(t) = b.wait_static(now, need) {
-                at = at.max(t);
-            }
+            fits_at = fits_at.max(b.wait_static(now, need).unwrap_or(SimTime::MAX));
+        }
+        if fits_at > now {
+            return Clearance::Denied {
+                at: reply,
+                retry_after: Some(fits_at.saturating_sub(reply)),
+            };
         }
         for (i, b) in self.buckets[pool].iter_mut().enumerate() {
             if let Some(b) = b {
                 b.debit(now, cost[i] as i128 * SCALE);
             }
         }
-        Clearance::SendAt(reply.max(at))
+        Clearance::SendAt(reply)
     }
 }
 
@@ -159,20 +174,24 @@ mod tests {
     }
 
     #[test]
-    fn an_empty_budget_reserves_the_next_token() {
+    fn an_empty_budget_denies_until_the_next_token() {
         // 60 of 120 RPM: a full bucket of 60 requests, then one per second.
         let mut l = limiter(2, vec![], OnOutage::FailOpen);
         let now = SimTime::ZERO;
         for _ in 0..60 {
-            l.acquire(now, 0, [1, 0, 0]);
+            assert!(matches!(l.acquire(now, 0, [1, 0, 0]), Clearance::SendAt(_)));
         }
+        let denied = Clearance::Denied {
+            at: SimTime::from_millis(2),
+            retry_after: Some(SimTime::from_millis(998)),
+        };
+        // Denials take nothing: asking again gives the same answer.
+        assert_eq!(l.acquire(now, 0, [1, 0, 0]), denied);
+        assert_eq!(l.acquire(now, 0, [1, 0, 0]), denied);
+        let one_s = SimTime::from_secs(1);
         assert_eq!(
-            l.acquire(now, 0, [1, 0, 0]),
-            Clearance::SendAt(SimTime::from_secs(1))
-        );
-        assert_eq!(
-            l.acquire(now, 0, [1, 0, 0]),
-            Clearance::SendAt(SimTime::from_secs(2))
+            l.acquire(one_s, 0, [1, 0, 0]),
+            Clearance::SendAt(one_s + SimTime::from_millis(2))
         );
     }
 
@@ -187,7 +206,13 @@ mod tests {
                 open.acquire(at, 0, [1, 0, 0]),
                 Clearance::SendAt(at + SimTime::from_millis(2))
             );
-            assert_eq!(closed.acquire(at, 0, [1, 0, 0]), Clearance::Refused);
+            assert_eq!(
+                closed.acquire(at, 0, [1, 0, 0]),
+                Clearance::Denied {
+                    at: at + SimTime::from_millis(2),
+                    retry_after: None
+                }
+            );
         }
         let after = SimTime::from_secs(20);
         assert!(matches!(
