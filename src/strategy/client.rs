@@ -483,6 +483,71 @@ mod tests {
         }
     }
 
+    fn client_with(spec: StrategySpec) -> Client {
+        Client::new(
+            spec,
+            &[PoolLimits::default()],
+            vec![0],
+            Router::default(),
+            ChaCha8Rng::seed_from_u64(1),
+        )
+    }
+
+    #[test]
+    fn lifo_sends_the_newest_first_and_priority_still_ranks_by_class() {
+        let mut client = client_with(StrategySpec {
+            queue: QueueDiscipline::Lifo,
+            ..Preset::NaiveRetry.spec()
+        });
+        for i in 0..4 {
+            client.enqueue(request(i, i as u64, i as u64));
+        }
+        // A withdrawn request is skipped, in LIFO order as in FIFO.
+        assert!(client.withdraw(0, 2));
+        let now = SimTime::from_secs(5);
+        let order: Vec<u64> = (0..3).map(|_| sent(&mut client, now)).collect();
+        assert_eq!(order, [3, 1, 0]);
+    }
+
+    #[test]
+    fn shed_drops_requests_older_than_its_age_and_sends_the_rest() {
+        let mut client = client_with(StrategySpec {
+            shed_older_than: Some(SimTime::from_secs(20)),
+            ..Preset::NaiveRetry.spec()
+        });
+        client.enqueue(request(0, 0, 0));
+        client.enqueue(request(1, 1, 5));
+        client.enqueue(request(2, 2, 10));
+        // At 25 s: the first (25 s old) and second (20 s: not older than
+        // 20 s) — only the first is dropped.
+        let now = SimTime::from_secs(25);
+        match client.poll(now) {
+            Poll::Shed { request } => assert_eq!(request.seq, 0),
+            other => panic!("expected a shed, got {other:?}"),
+        }
+        assert_eq!(sent(&mut client, now), 1);
+        assert_eq!(sent(&mut client, now), 2);
+        assert_eq!(client.queued(), 0);
+        assert_eq!(client.in_flight(), 2);
+    }
+
+    #[test]
+    fn a_per_fleet_budget_is_split_across_replicas() {
+        let mut spec = Preset::PriorityQueue.spec();
+        spec.fleet.replicas = 4;
+        assert_eq!(spec.per_replica(), spec, "per_fleet off: unchanged");
+        spec.fleet.per_fleet = true;
+        let r = spec.per_replica();
+        assert_eq!(r.pacing, crate::strategy::PacingSpec::TokenBucket { fraction: 0.225 });
+        assert_eq!(r.concurrency, crate::strategy::Concurrency::Fixed(4));
+        spec.fleet.replicas = 40;
+        assert_eq!(
+            spec.per_replica().concurrency,
+            crate::strategy::Concurrency::Fixed(1),
+            "a cap never falls below one permit"
+        );
+    }
+
     #[test]
     fn a_reused_slot_waits_behind_older_requests() {
         let mut client = Client::new(
