@@ -32,6 +32,7 @@ pub const METRICS: &[(&str, Direction)] = &[
     ("latency_ms.p999", Direction::LowerIsBetter),
     ("queue_wait_ms", Direction::LowerIsBetter),
     ("goodput_per_min", Direction::HigherIsBetter),
+    ("slo_attainment", Direction::HigherIsBetter),
     ("cost_usd", Direction::LowerIsBetter),
 ];
 

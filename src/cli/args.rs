@@ -9,17 +9,7 @@ use crate::strategy::StrategySpec;
 
 /// Parses `5%` or `0.05`.
 pub fn parse_fraction(s: &str) -> Result<f64, String> {
-    let (num, scale) = match s.trim().strip_suffix('%') {
-        Some(n) => (n, 0.01),
-        None => (s.trim(), 1.0),
-    };
-    let v: f64 = num
-        .parse()
-        .map_err(|_| format!("`{s}` is not a number or percentage"))?;
-    if !(v.is_finite() && v >= 0.0) {
-        return Err(format!("`{s}` must be >= 0"));
-    }
-    Ok(v * scale)
+    crate::text::num::parse_fraction(s)
 }
 
 /// `--duration`: the scenario file's spelling and bounds. Shared by every

@@ -9,7 +9,7 @@ use crate::model::Dimension;
 use crate::report::{Outcome, ReplicaReport, Report};
 
 /// Columns of [`to_csv`], in order.
-pub const REPORT_COLUMNS: [&str; 35] = [
+pub const REPORT_COLUMNS: [&str; 36] = [
     "strategy",
     "class",
     "requests",
@@ -40,6 +40,7 @@ pub const REPORT_COLUMNS: [&str; 35] = [
     "routed_away",
     "goodput_per_min",
     "cost_usd",
+    "slo_attainment",
     "tokens_input",
     "tokens_output",
     "tokens_cache_read",
@@ -120,6 +121,11 @@ fn outcome_row(out: &mut String, strategy: &str, class: &str, o: &Outcome) {
     }
     let _ = write!(out, ",{}", o.routed_away);
     let _ = write!(out, ",{},{}", o.goodput_per_min, o.cost_usd);
+    // Empty without an `slo:` or when nothing judged arrived.
+    out.push(',');
+    if let Some(Some(a)) = o.slo_attainment {
+        let _ = write!(out, "{a}");
+    }
     for v in [
         t.input,
         t.output,

@@ -5,10 +5,11 @@ use super::report_table::{Row, rows, rows_of};
 use crate::report::Report;
 
 /// Rows of the per-class tables (a subset of the totals table).
-const CLASS_ROWS: [&str; 10] = [
+const CLASS_ROWS: [&str; 11] = [
     "requests",
     "succeeded",
     "failed",
+    "SLO attainment",
     "429 total",
     "529 overloaded",
     "latency p50",
@@ -77,6 +78,19 @@ fn render(report: &Report, charts: &[(String, String)]) -> String {
             f(p.itpm),
             f(p.otpm),
             f(p.max_concurrent)
+        ));
+    }
+    if let Some(slo) = &report.slo {
+        s.push_str(&format!(
+            "\nService level (`slo:`): {} of the judged requests must meet their class's rule \
+             — {}. SLO attainment counts every logical request, failures included; the latency \
+             percentiles below are of successes only.\n",
+            super::num::pct(slo.attainment, 1),
+            slo.classes
+                .iter()
+                .map(|(c, r)| format!("{}: {r}", cell(c)))
+                .collect::<Vec<_>>()
+                .join("; ")
         ));
     }
     s.push_str("\n## Results\n\nTotals over all classes.\n\n");

@@ -1,6 +1,6 @@
 //! The terminal table: one column per strategy, one row per metric.
 
-use crate::export::num::{fixed, int, opt_duration_ms as ms};
+use crate::export::num::{EMPTY, fixed, int, opt_duration_ms as ms, pct};
 use crate::export::text_table::{Align, TextTable};
 use crate::report::{Outcome, Report, StrategyResult};
 
@@ -64,11 +64,16 @@ fn replica_rows(report: &Report) -> Vec<Row> {
 /// totals, or one class).
 pub(crate) fn rows_of(report: &Report, pick: impl Fn(&StrategyResult) -> &Outcome) -> Vec<Row> {
     type Cell = fn(&Outcome) -> String;
-    let spec: [(&'static str, Cell); 22] = [
+    let spec: [(&'static str, Cell); 23] = [
         ("requests", |o| int(o.requests)),
         ("succeeded", |o| int(o.succeeded)),
         ("max_tokens cut", |o| int(o.truncated)),
         ("failed", |o| int(o.failed)),
+        ("SLO attainment", |o| match o.slo_attainment {
+            Some(Some(a)) => pct(a, 2),
+            Some(None) => EMPTY.to_string(),
+            None => String::new(),
+        }),
         ("attempts", |o| int(o.attempts)),
         ("429 total", |o| int(o.rate_limited.total)),
         ("429 rpm", |o| int(o.rate_limited.rpm)),
@@ -106,6 +111,8 @@ pub(crate) fn rows_of(report: &Report, pick: impl Fn(&StrategyResult) -> &Outcom
             cells: report.results.iter().map(|r| f(pick(r))).collect(),
         })
         .filter(|r| !optional.contains(&r.label) || r.cells.iter().any(|c| c != "0"))
+        // Only a scenario with an `slo:` has an attainment to show.
+        .filter(|r| r.label != "SLO attainment" || report.slo.is_some())
         .collect()
 }
 
@@ -128,6 +135,17 @@ pub fn to_table(report: &Report) -> String {
             f(pool.otpm),
             pool.max_concurrent
                 .map_or(String::new(), |c| format!(", {c} concurrent"))
+        ));
+    }
+    if let Some(slo) = &p.slo {
+        out.push_str(&format!(
+            "slo: {} of judged requests — {}\n",
+            pct(slo.attainment, 1),
+            slo.classes
+                .iter()
+                .map(|(c, r)| format!("{c} {r}"))
+                .collect::<Vec<_>>()
+                .join("; ")
         ));
     }
     out.push('\n');

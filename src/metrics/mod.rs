@@ -2,6 +2,7 @@
 //! not grow with the number of requests.
 
 pub mod series;
+pub mod slo;
 
 use hdrhistogram::Histogram;
 
@@ -9,6 +10,7 @@ use crate::engine::SimTime;
 use crate::model::Dimension;
 
 pub use series::{PoolBucket, Series};
+pub use slo::{Slo, SloRule};
 
 /// An empty latency histogram: 3 significant digits, auto-resizing, so
 /// memory grows with the log of the largest value, never with the count.
@@ -85,6 +87,9 @@ pub struct ClassMetrics {
     pub requests: u64,
     /// Logical requests that succeeded within their deadline.
     pub succeeded: u64,
+    /// Of `succeeded`, those that met the class's SLO rule (zero when the
+    /// class has none).
+    pub slo_met: u64,
     /// Of `succeeded`, those whose response stopped at `max_tokens`
     /// (`stop_reason: "max_tokens"`, output cut short).
     pub truncated: u64,
@@ -130,6 +135,7 @@ impl ClassMetrics {
         ClassMetrics {
             requests: 0,
             succeeded: 0,
+            slo_met: 0,
             truncated: 0,
             failed: [0; FAILURES],
             attempts: 0,
@@ -197,6 +203,7 @@ impl ClassMetrics {
     pub fn merge(&mut self, o: &ClassMetrics) {
         self.requests += o.requests;
         self.succeeded += o.succeeded;
+        self.slo_met += o.slo_met;
         self.truncated += o.truncated;
         for i in 0..FAILURES {
             self.failed[i] += o.failed[i];

@@ -39,6 +39,9 @@ pub struct Report {
     pub pools: Vec<PoolReport>,
     /// Unpublished numbers the results depend on.
     pub assumptions: Vec<String>,
+    /// The service level `slo_attainment` judges by; omitted without `slo:`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slo: Option<SloReport>,
     /// One entry per strategy, in scenario order.
     pub results: Vec<StrategyResult>,
 }
@@ -147,6 +150,37 @@ pub struct TokenReport {
     pub cache_write_1h: u64,
 }
 
+/// The scenario's `slo:` in words.
+#[derive(Clone, Debug, Serialize)]
+pub struct SloReport {
+    /// Share of judged requests that must meet their rule.
+    pub attainment: f64,
+    /// Each class's rule in words ("succeeds within 30 s"; "not judged").
+    pub classes: BTreeMap<String, String>,
+}
+
+impl SloReport {
+    /// The scenario's SLO, if it sets one.
+    pub fn of(scenario: &Scenario) -> Option<SloReport> {
+        let slo = scenario.sim.slo.as_ref()?;
+        Some(SloReport {
+            attainment: slo.attainment,
+            classes: scenario
+                .sim
+                .classes
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let rule = slo
+                        .rule(i)
+                        .map_or_else(|| "not judged".to_string(), |r| r.describe());
+                    (c.clone(), rule)
+                })
+                .collect(),
+        })
+    }
+}
+
 /// Counts, latency and cost for one class or a whole strategy.
 #[derive(Clone, Debug, Serialize)]
 pub struct Outcome {
@@ -160,6 +194,12 @@ pub struct Outcome {
     pub truncated: u64,
     /// Failed.
     pub failed: u64,
+    /// Share of the logical requests held to the scenario's `slo:` that met
+    /// their class's rule (a failure never does): the latency figure a
+    /// client cannot improve by giving up early. Omitted without an `slo:`;
+    /// null when no judged request arrived.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slo_attainment: Option<Option<f64>>,
     /// Failures by reason.
     pub failures: Failures,
     /// Attempts sent (first tries plus retries).
@@ -295,7 +335,13 @@ fn is_zero(n: &u64) -> bool {
     *n == 0
 }
 
-fn outcome(scenario: &Scenario, m: &ClassMetrics) -> Outcome {
+/// `slo_met` ÷ `judged` (the requests of classes the SLO judges); `None`
+/// without an SLO, `Some(None)` when nothing judged arrived.
+fn attainment(slo_met: u64, judged: Option<u64>) -> Option<Option<f64>> {
+    judged.map(|n| (n > 0).then(|| round(slo_met as f64 / n as f64, 6)))
+}
+
+fn outcome(scenario: &Scenario, m: &ClassMetrics, judged: Option<u64>) -> Outcome {
     let h = &m.latency_us;
     let q = |p: f64| (!h.is_empty()).then(|| round(h.value_at_quantile(p) as f64 / 1000.0, 3));
     let mut tokens = Tokens::default();
@@ -316,6 +362,7 @@ fn outcome(scenario: &Scenario, m: &ClassMetrics) -> Outcome {
         succeeded: m.succeeded,
         truncated: m.truncated,
         failed: m.failed_total(),
+        slo_attainment: attainment(m.slo_met, judged),
         failures: Failures {
             gave_up,
             deadline,
@@ -545,10 +592,21 @@ impl StrategyResult {
     pub fn new(scenario: &Scenario, spec: &StrategySpec, m: &RunMetrics) -> StrategyResult {
         let total = m.total();
         let (by_replica, replica_spread) = replica_reports(m);
+        let slo = scenario.sim.slo.as_ref();
+        let judged_class = |i: usize, c: &ClassMetrics| {
+            slo.map(|s| if s.rule(i).is_some() { c.requests } else { 0 })
+        };
+        let judged_total = slo.map(|_| {
+            m.classes
+                .iter()
+                .enumerate()
+                .filter_map(|(i, c)| judged_class(i, c))
+                .sum()
+        });
         StrategyResult {
             strategy: spec.name.clone(),
             layers: spec.describe(),
-            total: outcome(scenario, &total),
+            total: outcome(scenario, &total, judged_total),
             by_model: model_reports(scenario, m, &total),
             cache: cache_report(scenario, &total),
             batch: batch_report(scenario, m, &total),
@@ -557,7 +615,11 @@ impl StrategyResult {
                 .classes
                 .iter()
                 .zip(&m.classes)
-                .map(|(name, c)| (name.clone(), outcome(scenario, c)))
+                .enumerate()
+                .map(|(i, (name, c))| {
+                    let judged = slo.filter(|s| s.rule(i).is_some()).map(|_| c.requests);
+                    (name.clone(), outcome(scenario, c, judged))
+                })
                 .collect(),
             events: m.events,
             peak_queue: m.peak_queue,
@@ -629,6 +691,7 @@ impl Report {
                 })
                 .collect(),
             assumptions,
+            slo: SloReport::of(scenario),
             results,
         }
     }

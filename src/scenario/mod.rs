@@ -18,6 +18,7 @@ use std::path::Path;
 
 use serde_saphyr::Location;
 
+pub use build::DEFAULT_ATTAINMENT;
 pub use duration::DurationError;
 pub(crate) use error::read_text;
 pub use error::{ErrorKind, ScenarioError, StrategyLookupError, Warning};
@@ -40,6 +41,10 @@ pub struct Scenario {
     pub description: Option<String>,
     /// The tier whose limits were the starting point.
     pub tier: String,
+    /// The calendar date and time at simulated time zero (`start:`), so
+    /// plans can name months ("March 2027") and `by:` SLO rules a time of
+    /// day; `None` when the scenario is not dated.
+    pub start: Option<jiff::civil::DateTime>,
     /// Pool names, by pool index.
     pub pool_names: Vec<String>,
     /// Everything the simulator needs.
@@ -91,6 +96,7 @@ impl Scenario {
     /// the router, strategies before the assertions that name them).
     fn from_raw(cx: &Cx, raw: RawScenario) -> Result<Scenario, ScenarioError> {
         let horizon = build::horizon(cx, &raw.duration)?;
+        let start = build::start(cx, raw.start.as_ref())?;
         let tier = build::tier(cx, raw.tier.as_ref())?;
         let limiter = build::limiter(cx, raw.limiter.as_ref())?;
         let used = build::used_models(cx, &raw)?;
@@ -112,6 +118,7 @@ impl Scenario {
         let router = build::router(cx, &raw.router, &classes, &latency.models, &streams)?;
         let strategies = build::strategies(cx, raw.strategies.as_ref(), &tier, batch.is_some())?;
         let assertions = build::assertions(cx, &raw.asserts, &strategies)?;
+        let slo = build::slo(cx, raw.slo.as_ref(), &classes, build::start_offset(start))?;
         let provider = ProviderConfig {
             models: latency.models,
             pools: used
@@ -132,6 +139,7 @@ impl Scenario {
             name: raw.name,
             description: raw.description,
             tier,
+            start,
             pool_names: used.pool_names,
             sim: SimConfig {
                 seed: raw.seed.unwrap_or(DEFAULT_SEED),
@@ -143,6 +151,7 @@ impl Scenario {
                 client_limits: pool_limits,
                 latency_noise_sigma: latency.noise_sigma,
                 router,
+                slo,
             },
             strategies,
             warnings,

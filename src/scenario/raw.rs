@@ -68,6 +68,8 @@ pub struct RawScenario {
     #[serde(default)]
     pub drain: Option<Dur>,
     #[serde(default)]
+    pub start: Option<Spanned<String>>,
+    #[serde(default)]
     pub tier: Option<Spanned<String>>,
     #[serde(default)]
     pub limiter: Option<RawLimiter>,
@@ -92,6 +94,65 @@ pub struct RawScenario {
     pub streams: Spanned<Vec<RawStream>>,
     #[serde(default)]
     pub strategies: Option<Spanned<Vec<Spanned<RawStrategy>>>>,
+    #[serde(default)]
+    pub slo: Option<Spanned<RawSlo>>,
+}
+
+/// `slo:` — the default rule, per-class overrides and the share to hold.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSlo {
+    #[serde(default)]
+    pub latency: Option<Spanned<String>>,
+    #[serde(default)]
+    pub by: Option<Spanned<String>>,
+    #[serde(default)]
+    pub attainment: Option<Spanned<Share>>,
+    #[serde(default)]
+    pub classes: BTreeMap<String, Spanned<RawSloClass>>,
+}
+
+/// One class's SLO rule under `slo.classes`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSloClass {
+    #[serde(default)]
+    pub latency: Option<Spanned<String>>,
+    #[serde(default)]
+    pub by: Option<Spanned<String>>,
+    #[serde(default)]
+    pub exclude: Option<bool>,
+}
+
+/// A share written `99%` or `0.99`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Share(pub f64);
+
+impl<'de> Deserialize<'de> for Share {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Share, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Share;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a share such as `99%` or `0.99`")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Share, E> {
+                crate::text::num::parse_fraction(s)
+                    .map(Share)
+                    .map_err(E::custom)
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Share, E> {
+                Ok(Share(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Share, E> {
+                Ok(Share(v as f64))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Share, E> {
+                Ok(Share(v as f64))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -9,7 +9,9 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::LogNormal;
 
 use crate::engine::{EventId, EventQueue, SimTime};
-use crate::metrics::{Failure, ReplicaMetrics, RunMetrics, Series, Tokens, record_us};
+use crate::metrics::{
+    Failure, ReplicaMetrics, RunMetrics, Series, Slo, SloRule, Tokens, record_us,
+};
 use crate::model::{
     Attempt, BatchApi, BatchSubmit, PoolLimits, Provider, ProviderConfig, Response, Status,
 };
@@ -40,6 +42,8 @@ pub struct SimConfig {
     pub latency_noise_sigma: f64,
     /// Model routing by class (used by strategies with routing enabled).
     pub router: Router,
+    /// The service level each class is judged by, if the scenario sets one.
+    pub slo: Option<Slo>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -174,6 +178,8 @@ struct Run {
     free_batches: Vec<u32>,
     next_seq: u64,
     metrics: RunMetrics,
+    /// Each class's SLO rule (empty: the scenario sets none).
+    slo_rules: Vec<Option<SloRule>>,
 }
 
 /// Per dimension, the smaller of two sets of limits.
@@ -317,6 +323,7 @@ pub fn run(cfg: &SimConfig, strategy: &StrategySpec) -> Result<RunMetrics, SimEr
         free_batches: Vec::new(),
         next_seq: 0,
         metrics: RunMetrics::new(cfg.classes.len(), cfg.provider.models.len()),
+        slo_rules: cfg.slo.as_ref().map_or_else(Vec::new, |s| s.rules.clone()),
     };
     for (i, s) in run.streams.iter().enumerate() {
         if let Some(t) = s.peek() {
@@ -799,10 +806,15 @@ impl Run {
             r.succeeded += 1;
             record_us(&mut r.latency_us, latency);
         }
-        let m = &mut self.metrics.classes[live.req.class as usize];
+        let class = live.req.class as usize;
+        let m = &mut self.metrics.classes[class];
         match outcome {
             Ok(latency) => {
                 m.succeed(latency);
+                let rule = self.slo_rules.get(class).and_then(Option::as_ref);
+                if rule.is_some_and(|r| r.met(live.req.arrival, live.req.arrival + latency)) {
+                    m.slo_met += 1;
+                }
                 m.truncated += live.req.truncated as u64;
                 m.routed_away += (live.client.model != live.primary) as u64;
             }

@@ -8,9 +8,34 @@ pub fn round(x: f64, digits: i32) -> f64 {
     (x * m).round() / m
 }
 
+/// A share written as a percentage (`99%`, `2.5%`) or a fraction (`0.99`);
+/// never negative.
+pub fn parse_fraction(s: &str) -> Result<f64, String> {
+    let (num, per) = match s.trim().strip_suffix('%') {
+        Some(n) => (n, 100.0),
+        None => (s.trim(), 1.0),
+    };
+    let v: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number or percentage"))?;
+    if !(v.is_finite() && v >= 0.0) {
+        return Err(format!("`{s}` must be >= 0"));
+    }
+    Ok(v / per)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::round;
+    use super::{parse_fraction, round};
+
+    #[test]
+    fn fractions_read_as_percentages_or_plain_numbers() {
+        assert_eq!(parse_fraction("99%").unwrap(), 0.99);
+        assert_eq!(parse_fraction("0.5").unwrap(), 0.5);
+        assert!(parse_fraction("-1%").is_err());
+        assert!(parse_fraction("ninety").is_err());
+    }
 
     #[test]
     fn rounds_half_away_from_zero_at_any_place() {
