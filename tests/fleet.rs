@@ -179,7 +179,11 @@ fn failing_closed_during_an_outage_sends_nothing() {
     assert!(sends_in(&closed, 0, 60) > 0);
     assert!(sends_in(&closed, 120, 300) > 0);
     // Failing open keeps sending through the outage (5 per second).
-    assert!(sends_in(&open, 61, 120) > 200, "{}", sends_in(&open, 61, 120));
+    assert!(
+        sends_in(&open, 61, 120) > 200,
+        "{}",
+        sends_in(&open, 61, 120)
+    );
     // Every denial was counted, none reached the provider.
     assert!(closed.total().throttled_locally > 200);
 }
@@ -223,7 +227,10 @@ fn replicas_see_only_their_own_work() {
     let t = m.total();
     let reqs: Vec<u64> = m.by_replica.iter().map(|r| r.requests).collect();
     assert_eq!(reqs.iter().sum::<u64>(), t.requests);
-    assert!(reqs.iter().max().unwrap() - reqs.iter().min().unwrap() <= 1, "{reqs:?}");
+    assert!(
+        reqs.iter().max().unwrap() - reqs.iter().min().unwrap() <= 1,
+        "{reqs:?}"
+    );
     assert_eq!(
         m.by_replica.iter().map(|r| r.attempts).sum::<u64>(),
         t.attempts
@@ -242,8 +249,18 @@ fn replicas_see_only_their_own_work() {
 fn sweep_can_set_replicas_on_a_bare_preset() {
     use ratesim::analysis::sweep::set_param;
     let mut doc = serde_json::json!({"strategies": ["token_bucket"]});
-    set_param(&mut doc, "strategy.token_bucket.replicas", serde_json::json!(12)).unwrap();
-    set_param(&mut doc, "strategy.token_bucket.per_fleet", serde_json::json!(true)).unwrap();
+    set_param(
+        &mut doc,
+        "strategy.token_bucket.replicas",
+        serde_json::json!(12),
+    )
+    .unwrap();
+    set_param(
+        &mut doc,
+        "strategy.token_bucket.per_fleet",
+        serde_json::json!(true),
+    )
+    .unwrap();
     assert_eq!(
         doc["strategies"][0],
         serde_json::json!({
@@ -257,7 +274,11 @@ fn sweep_can_set_replicas_on_a_bare_preset() {
 #[test]
 fn fleet_settings_out_of_range_point_at_the_value() {
     let bad = [
-        ("clients: {replicas: 0}", "bad.yaml:8:", "clients.replicas must be in 1..=10000, got 0"),
+        (
+            "clients: {replicas: 0}",
+            "bad.yaml:8:",
+            "clients.replicas must be in 1..=10000, got 0",
+        ),
         (
             "coordination: {shared_limiter: {fraction: 1.5}}",
             "bad.yaml:8:",
@@ -268,8 +289,16 @@ fn fleet_settings_out_of_range_point_at_the_value() {
             "bad.yaml:8:",
             "an outage window needs end > start",
         ),
-        ("queue: {discipline: stack}", "bad.yaml:8:", "unknown variant `stack`"),
-        ("queue: {shed: {older_than: 0s}}", "bad.yaml:8:", "queue.shed.older_than must be > 0"),
+        (
+            "queue: {discipline: stack}",
+            "bad.yaml:8:",
+            "unknown variant `stack`",
+        ),
+        (
+            "queue: {shed: {older_than: 0s}}",
+            "bad.yaml:8:",
+            "queue.shed.older_than must be > 0",
+        ),
     ];
     for (entry, line, message) in bad {
         let yaml = format!(

@@ -12,9 +12,9 @@ const CLASS_ROWS: [&str; 11] = [
     "SLO attainment",
     "429 total",
     "529 overloaded",
-    "latency p50",
-    "latency p90",
-    "latency p99",
+    "latency p50 (successes)",
+    "latency p90 (successes)",
+    "latency p99 (successes)",
     "goodput /min",
     "cost USD",
 ];

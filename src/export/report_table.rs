@@ -45,9 +45,8 @@ fn replica_rows(report: &Report) -> Vec<Row> {
         Row {
             label: "replica 429s",
             cells: range(&|r| {
-                r.replica_spread.map(|s| {
-                    format!("{}–{}", int(s.rate_limited_min), int(s.rate_limited_max))
-                })
+                r.replica_spread
+                    .map(|s| format!("{}–{}", int(s.rate_limited_min), int(s.rate_limited_max)))
             }),
         },
         Row {
@@ -87,10 +86,10 @@ pub(crate) fn rows_of(report: &Report, pick: impl Fn(&StrategyResult) -> &Outcom
         }),
         ("529 overloaded", |o| int(o.overloaded)),
         ("throttled locally", |o| int(o.throttled_locally)),
-        ("latency p50", |o| ms(o.latency_ms.p50)),
-        ("latency p90", |o| ms(o.latency_ms.p90)),
-        ("latency p99", |o| ms(o.latency_ms.p99)),
-        ("latency p99.9", |o| ms(o.latency_ms.p999)),
+        ("latency p50 (successes)", |o| ms(o.latency_ms.p50)),
+        ("latency p90 (successes)", |o| ms(o.latency_ms.p90)),
+        ("latency p99 (successes)", |o| ms(o.latency_ms.p99)),
+        ("latency p99.9 (successes)", |o| ms(o.latency_ms.p999)),
         ("routed to fallback", |o| int(o.routed_away)),
         ("goodput /min", |o| fixed(o.goodput_per_min, 2)),
         ("cost USD", |o| fixed(o.cost_usd, 4)),

@@ -356,7 +356,14 @@ fn outcome(scenario: &Scenario, m: &ClassMetrics, judged: Option<u64>) -> Outcom
     }
     let minutes = scenario.sim.horizon.as_secs_f64() / 60.0;
     let [rpm, itpm, otpm, tpm, concurrency, acceleration] = m.rate_limited;
-    let [gave_up, deadline, too_large, unfinished, batch_expired, shed] = m.failed;
+    let [
+        gave_up,
+        deadline,
+        too_large,
+        unfinished,
+        batch_expired,
+        shed,
+    ] = m.failed;
     Outcome {
         requests: m.requests,
         succeeded: m.succeeded,

@@ -538,7 +538,10 @@ mod tests {
         assert_eq!(spec.per_replica(), spec, "per_fleet off: unchanged");
         spec.fleet.per_fleet = true;
         let r = spec.per_replica();
-        assert_eq!(r.pacing, crate::strategy::PacingSpec::TokenBucket { fraction: 0.225 });
+        assert_eq!(
+            r.pacing,
+            crate::strategy::PacingSpec::TokenBucket { fraction: 0.225 }
+        );
         assert_eq!(r.concurrency, crate::strategy::Concurrency::Fixed(4));
         spec.fleet.replicas = 40;
         assert_eq!(

@@ -82,7 +82,11 @@ impl Balancer {
             } else {
                 BTreeSet::new()
             },
-            loads: if least { vec![0; n as usize] } else { Vec::new() },
+            loads: if least {
+                vec![0; n as usize]
+            } else {
+                Vec::new()
+            },
         }
     }
 

@@ -1,6 +1,6 @@
 use super::{
-    AimdSpec, Coordination, FleetSpec, Backoff, BatchOffload, Concurrency, Jitter, PacingSpec, QueueDiscipline,
-    RetryBudgetSpec, RetryPolicy, SdkVersion, StrategySpec, sdk,
+    AimdSpec, Backoff, BatchOffload, Concurrency, Coordination, FleetSpec, Jitter, PacingSpec,
+    QueueDiscipline, RetryBudgetSpec, RetryPolicy, SdkVersion, StrategySpec, sdk,
 };
 use crate::engine::SimTime;
 

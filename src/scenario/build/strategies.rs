@@ -6,8 +6,8 @@ use serde_saphyr::{Location, Spanned};
 use crate::engine::SimTime;
 use crate::model::catalog;
 use crate::scenario::raw::{
-    RawBalance, RawClients, RawConcurrency, RawCoordination, RawDiscipline, RawJitter,
-    RawOnOutage, RawPacing, RawRetry, RawSdkVersion, RawStrategy,
+    RawBalance, RawClients, RawConcurrency, RawCoordination, RawDiscipline, RawJitter, RawOnOutage,
+    RawPacing, RawRetry, RawSdkVersion, RawStrategy,
 };
 use crate::scenario::{Cx, ScenarioError};
 use crate::strategy::{
@@ -131,10 +131,7 @@ fn strategy(cx: &Cx, s: &Spanned<RawStrategy>) -> Result<StrategySpec, ScenarioE
         }
         if let Some(shed) = q.value.shed {
             if shed.older_than.0 == SimTime::ZERO {
-                return Err(cx.err(
-                    &at(&q.referenced),
-                    "queue.shed.older_than must be > 0",
-                ));
+                return Err(cx.err(&at(&q.referenced), "queue.shed.older_than must be > 0"));
             }
             spec.shed_older_than = Some(shed.older_than.0);
         }
