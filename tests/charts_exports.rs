@@ -69,8 +69,9 @@ fn number_at(outcome: &Value, column: &str) -> f64 {
     for key in json_path(column) {
         v = &v[key];
     }
-    // `throttled_locally` is left out of the JSON when zero.
-    if v.is_null() && column == "throttled_locally" {
+    // `throttled_locally` and `failures.shed` are left out of the JSON
+    // when zero.
+    if v.is_null() && (column == "throttled_locally" || column == "failed_shed") {
         return 0.0;
     }
     v.as_f64()
@@ -83,7 +84,7 @@ fn csv_has_a_row_per_strategy_and_class_with_the_json_numbers() {
     let out = run_ok(&["simulate", SCENARIO, "--format", "csv"]);
     let (header, rows) = parse_csv(&stdout(&out));
     assert_eq!(
-        header[..12],
+        header[..13],
         [
             "strategy",
             "class",
@@ -95,6 +96,7 @@ fn csv_has_a_row_per_strategy_and_class_with_the_json_numbers() {
             "failed_too_large",
             "failed_unfinished",
             "failed_batch_expired",
+            "failed_shed",
             "attempts",
             "rate_limited_total"
         ]

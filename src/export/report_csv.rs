@@ -9,7 +9,7 @@ use crate::model::Dimension;
 use crate::report::{Outcome, ReplicaReport, Report};
 
 /// Columns of [`to_csv`], in order.
-pub const REPORT_COLUMNS: [&str; 36] = [
+pub const REPORT_COLUMNS: [&str; 37] = [
     "strategy",
     "class",
     "requests",
@@ -20,6 +20,7 @@ pub const REPORT_COLUMNS: [&str; 36] = [
     "failed_too_large",
     "failed_unfinished",
     "failed_batch_expired",
+    "failed_shed",
     "attempts",
     "rate_limited_total",
     "rate_limited_rpm",
@@ -92,6 +93,7 @@ fn outcome_row(out: &mut String, strategy: &str, class: &str, o: &Outcome) {
         f.too_large,
         f.unfinished,
         f.batch_expired,
+        f.shed,
         o.attempts,
         r.total,
         r.rpm,
