@@ -277,7 +277,7 @@ fn fleet_settings_out_of_range_point_at_the_value() {
         (
             "clients: {replicas: 0}",
             "bad.yaml:8:",
-            "clients.replicas must be in 1..=10000, got 0",
+            "clients.replicas must be in 1..=1000, got 0",
         ),
         (
             "coordination: {shared_limiter: {fraction: 1.5}}",

@@ -16,9 +16,12 @@ use crate::strategy::{
     StrategySpec, sdk,
 };
 
-/// Most replicas a fleet may have (each is a full client; beyond this a
-/// fleet is better modelled as one client with the fleet's settings).
-const MAX_REPLICAS: u32 = 10_000;
+/// Most replicas a fleet may have. Each is a full client whose request map
+/// is indexed by the run's request ids, so memory grows with replicas ×
+/// requests alive at once (about 100 MB at 1,000 replicas on
+/// `fleet-pods.yaml`'s rush); beyond this, model the fleet as fewer, larger
+/// replicas.
+const MAX_REPLICAS: u32 = 1_000;
 
 /// The strategies to compare, in file order. A strategy that offloads to
 /// the Batch API needs Batch limits (`batch` is whether there are any).
