@@ -669,12 +669,8 @@ fn every_result_type_renders_every_format() {
     // plan
     let steady = fixture("plan-steady.yaml");
     let s = Scenario::load(&root().join(&steady)).unwrap();
-    let slo = plan::Slo {
-        p99_ms: 30_000.0,
-        rate_429: 0.01,
-        failed_rate: 0.01,
-    };
-    let p = plan::plan(&s, &s.strategies[0], 0.1, 2, slo, &|| {}).unwrap();
+    let slo = plan::Slo::of_scenario(&s);
+    let p = plan::plan(&s, plan::StrategyChoice::Best, 0.1, 2, slo, &|| {}).unwrap();
     check_all(&p);
     let cli = stdout(&run_ok(&[
         "plan",
@@ -686,7 +682,7 @@ fn every_result_type_renders_every_format() {
     ]));
     assert_eq!(render(&p, Format::Table).unwrap(), cli);
     let (header, rows) = parse_csv(&render(&p, Format::Csv).unwrap());
-    assert_eq!(header[..3], ["month", "factor", "pool"]);
+    assert_eq!(header[..4], ["month", "calendar", "factor", "pool"]);
     assert_eq!(rows.len(), 3 * p.current.len(), "months 0, 1 and 2");
 
     // tiers

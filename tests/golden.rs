@@ -81,7 +81,7 @@ fn the_committed_example_reports_are_current() {
             "plan-tier1",
             &[
                 "plan",
-                "scenarios/tier1.yaml",
+                "scenarios/plan-growth.yaml",
                 "--growth",
                 "15%/month",
                 "--months",

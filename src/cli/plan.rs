@@ -6,9 +6,10 @@ use super::args::{Format, ScenarioArgs, find_strategy, parse_fraction};
 use super::output::{prepare_dir, refuse_overwrite, write_bytes, write_text};
 use super::progress::progress;
 use super::{CliError, print};
-use crate::analysis::plan::{Slo, budget, limited_dims, plan};
+use crate::analysis::plan::{Slo, StrategyChoice, budget, limited_dims, plan, tier_count};
 use crate::charts::plan::CHARTS;
 use crate::export::plan::to_markdown;
+use crate::scenario::Scenario;
 
 /// Parses `15%/month`, `15%`, or `0.15`.
 pub fn parse_growth(s: &str) -> Result<f64, String> {
@@ -34,18 +35,25 @@ pub struct PlanArgs {
     #[arg(long, default_value_t = 12)]
     pub months: u32,
     /// Strategy to simulate: one of the scenario's or any preset (default:
-    /// the scenario's first).
+    /// the scenario's best that keeps the SLO today, else `sdk_default`).
     #[arg(long)]
     pub strategy: Option<String>,
-    /// SLO: largest p99 latency, e.g. `30s` or `2500ms`.
-    #[arg(long, default_value = "30s", value_parser = parse_ms)]
-    pub slo_p99: f64,
-    /// SLO: largest share of attempts answered 429, e.g. `1%`.
-    #[arg(long, default_value = "1%", value_parser = parse_fraction)]
-    pub slo_429_rate: f64,
-    /// SLO: largest share of requests that fail, e.g. `1%`.
-    #[arg(long, default_value = "1%", value_parser = parse_fraction)]
-    pub slo_failed_rate: f64,
+    /// SLO for every class: succeed within this latency, e.g. `30s`
+    /// (default: the scenario's `slo:`, or 30 s without one).
+    #[arg(long, value_name = "DURATION")]
+    pub slo_latency: Option<String>,
+    /// SLO for one class, overriding the rest: `CLASS=30s`, `CLASS=none`
+    /// (any success), `CLASS=by:06:00` or `CLASS=exclude`. Repeatable.
+    #[arg(long, value_name = "CLASS=RULE")]
+    pub slo: Vec<String>,
+    /// Share of each class's requests that must meet its rule, e.g. `99%`
+    /// (default: the scenario's `slo.attainment`, or 99%).
+    #[arg(long, value_parser = parse_fraction, value_name = "SHARE")]
+    pub slo_attainment: Option<f64>,
+    /// Also require at most this share of attempts answered 429, e.g. `5%`
+    /// (default: no ceiling).
+    #[arg(long, value_parser = parse_fraction, value_name = "SHARE")]
+    pub slo_429_rate: Option<f64>,
     /// Write request.md, plan.json and charts (a limit-increase request pack).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -57,10 +65,50 @@ pub struct PlanArgs {
     pub format: Format,
 }
 
-fn parse_ms(s: &str) -> Result<f64, String> {
-    crate::scenario::duration::parse(s)
-        .map(|d| d.as_nanos() as f64 / 1e6)
-        .map_err(|e| e.to_string())
+/// The SLO the plan holds: the scenario's `slo:` (or every class within
+/// 30 s), then `--slo-latency`, then each `--slo CLASS=RULE`.
+fn slo_of(s: &Scenario, args: &PlanArgs) -> Result<Slo, CliError> {
+    let usage = |m: String| CliError::Usage(m);
+    let mut rules = Slo::of_scenario(s).rules;
+    if let Some(l) = &args.slo_latency {
+        let rule = s
+            .slo_rule(l)
+            .map_err(|e| usage(format!("--slo-latency {l}: {e}")))?;
+        rules.rules = vec![rule; s.sim.classes.len()];
+    }
+    for one in &args.slo {
+        let Some((class, rule)) = one.split_once('=') else {
+            return Err(usage(format!(
+                "--slo {one}: expected CLASS=RULE, e.g. background=none or chat=30s"
+            )));
+        };
+        let Some(i) = s.sim.classes.iter().position(|c| c == class.trim()) else {
+            return Err(usage(format!(
+                "--slo {one}: the scenario has no class `{class}` (classes: {})",
+                s.sim.classes.join(", ")
+            )));
+        };
+        rules.rules[i] = s
+            .slo_rule(rule)
+            .map_err(|e| usage(format!("--slo {one}: {e}")))?;
+    }
+    if let Some(a) = args.slo_attainment {
+        if !(a > 0.0 && a <= 1.0) {
+            return Err(usage(
+                "--slo-attainment must be above 0 and at most 100%".into(),
+            ));
+        }
+        rules.attainment = a;
+    }
+    if rules.rules.iter().all(Option::is_none) {
+        return Err(usage(
+            "the SLO judges no class: every class is excluded".into(),
+        ));
+    }
+    Ok(Slo {
+        rules,
+        max_429_share: args.slo_429_rate,
+    })
 }
 
 /// Largest demand multiplier `plan` simulates.
@@ -83,23 +131,29 @@ pub fn run(args: &PlanArgs) -> Result<(), CliError> {
             args.months
         )));
     }
-    let spec = match &args.strategy {
-        Some(n) => find_strategy(&s, &args.run.scenario, n)?,
-        None => s.strategies[0].clone(),
+    let given = match &args.strategy {
+        Some(n) => Some(find_strategy(&s, &args.run.scenario, n)?),
+        None => None,
     };
-    let slo = Slo {
-        p99_ms: args.slo_p99,
-        rate_429: args.slo_429_rate,
-        failed_rate: args.slo_failed_rate,
-    };
+    let slo = slo_of(&s, args)?;
     let names = ["request.md", "plan.json", CHARTS[0].0, CHARTS[1].0];
     if let Some(dir) = &args.out {
         let paths: Vec<PathBuf> = names.iter().map(|f| dir.join(f)).collect();
         let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
         refuse_overwrite(&refs, args.force)?;
     }
-    let bar = progress(budget(args.months, limited_dims(&s)), "simulating months");
-    let plan = plan(&s, &spec, args.growth, args.months, slo, &|| bar.inc(1))?;
+    let choosing = if given.is_some() {
+        0
+    } else {
+        s.strategies.len()
+    };
+    let runs = budget(args.months, choosing, tier_count(&s), limited_dims(&s));
+    let bar = progress(runs, "simulating months");
+    let choice = match &given {
+        Some(spec) => StrategyChoice::Given(spec),
+        None => StrategyChoice::Best,
+    };
+    let plan = plan(&s, choice, args.growth, args.months, slo, &|| bar.inc(1))?;
     bar.finish_and_clear();
     let json = crate::report::json::pretty(&plan);
     let charts: Vec<(String, String)> = CHARTS

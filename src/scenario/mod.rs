@@ -158,6 +158,13 @@ impl Scenario {
         })
     }
 
+    /// A class's SLO rule as written on a command line (`30s`, `none`,
+    /// `by:06:00`, `exclude` → `None`); `by:` counts from this scenario's
+    /// `start:`.
+    pub fn slo_rule(&self, text: &str) -> Result<Option<crate::metrics::SloRule>, String> {
+        build::parse_rule(text, build::start_offset(self.start))
+    }
+
     /// The scenario's strategy called `name`, or else the built-in preset of
     /// that name, built exactly as if the scenario had listed the bare preset
     /// name (so `--strategy sdk_default` works on a scenario that compares

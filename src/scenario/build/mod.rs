@@ -22,7 +22,7 @@ pub(super) use latency::latency;
 pub(super) use limits::{acceleration, pool_limits, used_models};
 pub(super) use overload::overload;
 pub(super) use router::router;
-pub use slo::DEFAULT_ATTAINMENT;
+pub use slo::{DEFAULT_ATTAINMENT, parse_rule};
 pub(super) use slo::{slo, start, start_offset};
 pub(super) use strategies::strategies;
 pub(super) use streams::{StreamEnv, show, streams};

@@ -187,6 +187,37 @@ fn rule(
     }
 }
 
+/// One rule as written on a command line: `30s`, `none` (any success),
+/// `by:06:00`, or `exclude` (`Ok(None)`).
+pub fn parse_rule(text: &str, offset: SimTime) -> Result<Option<SloRule>, String> {
+    let t = text.trim();
+    if t == "exclude" {
+        return Ok(None);
+    }
+    if t == "none" {
+        return Ok(Some(SloRule::Succeeds));
+    }
+    if let Some(tod) = t.strip_prefix("by:").or_else(|| t.strip_prefix("by ")) {
+        return time_of_day(tod.trim())
+            .map(|time_of_day| {
+                Some(SloRule::By {
+                    time_of_day,
+                    start_offset: offset,
+                })
+            })
+            .ok_or_else(|| {
+                format!("expected a time of day after `by:`, such as by:06:00, found `{tod}`")
+            });
+    }
+    match duration::parse(t) {
+        Ok(d) if d > SimTime::ZERO => Ok(Some(SloRule::Within(d))),
+        Ok(_) => Err("a latency target must be > 0".to_string()),
+        Err(e) => Err(format!(
+            "{e}; a rule is a latency (30s), `none` (any success), `by:06:00` or `exclude`"
+        )),
+    }
+}
+
 /// `HH:MM` (or `HH:MM:SS`) as time from midnight.
 fn time_of_day(s: &str) -> Option<SimTime> {
     let t: Time = s.parse().ok()?;
