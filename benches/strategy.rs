@@ -132,6 +132,8 @@ fn drive(client: &mut Client, requests: &[ClientRequest], ok: bool) -> u32 {
                     black_box(client.on_throttled(now, &request, 0, SimTime::ZERO));
                     break;
                 }
+                // No preset sheds; a shed request is done with.
+                Poll::Shed { .. } => break,
                 // Not expected at this load, but a paced client may ask.
                 Poll::Wait(t) => now = t,
                 Poll::Idle => break,

@@ -75,6 +75,7 @@ fn number_at(outcome: &Value, column: &str) -> f64 {
         "failed_spend_limit",
         "rate_limited_spend",
         "overloaded_mid_stream",
+        "failed_shed",
     ];
     if v.is_null() && omitted_when_zero.contains(&column) {
         return 0.0;
@@ -102,6 +103,7 @@ fn csv_has_a_row_per_strategy_and_class_with_the_json_numbers() {
             "failed_unfinished",
             "failed_batch_expired",
             "failed_spend_limit",
+            "failed_shed",
             "attempts",
             "rate_limited_total"
         ]
@@ -173,7 +175,7 @@ fn markdown_is_a_pasteable_report() {
         "| metric | exponential_backoff | semaphore | header_driven |",
         "|---|---:|---:|---:|",
         "| 429 itpm |",
-        "| latency p99 |",
+        "| latency p99 (successes) |",
         "## By class",
         "### background",
         "### interactive",
@@ -526,16 +528,19 @@ fn a_class_with_no_successes_has_empty_latencies_not_zero() {
 
     let md = stdout(&run_ok(&["simulate", both, "--format", "markdown"]));
     let doomed = &md[md.find("### doomed").unwrap()..];
-    assert!(doomed.contains("| latency p99 | – | – |"), "{doomed}");
+    assert!(
+        doomed.contains("| latency p99 (successes) | – | – |"),
+        "{doomed}"
+    );
 
     let table = stdout(&run_ok(&["simulate", alone]));
     let p99 = table
         .lines()
-        .find(|l| l.starts_with("latency p99 "))
+        .find(|l| l.starts_with("latency p99 (successes) "))
         .unwrap();
     assert_eq!(
         p99.split_whitespace().collect::<Vec<_>>(),
-        ["latency", "p99", "–", "–"],
+        ["latency", "p99", "(successes)", "–", "–"],
         "{table}"
     );
     assert!(!table.contains("0 ms"), "{table}");

@@ -30,8 +30,14 @@ fn latencies_of_a_class_with_no_success_are_empty_in_every_format() {
     let (_, md, _) = run(&["simulate", ALL_FAIL, "--format", "markdown"]);
     let section = &md[md.find("### interactive").unwrap()..];
     let section = &section[..section.find("\n\n###").unwrap_or(section.len())];
-    assert!(section.contains("| latency p99 | – |"), "{section}");
-    assert!(!section.contains("| latency p99 | 0"), "{section}");
+    assert!(
+        section.contains("| latency p99 (successes) | – |"),
+        "{section}"
+    );
+    assert!(
+        !section.contains("| latency p99 (successes) | 0"),
+        "{section}"
+    );
 
     let (_, csv, _) = run(&["simulate", ALL_FAIL, "--format", "csv"]);
     let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();

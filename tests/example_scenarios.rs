@@ -119,3 +119,35 @@ fn workspace_caps_contain_each_teams_bursts() {
     assert!(backoff.by_class["interactive"].rate_limited.total > 0);
     assert!(backoff.by_class["background"].rate_limited.total > 0);
 }
+
+#[test]
+fn fleet_pods_shows_what_each_pod_setting_does() {
+    let r = results(&load("fleet-pods.yaml"));
+    let each = by_name(&r, "pods-80-each");
+    let split = by_name(&r, "pods-80-split");
+    let lifo = by_name(&r, "pods-split-lifo");
+    let header = by_name(&r, "pods-header");
+    let shared = by_name(&r, "pods-shared");
+    let attain = |x: &StrategyResult| x.total.slo_attainment.flatten().unwrap();
+    // Every pod at 80 % is no pacing at all: a 429 storm, over one per request.
+    assert!(each.total.rate_limited.total > each.total.requests);
+    // Split across the pods: no 429s; FIFO then fails the SLO most.
+    assert_eq!(split.total.rate_limited.total, 0);
+    assert!(r.iter().all(|x| attain(split) <= attain(x)));
+    // Newest first and shedding stale work recover most of it, still no 429s,
+    // one attempt per success.
+    assert_eq!(lifo.total.rate_limited.total, 0);
+    assert_eq!(lifo.total.attempts, lifo.total.succeeded);
+    assert!(attain(lifo) > attain(split) + 0.25);
+    // Header-driven pods react in step: more 429s than no pacing at all.
+    assert!(header.total.rate_limited.total > each.total.rate_limited.total);
+    // The shared limiter's 429s are its outage's; it beats the split budget.
+    assert!(shared.total.rate_limited.total < each.total.rate_limited.total / 5);
+    assert!(attain(shared) > attain(lifo));
+    // Round robin: the pods' request counts differ by at most one.
+    for x in &r {
+        let s = x.replica_spread.unwrap();
+        assert!(s.requests_max - s.requests_min <= 1, "{}", x.strategy);
+        assert_eq!(x.by_replica.len(), 12);
+    }
+}

@@ -303,7 +303,7 @@ strategies:
         let (k, cap) = (30, 10);
         assert_eq!(t.requests, k, "{name}");
         assert_eq!(t.succeeded, cap, "{name}");
-        assert_eq!(t.failed, [k - cap, 0, 0, 0, 0, 0], "{name}");
+        assert_eq!(t.failed, [k - cap, 0, 0, 0, 0, 0, 0], "{name}");
         assert_eq!(t.attempts, cap + (k - cap) * (max_retries + 1), "{name}");
         assert_eq!(
             t.rate_limited,

@@ -6,10 +6,11 @@ use std::fmt::Write;
 
 use crate::metrics::Series;
 use crate::model::Dimension;
-use crate::report::{Outcome, Report};
+use crate::report::{Outcome, ReplicaReport, Report};
 
 /// Columns of [`to_csv`], in order.
-pub const REPORT_COLUMNS: [&str; 39] = [    "strategy",
+pub const REPORT_COLUMNS: [&str; 40] = [
+    "strategy",
     "class",
     "requests",
     "succeeded",
@@ -20,6 +21,7 @@ pub const REPORT_COLUMNS: [&str; 39] = [    "strategy",
     "failed_unfinished",
     "failed_batch_expired",
     "failed_spend_limit",
+    "failed_shed",
     "attempts",
     "rate_limited_total",
     "rate_limited_rpm",
@@ -96,6 +98,7 @@ fn outcome_row(out: &mut String, strategy: &str, class: &str, o: &Outcome) {
         f.unfinished,
         f.batch_expired,
         f.spend_limit,
+        f.shed,
         o.attempts,
         r.total,
         r.rpm,
@@ -145,7 +148,10 @@ fn outcome_row(out: &mut String, strategy: &str, class: &str, o: &Outcome) {
 }
 
 /// The report as CSV: per strategy, an `all` row (its totals) and then one
-/// row per class in name order (the JSON report's `by_class`).
+/// row per class in name order (the JSON report's `by_class`); for a fleet,
+/// then one row per replica (class `replica:N`) with the counts a replica
+/// keeps (requests, succeeded, failed, attempts, 429s, p99) and the other
+/// cells empty.
 pub fn to_csv(report: &Report) -> String {
     let mut out = REPORT_COLUMNS.join(",");
     out.push('\n');
@@ -154,8 +160,32 @@ pub fn to_csv(report: &Report) -> String {
         for (class, o) in &r.by_class {
             outcome_row(&mut out, &r.strategy, class, o);
         }
+        for x in &r.by_replica {
+            replica_row(&mut out, &r.strategy, x);
+        }
     }
     out
+}
+
+fn replica_row(out: &mut String, strategy: &str, x: &ReplicaReport) {
+    let mut cells = vec![String::new(); REPORT_COLUMNS.len()];
+    let mut set = |column: &str, v: String| {
+        if let Some(i) = REPORT_COLUMNS.iter().position(|c| *c == column) {
+            cells[i] = v;
+        }
+    };
+    set("strategy", field(strategy));
+    set("class", format!("replica:{}", x.replica));
+    set("requests", x.requests.to_string());
+    set("succeeded", x.succeeded.to_string());
+    set("failed", (x.requests - x.succeeded).to_string());
+    set("attempts", x.attempts.to_string());
+    set("rate_limited_total", x.rate_limited.to_string());
+    if let Some(p) = x.p99_ms {
+        set("latency_p99_ms", p.to_string());
+    }
+    out.push_str(&cells.join(","));
+    out.push('\n');
 }
 
 /// The per-bucket series as CSV: per strategy, per pool that serves a model

@@ -1,6 +1,6 @@
 //! Markdown: a report a person can paste into a pull request or a document.
 
-use super::num::int;
+use super::num::{int, opt_duration_ms};
 use super::report_table::{Row, rows, rows_of};
 use crate::report::Report;
 
@@ -12,9 +12,9 @@ const CLASS_ROWS: [&str; 11] = [
     "SLO attainment",
     "429 total",
     "529 overloaded",
-    "latency p50",
-    "latency p90",
-    "latency p99",
+    "latency p50 (successes)",
+    "latency p90 (successes)",
+    "latency p99 (successes)",
     "goodput /min",
     "cost USD",
 ];
@@ -109,6 +109,30 @@ fn render(report: &Report, charts: &[(String, String)]) -> String {
                 .filter(|row| CLASS_ROWS.contains(&row.label))
                 .collect();
             table(&mut s, report, &rows);
+        }
+    }
+    if report.results.iter().any(|r| !r.by_replica.is_empty()) {
+        s.push_str(
+            "\n## By replica\n\nEach replica of a fleet: what its balancer gave it and \
+             what it saw (p99 over its successes only).\n",
+        );
+        for r in report.results.iter().filter(|r| !r.by_replica.is_empty()) {
+            s.push_str(&format!(
+                "\n### {}\n\n| replica | requests | succeeded | attempts | 429s | p99 (successes) |\n\
+                 |---:|---:|---:|---:|---:|---:|\n",
+                cell(&r.strategy)
+            ));
+            for x in &r.by_replica {
+                s.push_str(&format!(
+                    "| {} | {} | {} | {} | {} | {} |\n",
+                    x.replica,
+                    int(x.requests),
+                    int(x.succeeded),
+                    int(x.attempts),
+                    int(x.rate_limited),
+                    opt_duration_ms(x.p99_ms)
+                ));
+            }
         }
     }
     if !charts.is_empty() {

@@ -12,7 +12,51 @@ pub(crate) struct Row {
 
 /// The metric rows shared by the table and Markdown exporters.
 pub(crate) fn rows(report: &Report) -> Vec<Row> {
-    rows_of(report, |r| &r.total)
+    let mut rows = rows_of(report, |r| &r.total);
+    rows.extend(replica_rows(report));
+    rows
+}
+
+/// The spread between a fleet's replicas (lowest–highest), when any
+/// strategy runs more than one; `—` for a single client.
+fn replica_rows(report: &Report) -> Vec<Row> {
+    if report.results.iter().all(|r| r.replica_spread.is_none()) {
+        return Vec::new();
+    }
+    let range = |f: &dyn Fn(&StrategyResult) -> Option<String>| {
+        report
+            .results
+            .iter()
+            .map(|r| f(r).unwrap_or_else(|| "—".to_string()))
+            .collect()
+    };
+    vec![
+        Row {
+            label: "replicas",
+            cells: range(&|r| (!r.by_replica.is_empty()).then(|| int(r.by_replica.len() as u64))),
+        },
+        Row {
+            label: "replica requests",
+            cells: range(&|r| {
+                r.replica_spread
+                    .map(|s| format!("{}–{}", int(s.requests_min), int(s.requests_max)))
+            }),
+        },
+        Row {
+            label: "replica 429s",
+            cells: range(&|r| {
+                r.replica_spread
+                    .map(|s| format!("{}–{}", int(s.rate_limited_min), int(s.rate_limited_max)))
+            }),
+        },
+        Row {
+            label: "replica p99 (successes)",
+            cells: range(&|r| {
+                r.replica_spread
+                    .map(|s| format!("{}–{}", ms(s.p99_ms_min), ms(s.p99_ms_max)))
+            }),
+        },
+    ]
 }
 
 /// The metric rows of the outcome `pick` chooses from each strategy (its
@@ -42,10 +86,10 @@ pub(crate) fn rows_of(report: &Report, pick: impl Fn(&StrategyResult) -> &Outcom
         }),
         ("529 overloaded", |o| int(o.overloaded)),
         ("throttled locally", |o| int(o.throttled_locally)),
-        ("latency p50", |o| ms(o.latency_ms.p50)),
-        ("latency p90", |o| ms(o.latency_ms.p90)),
-        ("latency p99", |o| ms(o.latency_ms.p99)),
-        ("latency p99.9", |o| ms(o.latency_ms.p999)),
+        ("latency p50 (successes)", |o| ms(o.latency_ms.p50)),
+        ("latency p90 (successes)", |o| ms(o.latency_ms.p90)),
+        ("latency p99 (successes)", |o| ms(o.latency_ms.p99)),
+        ("latency p99.9 (successes)", |o| ms(o.latency_ms.p999)),
         ("routed to fallback", |o| int(o.routed_away)),
         ("goodput /min", |o| fixed(o.goodput_per_min, 2)),
         ("cost USD", |o| fixed(o.cost_usd, 4)),

@@ -50,10 +50,12 @@ pub enum Failure {
     /// Refused because the monthly spend limit was reached (429
     /// `enforced_spend_limit_reached`, or 400 for a self-set limit).
     SpendLimit,
+    /// Dropped unsent by the client's queue: older than its `shed` age.
+    Shed,
 }
 
 /// Number of failure reasons.
-pub const FAILURES: usize = 6;
+pub const FAILURES: usize = 7;
 
 /// Tokens by kind, as billed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -188,6 +190,7 @@ impl ClassMetrics {
             Failure::Unfinished => 3,
             Failure::BatchExpired => 4,
             Failure::SpendLimit => 5,
+            Failure::Shed => 6,
         };
         self.failed[i] += 1;
     }
@@ -276,6 +279,39 @@ pub struct ModelCounts {
     pub overloaded: u64,
 }
 
+/// What one replica of a fleet did (requests are counted where they landed).
+#[derive(Clone, Debug)]
+pub struct ReplicaMetrics {
+    /// Logical requests the balancer gave it.
+    pub requests: u64,
+    /// Of those, how many succeeded within their deadline.
+    pub succeeded: u64,
+    /// Attempts it sent.
+    pub attempts: u64,
+    /// 429s it received.
+    pub rate_limited: u64,
+    /// Arrival-to-completion latency of its successes, in microseconds, to
+    /// 2 significant digits.
+    pub latency_us: Histogram<u64>,
+}
+
+impl Default for ReplicaMetrics {
+    fn default() -> ReplicaMetrics {
+        // Two significant digits (1 %) are plenty to compare replicas, and
+        // keep a hundred replicas' histograms small enough to stay in cache.
+        // Invariant: `Histogram::new` fails only for more than 5 digits.
+        #[allow(clippy::expect_used)]
+        let latency_us = Histogram::new(2).expect("2 significant digits is valid");
+        ReplicaMetrics {
+            requests: 0,
+            succeeded: 0,
+            attempts: 0,
+            rate_limited: 0,
+            latency_us,
+        }
+    }
+}
+
 /// Everything one simulated run measured.
 #[derive(Clone, Debug)]
 pub struct RunMetrics {
@@ -301,6 +337,9 @@ pub struct RunMetrics {
     pub spend_limit_first_hit: Option<SimTime>,
     /// Attempts the spend limit refused.
     pub spend_limited_attempts: u64,
+    /// Per replica of the strategy's fleet (summed over workspaces); empty
+    /// for a single client.
+    pub by_replica: Vec<ReplicaMetrics>,
 }
 
 impl RunMetrics {
@@ -318,6 +357,7 @@ impl RunMetrics {
             series: Series::default(),
             spend_limit_first_hit: None,
             spend_limited_attempts: 0,
+            by_replica: Vec::new(),
         }
     }
 

@@ -132,6 +132,10 @@ pub struct Failures {
     /// Refused by the monthly spend limit; omitted from JSON when zero.
     #[serde(skip_serializing_if = "is_zero")]
     pub spend_limit: u64,
+    /// Dropped unsent by the queue's `shed` rule (too old to be useful);
+    /// omitted from JSON when zero.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub shed: u64,
 }
 
 /// Latency percentiles in milliseconds (successes only); each is `None`
@@ -276,6 +280,12 @@ pub struct StrategyResult {
     /// when it never did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub spend_limit: Option<SpendLimitReport>,
+    /// Per replica of a fleet (`clients.replicas` > 1); omitted otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub by_replica: Vec<ReplicaReport>,
+    /// How unevenly the replicas fared; omitted for a single client.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replica_spread: Option<ReplicaSpread>,
 }
 
 /// The monthly spend limit binding during a run.
@@ -289,6 +299,77 @@ pub struct SpendLimitReport {
     pub first_refused_at_s: f64,
     /// Attempts it refused.
     pub refused_attempts: u64,
+}
+
+/// What one replica of a fleet saw.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReplicaReport {
+    /// 0-based replica index.
+    pub replica: u32,
+    /// Logical requests the balancer gave it.
+    pub requests: u64,
+    /// Of those, succeeded within their deadline.
+    pub succeeded: u64,
+    /// Attempts it sent.
+    pub attempts: u64,
+    /// 429s it received.
+    pub rate_limited: u64,
+    /// 99th percentile latency of its successes, milliseconds (success
+    /// only; null when nothing succeeded).
+    pub p99_ms: Option<f64>,
+}
+
+/// Lowest and highest values over the replicas: a wide spread means some
+/// pods starve or take the 429s while others coast.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct ReplicaSpread {
+    /// Fewest requests a replica received.
+    pub requests_min: u64,
+    /// Most requests a replica received.
+    pub requests_max: u64,
+    /// Fewest 429s a replica received.
+    pub rate_limited_min: u64,
+    /// Most 429s a replica received.
+    pub rate_limited_max: u64,
+    /// Lowest per-replica p99 (successes), milliseconds.
+    pub p99_ms_min: Option<f64>,
+    /// Highest per-replica p99 (successes), milliseconds.
+    pub p99_ms_max: Option<f64>,
+}
+
+fn replica_reports(m: &RunMetrics) -> (Vec<ReplicaReport>, Option<ReplicaSpread>) {
+    let rows: Vec<ReplicaReport> = m
+        .by_replica
+        .iter()
+        .enumerate()
+        .map(|(i, r)| ReplicaReport {
+            replica: i as u32,
+            requests: r.requests,
+            succeeded: r.succeeded,
+            attempts: r.attempts,
+            rate_limited: r.rate_limited,
+            p99_ms: (!r.latency_us.is_empty())
+                .then(|| round(r.latency_us.value_at_quantile(0.99) as f64 / 1e3, 3)),
+        })
+        .collect();
+    let fold = |f: fn(&ReplicaReport) -> u64| {
+        let it = rows.iter().map(f);
+        (it.clone().min().unwrap_or(0), it.max().unwrap_or(0))
+    };
+    let spread = (!rows.is_empty()).then(|| {
+        let (requests_min, requests_max) = fold(|r| r.requests);
+        let (rate_limited_min, rate_limited_max) = fold(|r| r.rate_limited);
+        let p99s = rows.iter().filter_map(|r| r.p99_ms);
+        ReplicaSpread {
+            requests_min,
+            requests_max,
+            rate_limited_min,
+            rate_limited_max,
+            p99_ms_min: p99s.clone().reduce(f64::min),
+            p99_ms_max: p99s.reduce(f64::max),
+        }
+    });
+    (rows, spread)
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -323,6 +404,7 @@ fn outcome(scenario: &Scenario, m: &ClassMetrics, judged: Option<u64>) -> Outcom
         unfinished,
         batch_expired,
         spend_limit,
+        shed,
     ] = m.failed;
     Outcome {
         requests: m.requests,
@@ -337,6 +419,7 @@ fn outcome(scenario: &Scenario, m: &ClassMetrics, judged: Option<u64>) -> Outcom
             unfinished,
             batch_expired,
             spend_limit,
+            shed,
         },
         attempts: m.attempts,
         rate_limited: RateLimited {
@@ -717,6 +800,7 @@ impl StrategyResult {
     /// Summarises one run.
     pub fn new(scenario: &Scenario, spec: &StrategySpec, m: &RunMetrics) -> StrategyResult {
         let total = m.total();
+        let (by_replica, replica_spread) = replica_reports(m);
         let slo = scenario.sim.slo.as_ref();
         let judged_class = |i: usize, c: &ClassMetrics| {
             slo.map(|s| if s.rule(i).is_some() { c.requests } else { 0 })
@@ -750,6 +834,8 @@ impl StrategyResult {
             peak_queue: m.peak_queue,
             peak_in_flight: m.peak_in_flight,
             spend_limit: spend_limit_report(scenario, m),
+            by_replica,
+            replica_spread,
         }
     }
 }

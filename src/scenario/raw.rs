@@ -523,7 +523,7 @@ impl<'de> Deserialize<'de> for RawTokens {
 pub struct RawStrategy {
     pub name: Option<String>,
     pub preset: Option<Spanned<String>>,
-    pub queue: Option<RawQueue>,
+    pub queue: Option<Spanned<RawQueue>>,
     pub concurrency: Option<Spanned<RawConcurrency>>,
     pub pacing: Option<Spanned<RawPacing>>,
     pub retry: Option<Spanned<RawRetry>>,
@@ -531,6 +531,8 @@ pub struct RawStrategy {
     pub background_reserve: Option<Spanned<f64>>,
     pub routing: Option<bool>,
     pub batch_offload: Option<Spanned<RawBatchOffload>>,
+    pub clients: Option<Spanned<RawClients>>,
+    pub coordination: Option<Spanned<RawCoordination>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -541,7 +543,7 @@ struct RawStrategyMap {
     #[serde(default)]
     preset: Option<Spanned<String>>,
     #[serde(default)]
-    queue: Option<RawQueue>,
+    queue: Option<Spanned<RawQueue>>,
     #[serde(default)]
     concurrency: Option<Spanned<RawConcurrency>>,
     #[serde(default)]
@@ -556,6 +558,10 @@ struct RawStrategyMap {
     routing: Option<bool>,
     #[serde(default)]
     batch_offload: Option<Spanned<RawBatchOffload>>,
+    #[serde(default)]
+    clients: Option<Spanned<RawClients>>,
+    #[serde(default)]
+    coordination: Option<Spanned<RawCoordination>>,
 }
 
 impl<'de> Deserialize<'de> for RawStrategy {
@@ -593,6 +599,8 @@ impl<'de> Deserialize<'de> for RawStrategy {
                     background_reserve: m.background_reserve,
                     routing: m.routing,
                     batch_offload: m.batch_offload,
+                    clients: m.clients,
+                    coordination: m.coordination,
                 })
             }
         }
@@ -602,9 +610,113 @@ impl<'de> Deserialize<'de> for RawStrategy {
 
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum RawQueue {
+pub enum RawDiscipline {
     Fifo,
     Priority,
+    Lifo,
+}
+
+/// `queue: fifo` or `queue: {discipline: lifo, shed: {older_than: 20s}}`.
+#[derive(Debug, Clone, Copy)]
+pub struct RawQueue {
+    pub discipline: Option<RawDiscipline>,
+    pub shed: Option<RawShed>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawQueueMap {
+    #[serde(default)]
+    discipline: Option<RawDiscipline>,
+    #[serde(default)]
+    shed: Option<RawShed>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawShed {
+    pub older_than: Dur,
+}
+
+impl<'de> Deserialize<'de> for RawQueue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<RawQueue, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawQueue;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("fifo, lifo, priority, or a map with discipline/shed")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<RawQueue, E> {
+                let discipline = RawDiscipline::deserialize(de::value::StrDeserializer::new(s))?;
+                Ok(RawQueue {
+                    discipline: Some(discipline),
+                    shed: None,
+                })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawQueue, A::Error> {
+                let m = RawQueueMap::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(RawQueue {
+                    discipline: m.discipline,
+                    shed: m.shed,
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `clients: {replicas: 12, balance: round_robin, per_fleet: true}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawClients {
+    #[serde(default)]
+    pub replicas: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub balance: Option<RawBalance>,
+    #[serde(default)]
+    pub per_fleet: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawBalance {
+    RoundRobin,
+    Random,
+    LeastLoaded,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub enum RawCoordination {
+    None,
+    SharedLimiter(RawSharedLimiter),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSharedLimiter {
+    #[serde(default)]
+    pub rtt: Option<Dur>,
+    #[serde(default)]
+    pub fraction: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub outage: Vec<Spanned<RawOutage>>,
+    #[serde(default)]
+    pub on_outage: Option<RawOnOutage>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOutage {
+    pub start: Dur,
+    pub end: Dur,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawOnOutage {
+    FailOpen,
+    FailClosed,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]

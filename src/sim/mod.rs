@@ -9,13 +9,16 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::LogNormal;
 
 use crate::engine::{EventId, EventQueue, SimTime};
-use crate::metrics::{Failure, RunMetrics, Series, Slo, SloRule, Tokens, record_us};
+use crate::metrics::{
+    Failure, ReplicaMetrics, RunMetrics, Series, Slo, SloRule, Tokens, record_us,
+};
 use crate::model::{
     Attempt, BatchApi, BatchSubmit, Dimension, PoolLimits, Provider, ProviderConfig, Response,
     Status,
 };
 use crate::strategy::{
-    BatchOffload, Client, ClientRequest, Cost, Decision, Poll, Router, StrategySpec,
+    Balancer, BatchOffload, Clearance, Client, ClientRequest, Coordination, Cost, Decision, Poll,
+    Router, SharedLimiter, StrategySpec,
 };
 use crate::workload::{LogicalRequest, StreamGen, StreamSpec, WorkloadError};
 
@@ -47,8 +50,13 @@ pub struct SimConfig {
 #[derive(Clone, Copy, Debug)]
 enum Event {
     Arrival(u16),
-    Wake(u16),
+    Wake(u32),
     Response(u32),
+    /// A shared limiter's answer arrived: send the request now.
+    Cleared(u32),
+    /// A shared limiter's answer arrived: do not send (the hint is in
+    /// `Live::denied`).
+    Denied(u32),
     RetryReady(u32),
     Deadline(u32, u32),
     BatchFlush(u16),
@@ -58,6 +66,8 @@ enum Event {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
     Queued,
+    /// Handed out by the client, waiting for a shared limiter's clearance.
+    Clearing,
     InFlight,
     Backoff,
     /// Waiting in a batch (gathering or processing).
@@ -69,6 +79,8 @@ struct Live {
     client: ClientRequest,
     /// The model routing chose first (the stream's, without a route).
     primary: u16,
+    /// The client (workspace and replica) that owns it for its whole life.
+    k: u32,
     phase: Phase,
     /// When it last joined the client's queue (arrival, end of a backoff,
     /// reroute).
@@ -81,6 +93,8 @@ struct Live {
     expired: bool,
     retry_event: Option<EventId>,
     deadline_event: Option<EventId>,
+    /// A shared limiter's `retry-after` hint for a denied attempt.
+    denied: Option<SimTime>,
 }
 
 struct Slot {
@@ -129,9 +143,25 @@ fn take_live(slots: &mut [Slot], id: u32) -> Live {
 struct Run {
     queue: EventQueue<Event>,
     provider: Provider,
-    /// One client per workspace key (index 0: no workspace): each team runs
-    /// its own client, with its own queue, pacing and timers.
+    /// One client per workspace key (index 0: no workspace) and replica, at
+    /// `workspace key × replicas + replica`: each team runs its own fleet,
+    /// each replica with its own queue, pacing and timers.
     clients: Vec<Client>,
+    /// Replicas per fleet.
+    replicas: u32,
+    /// Per workspace key, which replica a new request lands on.
+    balancers: Vec<Balancer>,
+    /// Per workspace key, the fleet's central limiter, if it has one.
+    limiters: Vec<Option<SharedLimiter>>,
+    /// Clients touched since the last dispatch (fleets only: a single
+    /// client per workspace is polled after every event, as it always was).
+    dirty: Vec<u32>,
+    is_dirty: Vec<bool>,
+    /// Per client, its load (queued, in flight) at the last dispatch, so
+    /// fleet totals and the balancer follow changes without a scan.
+    loads: Vec<(u32, u32)>,
+    queued_total: u64,
+    in_flight_total: u64,
     streams: Vec<StreamGen>,
     noise: Vec<(ChaCha8Rng, Option<LogNormal<f64>>)>,
     slots: Vec<Slot>,
@@ -171,7 +201,7 @@ fn tighter(a: &PoolLimits, b: &PoolLimits) -> PoolLimits {
     }
 }
 
-fn client_of(workspace: Option<u16>) -> usize {
+fn fleet_of(workspace: Option<u16>) -> usize {
     workspace.map_or(0, |w| w as usize + 1)
 }
 
@@ -220,38 +250,67 @@ pub fn run(cfg: &SimConfig, strategy: &StrategySpec) -> Result<RunMetrics, SimEr
     let mut provider = Provider::new(provider_cfg, seed::stream(cfg.seed, "provider/overload"));
     provider.send_rate_limit_headers(strategy.reads_rate_limit_headers());
     let model_pools: Vec<u16> = cfg.provider.models.iter().map(|m| m.pool as u16).collect();
-    let mut clients = vec![Client::new(
-        strategy.clone(),
-        &cfg.client_limits,
-        model_pools.clone(),
-        cfg.router.clone(),
-        // Every strategy draws its jitter from the same stream (common random
-        // numbers): two strategies that differ in one setting differ in
-        // outcome because of that setting, not because of their names.
-        seed::stream(cfg.seed, "client/jitter"),
-    )];
+    let replicas = strategy.fleet.replicas.max(1);
+    let replica = strategy.per_replica();
+    // Fleet key 0 is the organisation's client; then one per workspace.
+    // A team's client is configured with its workspace's caps where they
+    // are tighter than the organisation's.
+    let mut fleets: Vec<(String, Vec<PoolLimits>)> =
+        vec![("client/jitter".to_string(), cfg.client_limits.clone())];
     for w in &cfg.provider.workspaces {
-        // A team's client is configured with its workspace's caps where they
-        // are tighter than the organisation's.
         let limits: Vec<PoolLimits> = cfg
             .client_limits
             .iter()
             .zip(&w.limits)
             .map(|(org, ws)| tighter(org, ws))
             .collect();
-        clients.push(Client::new(
-            strategy.clone(),
-            &limits,
-            model_pools.clone(),
-            cfg.router.clone(),
-            seed::stream(cfg.seed, &format!("client/jitter/{}", w.name)),
+        fleets.push((format!("client/jitter/{}", w.name), limits));
+    }
+    let mut clients = Vec::with_capacity(fleets.len() * replicas as usize);
+    let mut balancers = Vec::with_capacity(fleets.len());
+    let mut limiters = Vec::with_capacity(fleets.len());
+    for (stream, limits) in &fleets {
+        for r in 0..replicas {
+            // Every strategy draws its jitter from the same stream (common
+            // random numbers): two strategies that differ in one setting
+            // differ in outcome because of that setting, not because of
+            // their names. Replica 0 keeps the single client's stream.
+            let name = if r == 0 {
+                stream.clone()
+            } else {
+                format!("{stream}/replica/{r}")
+            };
+            clients.push(Client::new(
+                replica.clone(),
+                limits,
+                model_pools.clone(),
+                cfg.router.clone(),
+                seed::stream(cfg.seed, &name),
+            ));
+        }
+        balancers.push(Balancer::new(
+            strategy.fleet,
+            seed::stream(cfg.seed, &format!("{stream}/balance")),
         ));
+        limiters.push(match &strategy.coordination {
+            Coordination::None => None,
+            Coordination::SharedLimiter(l) => Some(SharedLimiter::new(l.clone(), limits)),
+        });
     }
     let wakes = vec![None; clients.len()];
+    let n_clients = clients.len();
     let mut run = Run {
         queue: EventQueue::new(),
         provider,
         clients,
+        replicas,
+        balancers,
+        limiters,
+        dirty: Vec::new(),
+        is_dirty: vec![false; n_clients],
+        loads: vec![(0, 0); n_clients],
+        queued_total: 0,
+        in_flight_total: 0,
         streams,
         noise,
         slots: Vec::new(),
@@ -278,6 +337,9 @@ pub fn run(cfg: &SimConfig, strategy: &StrategySpec) -> Result<RunMetrics, SimEr
     }
     let end = cfg.horizon + cfg.drain;
     run.metrics.series = Series::new(end, cfg.provider.pools.len());
+    if replicas > 1 {
+        run.metrics.by_replica = vec![ReplicaMetrics::default(); replicas as usize];
+    }
     while let Some((now, ev)) = run.queue.pop_until(end) {
         run.handle(now, ev);
     }
@@ -289,19 +351,25 @@ impl Run {
     fn handle(&mut self, now: SimTime, ev: Event) {
         match ev {
             Event::Arrival(s) => self.arrive(now, s),
-            Event::Wake(c) => self.wakes[c as usize] = None,
+            Event::Wake(c) => {
+                self.wakes[c as usize] = None;
+                self.touch(c);
+            }
             Event::Response(id) => self.respond(now, id),
+            Event::Cleared(id) => self.cleared(now, id),
+            Event::Denied(id) => self.denied(now, id),
             Event::RetryReady(id) => {
                 let live = live_mut(&mut self.slots, id);
                 live.retry_event = None;
                 live.phase = Phase::Queued;
                 live.queued_at = now;
-                let k = client_of(live.req.workspace);
+                let k = live.k as usize;
                 // A retry starts again from the primary model.
                 live.client.model = live.primary;
                 live.client.pool = self.clients[k].pool_of(live.primary);
                 let c = live.client;
                 self.clients[k].enqueue(c);
+                self.touch(k as u32);
             }
             Event::Deadline(id, generation) => self.expire(now, id, generation),
             Event::BatchFlush(model) => self.flush(now, model as usize),
@@ -320,7 +388,9 @@ impl Run {
         }
         let (rng, dist) = &mut self.noise[s as usize];
         let service_factor = dist.as_ref().map_or(1.0, |d| d.sample(rng));
-        let k = client_of(req.workspace);
+        let fleet = fleet_of(req.workspace);
+        let replica = self.balancers[fleet].pick();
+        let k = fleet * self.replicas as usize + replica as usize;
         let primary = self.clients[k].primary_model(req.class, req.model);
         let id = match self.free.pop() {
             Some(id) => id,
@@ -366,6 +436,7 @@ impl Run {
             req,
             client,
             primary,
+            k: k as u32,
             phase: Phase::Queued,
             queued_at: now,
             retries: 0,
@@ -376,21 +447,62 @@ impl Run {
             expired: false,
             retry_event: None,
             deadline_event,
+            denied: None,
         });
         self.metrics.classes[req.class as usize].requests += 1;
+        if let Some(m) = self.metrics.by_replica.get_mut(replica as usize) {
+            m.requests += 1;
+        }
         match offload {
             Some(o) => self.gather(now, id, o),
-            None => self.clients[client_of(req.workspace)].enqueue(client),
+            None => {
+                self.clients[k].enqueue(client);
+                self.touch(k as u32);
+            }
+        }
+    }
+
+    /// Marks a fleet's replica for polling at the next dispatch.
+    fn touch(&mut self, k: u32) {
+        if self.replicas > 1 && !self.is_dirty[k as usize] {
+            self.is_dirty[k as usize] = true;
+            self.dirty.push(k);
         }
     }
 
     fn dispatch(&mut self, now: SimTime) {
-        for k in 0..self.clients.len() {
-            self.dispatch_client(now, k);
-        }
-        let (q, f) = self.clients.iter().fold((0, 0), |(q, f), c| {
-            (q + c.queued() as u64, f + c.in_flight() as u64)
-        });
+        let (q, f) = if self.replicas == 1 {
+            for k in 0..self.clients.len() {
+                self.dispatch_client(now, k);
+            }
+            self.clients.iter().fold((0, 0), |(q, f), c| {
+                (q + c.queued() as u64, f + c.in_flight() as u64)
+            })
+        } else {
+            // Only the replicas an event touched can have anything new to
+            // do: an untouched one is idle or has its wake-up scheduled.
+            let mut dirty = std::mem::take(&mut self.dirty);
+            dirty.sort_unstable();
+            for &k in &dirty {
+                self.dispatch_client(now, k as usize);
+            }
+            for &k in &dirty {
+                let c = &self.clients[k as usize];
+                let load = (c.queued() as u32, c.in_flight());
+                let old = std::mem::replace(&mut self.loads[k as usize], load);
+                self.queued_total = self.queued_total + load.0 as u64 - old.0 as u64;
+                self.in_flight_total = self.in_flight_total + load.1 as u64 - old.1 as u64;
+                let (fleet, replica) = (k / self.replicas, k % self.replicas);
+                self.balancers[fleet as usize].set_load(replica, load.0 + load.1);
+                self.is_dirty[k as usize] = false;
+            }
+            dirty.clear();
+            // Keep the allocation; anything touched meanwhile is in `self.dirty`.
+            if self.dirty.is_empty() {
+                self.dirty = dirty;
+            }
+            (self.queued_total, self.in_flight_total)
+        };
         self.metrics.peak_queue = self.metrics.peak_queue.max(q);
         self.metrics.peak_in_flight = self.metrics.peak_in_flight.max(f);
         let provider = &mut self.provider;
@@ -402,8 +514,9 @@ impl Run {
     fn dispatch_client(&mut self, now: SimTime, k: usize) {
         loop {
             match self.clients[k].poll(now) {
-                Poll::Send { request, cost } => self.send(now, request, cost),
+                Poll::Send { request, cost } => self.clear(now, k, request, cost),
                 Poll::Throttled { request } => self.throttled(now, request.id),
+                Poll::Shed { request } => self.close(request.id, Err(Failure::Shed)),
                 Poll::Wait(t) => {
                     match self.wakes[k] {
                         Some((wt, _)) if wt <= t => {}
@@ -411,7 +524,7 @@ impl Run {
                             if let Some((_, id)) = other {
                                 self.queue.cancel(id);
                             }
-                            let id = self.queue.schedule(t, Event::Wake(k as u16));
+                            let id = self.queue.schedule(t, Event::Wake(k as u32));
                             self.wakes[k] = Some((t, id));
                         }
                     }
@@ -422,6 +535,67 @@ impl Run {
         }
     }
 
+    /// Asks the fleet's shared limiter, if any, before the request goes out.
+    fn clear(&mut self, now: SimTime, k: usize, request: ClientRequest, cost: Cost) {
+        let fleet = k / self.replicas as usize;
+        let Some(limiter) = &mut self.limiters[fleet] else {
+            return self.send(now, request, cost);
+        };
+        let id = request.id;
+        let clearance = limiter.acquire(now, request.pool as usize, cost);
+        let live = live_mut(&mut self.slots, id);
+        // The client may have routed it to another model (spill-over).
+        live.client = request;
+        live.cost = cost;
+        live.phase = Phase::Clearing;
+        match clearance {
+            Clearance::SendAt(at) => {
+                self.queue.schedule(at, Event::Cleared(id));
+            }
+            Clearance::Denied { at, retry_after } => {
+                live.denied = retry_after;
+                self.queue.schedule(at, Event::Denied(id));
+            }
+        }
+    }
+
+    /// A shared limiter said no (its budget is spent, or it is down and the
+    /// fleet fails closed): nothing is sent and nothing reaches the
+    /// provider; the retry policy decides, as for a local rejection.
+    fn denied(&mut self, now: SimTime, id: u32) {
+        let live = live_mut(&mut self.slots, id);
+        let (k, hint) = (live.k, live.denied.take());
+        self.touch(k);
+        self.clients[k as usize].unsend();
+        let live = live_ref(&self.slots, id);
+        if live.expired {
+            return self.close(id, Err(Failure::Deadline));
+        }
+        self.metrics.classes[live.req.class as usize].throttled_locally += 1;
+        let decision = self.clients[k as usize].on_denied(
+            now,
+            &live.client,
+            live.retries,
+            live.previous_delay,
+            hint,
+        );
+        self.settle(now, id, decision, None);
+    }
+
+    /// A shared limiter's clearance arrived (and its reserved time came).
+    fn cleared(&mut self, now: SimTime, id: u32) {
+        let k = live_ref(&self.slots, id).k;
+        self.touch(k);
+        let live = live_ref(&self.slots, id);
+        if live.expired {
+            // Its deadline passed while it waited: not worth sending.
+            self.clients[k as usize].unsend();
+            return self.close(id, Err(Failure::Deadline));
+        }
+        let (request, cost) = (live.client, live.cost);
+        self.send(now, request, cost);
+    }
+
     fn send(&mut self, now: SimTime, request: ClientRequest, cost: Cost) {
         let id = request.id;
         let live = live_mut(&mut self.slots, id);
@@ -429,6 +603,13 @@ impl Run {
         live.client = request;
         live.phase = Phase::InFlight;
         live.cost = cost;
+        if let Some(m) = self
+            .metrics
+            .by_replica
+            .get_mut((live.k % self.replicas) as usize)
+        {
+            m.attempts += 1;
+        }
         let r = &live.req;
         let attempt = Attempt {
             model: live.client.model,
@@ -471,6 +652,15 @@ impl Run {
         let class = live.req.class as usize;
         let model = live.client.model as usize;
         let pool = self.provider.config().models[model].pool;
+        let k = live.k;
+        if let Status::RateLimited(_) = response.status
+            && let Some(r) = self
+                .metrics
+                .by_replica
+                .get_mut((k % self.replicas) as usize)
+        {
+            r.rate_limited += 1;
+        }
         let m = &mut self.metrics.classes[class];
         let at_model = &mut self.metrics.by_model[model];
         // Why the request fails if the client gives up after this answer.
@@ -526,7 +716,9 @@ impl Run {
                 m.cache_misses += 1;
             }
         }
-        let decision = self.clients[client_of(live.req.workspace)].on_response(
+        self.touch(k);
+        let live = live_ref(&self.slots, id);
+        let decision = self.clients[k as usize].on_response(
             now,
             &live.client,
             live.cost,
@@ -543,7 +735,7 @@ impl Run {
     fn throttled(&mut self, now: SimTime, id: u32) {
         let live = live_mut(&mut self.slots, id);
         self.metrics.classes[live.req.class as usize].throttled_locally += 1;
-        let decision = self.clients[client_of(live.req.workspace)].on_throttled(
+        let decision = self.clients[live.k as usize].on_throttled(
             now,
             &live.client,
             live.retries,
@@ -569,7 +761,7 @@ impl Run {
                 self.close(id, Err(Failure::Deadline))
             }
             Decision::Reroute(model) => {
-                let k = client_of(live.req.workspace);
+                let k = live.k as usize;
                 live.client.model = model;
                 live.client.pool = self.clients[k].pool_of(model);
                 live.phase = Phase::Queued;
@@ -610,10 +802,11 @@ impl Run {
         match live.phase {
             // In flight: fails when its response arrives. Batched work has
             // no deadline event, so this arm is for completeness.
-            Phase::InFlight | Phase::Batched => live.expired = true,
+            Phase::InFlight | Phase::Batched | Phase::Clearing => live.expired = true,
             Phase::Queued => {
-                let (pool, cid) = (live.client.pool, live.client.id);
-                self.clients[client_of(live.req.workspace)].withdraw(pool, cid);
+                let (pool, cid, k) = (live.client.pool, live.client.id, live.k);
+                self.clients[k as usize].withdraw(pool, cid);
+                self.touch(k);
                 self.close(id, Err(Failure::Deadline));
             }
             Phase::Backoff => {
@@ -630,6 +823,15 @@ impl Run {
         let live = take_live(&mut self.slots, id);
         if let Some(e) = live.deadline_event {
             self.queue.cancel(e);
+        }
+        if let Some(r) = self
+            .metrics
+            .by_replica
+            .get_mut((live.k % self.replicas) as usize)
+            && let Ok(latency) = outcome
+        {
+            r.succeeded += 1;
+            record_us(&mut r.latency_us, latency);
         }
         let class = live.req.class as usize;
         let m = &mut self.metrics.classes[class];

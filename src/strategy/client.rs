@@ -48,6 +48,12 @@ pub enum Poll {
         /// The request.
         request: ClientRequest,
     },
+    /// The client dropped this request unsent: it waited longer than the
+    /// queue's `shed` age and can no longer be useful.
+    Shed {
+        /// The request.
+        request: ClientRequest,
+    },
     /// Nothing can go before this time.
     Wait(SimTime),
     /// Nothing to do until a response or an arrival.
@@ -143,17 +149,30 @@ impl Client {
         self.in_flight
     }
 
+    /// Where a request waits in its queue (smallest first).
+    fn key(&self, r: &ClientRequest) -> Key {
+        match self.spec.queue {
+            QueueDiscipline::Fifo => Key {
+                rank: 0,
+                arrival: r.arrival,
+                seq: r.seq,
+            },
+            QueueDiscipline::Priority => Key {
+                rank: r.class,
+                arrival: r.arrival,
+                seq: r.seq,
+            },
+            QueueDiscipline::Lifo => Key {
+                rank: 0,
+                arrival: SimTime(u64::MAX - r.arrival.as_nanos()),
+                seq: u64::MAX - r.seq,
+            },
+        }
+    }
+
     /// Puts a request (new or retried) in its queue.
     pub fn enqueue(&mut self, r: ClientRequest) {
-        let rank = match self.spec.queue {
-            QueueDiscipline::Fifo => 0,
-            QueueDiscipline::Priority => r.class,
-        };
-        let key = Key {
-            rank,
-            arrival: r.arrival,
-            seq: r.seq,
-        };
+        let key = self.key(&r);
         let slots = &mut self.waiting[r.pool as usize];
         let slot = r.id as usize;
         if slots.len() <= slot {
@@ -220,7 +239,7 @@ impl Client {
                 // withdrawn and then reused: this entry is stale, and the
                 // new request waits under its own key further back.
                 match self.waiting[pool][id as usize] {
-                    Some(r) if r.seq == key.seq => break Some((key, r)),
+                    Some(r) if self.key(&r) == key => break Some((key, r)),
                     _ => {
                         self.queues[pool].pop();
                     }
@@ -229,6 +248,14 @@ impl Client {
             let Some((key, r)) = head else {
                 continue;
             };
+            if let Some(age) = self.spec.shed_older_than
+                && now.saturating_sub(r.arrival) > age
+            {
+                self.queues[pool].pop();
+                self.waiting[pool][r.id as usize] = None;
+                self.queued -= 1;
+                return Poll::Shed { request: r };
+            }
             if self.in_flight >= self.permits_for(r.class) {
                 continue;
             }
@@ -293,6 +320,13 @@ impl Client {
             None if wake < SimTime::MAX => Poll::Wait(wake),
             None => Poll::Idle,
         }
+    }
+
+    /// Takes back a request [`Poll::Send`] handed out that will not be sent
+    /// after all (a shared limiter refused it, or it expired while waiting
+    /// for clearance): it no longer holds a permit.
+    pub fn unsend(&mut self) {
+        self.in_flight -= 1;
     }
 
     /// The pool a model belongs to.
@@ -372,16 +406,30 @@ impl Client {
     pub fn on_throttled(
         &mut self,
         now: SimTime,
+        request: &ClientRequest,
+        retries: u32,
+        previous_delay: SimTime,
+    ) -> Decision {
+        self.on_denied(now, request, retries, previous_delay, None)
+    }
+
+    /// Decides the fate of a request a shared limiter denied (it was not
+    /// sent): the retry policy treats it as a 429 with the limiter's hint
+    /// as `retry-after`, if it gave one.
+    pub fn on_denied(
+        &mut self,
+        now: SimTime,
         _request: &ClientRequest,
         retries: u32,
         previous_delay: SimTime,
+        retry_after: Option<SimTime>,
     ) -> Decision {
         if retries == 0
             && let Some(b) = &mut self.budget
         {
             b.deposit(now);
         }
-        self.retry(now, retries, previous_delay, None)
+        self.retry(now, retries, previous_delay, retry_after)
     }
 
     fn retry(
@@ -433,6 +481,74 @@ mod tests {
             Poll::Send { request, .. } => request.seq,
             other => panic!("expected a send, got {other:?}"),
         }
+    }
+
+    fn client_with(spec: StrategySpec) -> Client {
+        Client::new(
+            spec,
+            &[PoolLimits::default()],
+            vec![0],
+            Router::default(),
+            ChaCha8Rng::seed_from_u64(1),
+        )
+    }
+
+    #[test]
+    fn lifo_sends_the_newest_first_and_priority_still_ranks_by_class() {
+        let mut client = client_with(StrategySpec {
+            queue: QueueDiscipline::Lifo,
+            ..Preset::NaiveRetry.spec()
+        });
+        for i in 0..4 {
+            client.enqueue(request(i, i as u64, i as u64));
+        }
+        // A withdrawn request is skipped, in LIFO order as in FIFO.
+        assert!(client.withdraw(0, 2));
+        let now = SimTime::from_secs(5);
+        let order: Vec<u64> = (0..3).map(|_| sent(&mut client, now)).collect();
+        assert_eq!(order, [3, 1, 0]);
+    }
+
+    #[test]
+    fn shed_drops_requests_older_than_its_age_and_sends_the_rest() {
+        let mut client = client_with(StrategySpec {
+            shed_older_than: Some(SimTime::from_secs(20)),
+            ..Preset::NaiveRetry.spec()
+        });
+        client.enqueue(request(0, 0, 0));
+        client.enqueue(request(1, 1, 5));
+        client.enqueue(request(2, 2, 10));
+        // At 25 s: the first (25 s old) and second (20 s: not older than
+        // 20 s) — only the first is dropped.
+        let now = SimTime::from_secs(25);
+        match client.poll(now) {
+            Poll::Shed { request } => assert_eq!(request.seq, 0),
+            other => panic!("expected a shed, got {other:?}"),
+        }
+        assert_eq!(sent(&mut client, now), 1);
+        assert_eq!(sent(&mut client, now), 2);
+        assert_eq!(client.queued(), 0);
+        assert_eq!(client.in_flight(), 2);
+    }
+
+    #[test]
+    fn a_per_fleet_budget_is_split_across_replicas() {
+        let mut spec = Preset::PriorityQueue.spec();
+        spec.fleet.replicas = 4;
+        assert_eq!(spec.per_replica(), spec, "per_fleet off: unchanged");
+        spec.fleet.per_fleet = true;
+        let r = spec.per_replica();
+        assert_eq!(
+            r.pacing,
+            crate::strategy::PacingSpec::TokenBucket { fraction: 0.225 }
+        );
+        assert_eq!(r.concurrency, crate::strategy::Concurrency::Fixed(4));
+        spec.fleet.replicas = 40;
+        assert_eq!(
+            spec.per_replica().concurrency,
+            crate::strategy::Concurrency::Fixed(1),
+            "a cap never falls below one permit"
+        );
     }
 
     #[test]

@@ -11,7 +11,9 @@
 mod aimd;
 mod budget;
 mod client;
+mod coordination;
 mod error;
+mod fleet;
 mod pacing;
 mod presets;
 mod retry;
@@ -22,13 +24,17 @@ mod throttle;
 pub use aimd::{AimdLimit, AimdSpec};
 pub use budget::{RetryBudget, RetryBudgetSpec};
 pub use client::{Client, ClientRequest, Decision, Poll};
+pub use coordination::{Clearance, Coordination, OnOutage, SharedLimiter, SharedLimiterSpec};
 pub use error::StrategyError;
+pub use fleet::{Balance, Balancer, FleetSpec};
 pub use pacing::{Cost, Pacer, PacingSpec};
 pub use presets::Preset;
 pub use retry::{Backoff, Jitter, RetryPolicy};
 pub use routing::{BatchOffload, Route, Router};
 pub use sdk::SdkVersion;
 pub use throttle::ThrottleWindow;
+
+use crate::engine::SimTime;
 
 /// Where waiting requests line up.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -38,6 +44,9 @@ pub enum QueueDiscipline {
     Fifo,
     /// By priority class, then arrival.
     Priority,
+    /// Newest first: under overload the freshest requests, the ones that can
+    /// still meet a deadline, go first.
+    Lifo,
 }
 
 /// How many requests may be in flight at once.
@@ -76,6 +85,13 @@ pub struct StrategySpec {
     pub routing: bool,
     /// Send eligible (background) requests through the Batch API.
     pub batch_offload: Option<BatchOffload>,
+    /// Drop a queued request instead of sending it once it has waited this
+    /// long since arrival (it can no longer be useful).
+    pub shed_older_than: Option<SimTime>,
+    /// How many replicas run the strategy.
+    pub fleet: FleetSpec,
+    /// How the replicas coordinate.
+    pub coordination: Coordination,
 }
 
 impl StrategySpec {
@@ -90,6 +106,7 @@ impl StrategySpec {
         let queue = match self.queue {
             QueueDiscipline::Fifo => "fifo".to_string(),
             QueueDiscipline::Priority => "priority".to_string(),
+            QueueDiscipline::Lifo => "lifo".to_string(),
         };
         let conc = match self.concurrency {
             Concurrency::Unbounded => "unbounded".to_string(),
@@ -139,6 +156,58 @@ impl StrategySpec {
         if self.background_reserve > 0.0 {
             s.push_str(&format!(" reserve={}", self.background_reserve));
         }
+        if let Some(t) = self.shed_older_than {
+            s.push_str(&format!(" shed(older than {t})"));
+        }
+        if self.fleet.replicas > 1 {
+            s.push_str(&format!(
+                " replicas={} ({}{})",
+                self.fleet.replicas,
+                self.fleet.balance.name(),
+                if self.fleet.per_fleet {
+                    ", limits per fleet"
+                } else {
+                    ""
+                }
+            ));
+        }
+        if let Coordination::SharedLimiter(l) = &self.coordination {
+            s.push_str(&format!(
+                " shared_limiter(rtt {}, {}, {} outages, {})",
+                l.rtt,
+                l.fraction,
+                l.outages.len(),
+                l.on_outage.name()
+            ));
+        }
+        s
+    }
+
+    /// The settings one replica runs with: with `per_fleet`, the pacing
+    /// fraction and the fixed or adaptive concurrency cap are divided by the
+    /// number of replicas (a cap never below 1).
+    pub fn per_replica(&self) -> StrategySpec {
+        let n = self.fleet.replicas.max(1);
+        let mut s = self.clone();
+        if !self.fleet.per_fleet || n == 1 {
+            return s;
+        }
+        if let PacingSpec::TokenBucket { fraction } = s.pacing {
+            s.pacing = PacingSpec::TokenBucket {
+                fraction: fraction / n as f64,
+            };
+        }
+        let share = |x: u32| (x / n).max(1);
+        s.concurrency = match s.concurrency {
+            Concurrency::Fixed(c) => Concurrency::Fixed(share(c)),
+            Concurrency::Aimd(a) => Concurrency::Aimd(AimdSpec {
+                initial: share(a.initial),
+                min: share(a.min).min(share(a.max)),
+                max: share(a.max),
+                ..a
+            }),
+            c => c,
+        };
         s
     }
 }

@@ -1,6 +1,6 @@
 use super::{
-    AimdSpec, Backoff, BatchOffload, Concurrency, Jitter, PacingSpec, QueueDiscipline,
-    RetryBudgetSpec, RetryPolicy, SdkVersion, StrategySpec, sdk,
+    AimdSpec, Backoff, BatchOffload, Concurrency, Coordination, FleetSpec, Jitter, PacingSpec,
+    QueueDiscipline, RetryBudgetSpec, RetryPolicy, SdkVersion, StrategySpec, sdk,
 };
 use crate::engine::SimTime;
 
@@ -98,6 +98,9 @@ impl Preset {
             background_reserve: 0.0,
             routing: true,
             batch_offload: None,
+            shed_older_than: None,
+            fleet: FleetSpec::default(),
+            coordination: Coordination::None,
         };
         match self {
             Preset::NaiveRetry => StrategySpec {

@@ -90,6 +90,9 @@ const STRATEGY_FIELDS: &[(&str, &[&str])] = &[
     ("concurrency", &["concurrency", "fixed"]),
     ("fixed", &["concurrency", "fixed"]),
     ("background_reserve", &["background_reserve"]),
+    ("replicas", &["clients", "replicas"]),
+    ("balance", &["clients", "balance"]),
+    ("per_fleet", &["clients", "per_fleet"]),
 ];
 
 /// Sets `path` to `value` in a scenario held as a JSON value. Named lists

@@ -6,13 +6,22 @@ use serde_saphyr::{Location, Spanned};
 use crate::engine::SimTime;
 use crate::model::catalog;
 use crate::scenario::raw::{
-    RawConcurrency, RawJitter, RawPacing, RawQueue, RawRetry, RawSdkVersion, RawStrategy,
+    RawBalance, RawClients, RawConcurrency, RawCoordination, RawDiscipline, RawJitter, RawOnOutage,
+    RawPacing, RawRetry, RawSdkVersion, RawStrategy,
 };
 use crate::scenario::{Cx, ScenarioError};
 use crate::strategy::{
-    AimdSpec, Backoff, BatchOffload, Concurrency, Jitter, PacingSpec, Preset, QueueDiscipline,
-    RetryPolicy, SdkVersion, StrategySpec, sdk,
+    AimdSpec, Backoff, Balance, BatchOffload, Concurrency, Coordination, FleetSpec, Jitter,
+    OnOutage, PacingSpec, Preset, QueueDiscipline, RetryPolicy, SdkVersion, SharedLimiterSpec,
+    StrategySpec, sdk,
 };
+
+/// Most replicas a fleet may have. Each is a full client whose request map
+/// is indexed by the run's request ids, so memory grows with replicas ×
+/// requests alive at once (about 100 MB at 1,000 replicas on
+/// `fleet-pods.yaml`'s rush); beyond this, model the fleet as fewer, larger
+/// replicas.
+const MAX_REPLICAS: u32 = 1_000;
 
 /// The strategies to compare, in file order. A strategy that offloads to
 /// the Batch API needs Batch limits (`batch` is whether there are any).
@@ -99,6 +108,9 @@ fn strategy(cx: &Cx, s: &Spanned<RawStrategy>) -> Result<StrategySpec, ScenarioE
             background_reserve: 0.0,
             routing: true,
             batch_offload: None,
+            shed_older_than: None,
+            fleet: FleetSpec::default(),
+            coordination: Coordination::None,
         },
     };
     let name = match (&raw.name, &raw.preset) {
@@ -112,11 +124,26 @@ fn strategy(cx: &Cx, s: &Spanned<RawStrategy>) -> Result<StrategySpec, ScenarioE
         }
     };
     let mut spec = StrategySpec { name, ..base };
-    if let Some(q) = raw.queue {
-        spec.queue = match q {
-            RawQueue::Fifo => QueueDiscipline::Fifo,
-            RawQueue::Priority => QueueDiscipline::Priority,
-        };
+    if let Some(q) = &raw.queue {
+        if let Some(d) = q.value.discipline {
+            spec.queue = match d {
+                RawDiscipline::Fifo => QueueDiscipline::Fifo,
+                RawDiscipline::Priority => QueueDiscipline::Priority,
+                RawDiscipline::Lifo => QueueDiscipline::Lifo,
+            };
+        }
+        if let Some(shed) = q.value.shed {
+            if shed.older_than.0 == SimTime::ZERO {
+                return Err(cx.err(&at(&q.referenced), "queue.shed.older_than must be > 0"));
+            }
+            spec.shed_older_than = Some(shed.older_than.0);
+        }
+    }
+    if let Some(c) = &raw.clients {
+        spec.fleet = clients(cx, &at(&c.referenced), &c.value, spec.fleet)?;
+    }
+    if let Some(c) = &raw.coordination {
+        spec.coordination = coordination(cx, &at(&c.referenced), &c.value)?;
     }
     if let Some(c) = &raw.concurrency {
         let loc = &at(&c.referenced);
@@ -219,6 +246,94 @@ fn strategy(cx: &Cx, s: &Spanned<RawStrategy>) -> Result<StrategySpec, ScenarioE
         spec.background_reserve = b;
     }
     Ok(spec)
+}
+
+/// `clients:`: how many replicas, how work reaches them, whether limits
+/// are per fleet.
+fn clients(
+    cx: &Cx,
+    loc: &Location,
+    c: &RawClients,
+    prev: FleetSpec,
+) -> Result<FleetSpec, ScenarioError> {
+    let replicas = match &c.replicas {
+        Some(r) if r.value == 0 || r.value > MAX_REPLICAS => {
+            let at = if r.referenced.line() == 0 {
+                *loc
+            } else {
+                r.referenced
+            };
+            return Err(cx.err(
+                &at,
+                format!(
+                    "clients.replicas must be in 1..={MAX_REPLICAS}, got {}",
+                    r.value
+                ),
+            ));
+        }
+        Some(r) => r.value,
+        None => prev.replicas,
+    };
+    Ok(FleetSpec {
+        replicas,
+        balance: c.balance.map_or(prev.balance, |b| match b {
+            RawBalance::RoundRobin => Balance::RoundRobin,
+            RawBalance::Random => Balance::Random,
+            RawBalance::LeastLoaded => Balance::LeastLoaded,
+        }),
+        per_fleet: c.per_fleet.unwrap_or(prev.per_fleet),
+    })
+}
+
+/// `coordination:`: none, or a shared limiter with its round trip, share
+/// of the limits and outage windows.
+fn coordination(
+    cx: &Cx,
+    loc: &Location,
+    c: &RawCoordination,
+) -> Result<Coordination, ScenarioError> {
+    let RawCoordination::SharedLimiter(l) = c else {
+        return Ok(Coordination::None);
+    };
+    let fraction = match &l.fraction {
+        Some(f) if !(f.value > 0.0 && f.value <= 1.0) => {
+            let at = if f.referenced.line() == 0 {
+                *loc
+            } else {
+                f.referenced
+            };
+            return Err(cx.err(
+                &at,
+                format!(
+                    "coordination.shared_limiter.fraction must be in (0, 1], got {}",
+                    f.value
+                ),
+            ));
+        }
+        Some(f) => f.value,
+        None => 0.9,
+    };
+    let mut outages = Vec::with_capacity(l.outage.len());
+    for w in &l.outage {
+        if w.value.end.0 <= w.value.start.0 {
+            let at = if w.referenced.line() == 0 {
+                *loc
+            } else {
+                w.referenced
+            };
+            return Err(cx.err(&at, "an outage window needs end > start"));
+        }
+        outages.push((w.value.start.0, w.value.end.0));
+    }
+    Ok(Coordination::SharedLimiter(SharedLimiterSpec {
+        rtt: l.rtt.map_or(SimTime::from_millis(2), |d| d.0),
+        fraction,
+        outages,
+        on_outage: match l.on_outage {
+            None | Some(RawOnOutage::FailOpen) => OnOutage::FailOpen,
+            Some(RawOnOutage::FailClosed) => OnOutage::FailClosed,
+        },
+    }))
 }
 
 /// Merges a retry override into the preset's policy, field by field when the
