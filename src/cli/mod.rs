@@ -7,6 +7,7 @@ mod output;
 mod plan;
 mod progress;
 mod replicated;
+mod serve;
 mod simulate;
 mod sweep;
 mod tiers;
@@ -51,6 +52,8 @@ enum Command {
     /// Project demand growth month by month and find the limits that keep
     /// the SLO; `--out` writes a limit-increase request pack.
     Plan(plan::PlanArgs),
+    /// Serve a local Claude API with a tier's (or a scenario's) rate limits.
+    Serve(serve::ServeArgs),
 }
 
 /// Why a command did not end in success, and the exit code each maps to
@@ -134,6 +137,7 @@ pub fn main() -> ExitCode {
         Command::Sweep(args) => sweep::run_sweep(&args),
         Command::Merge(args) => sweep::run_merge(&args),
         Command::Plan(args) => plan::run(&args),
+        Command::Serve(args) => serve::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -9,6 +9,7 @@
 pub mod cli;
 pub mod fixtures;
 pub mod props;
+pub mod serve;
 pub mod sim;
 
 // `common::repeatable(…)`, as the property tests have always said it.
