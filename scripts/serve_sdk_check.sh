@@ -6,8 +6,9 @@
 #   @anthropic-ai/sdk@$TS_VERSION from npm into target/sdk-node (only if
 #   node and npm are installed; otherwise the TypeScript check is skipped
 #   with a message)
-# and runs scripts/serve_sdk_check.py and scripts/serve_sdk_check.mjs, each
-# of which starts `ratesim serve --port 0` itself.
+# and runs scripts/serve_sdk_check.py, scripts/serve_fidelity.py (part 6:
+# the same workload through the server and through the simulator) and
+# scripts/serve_sdk_check.mjs, each of which starts `ratesim serve --port 0`.
 # Network: PyPI and npm only. Needs Python >= 3.10 (set PYTHON to choose one).
 set -euo pipefail
 shopt -s inherit_errexit
@@ -37,6 +38,8 @@ bin="$target/debug/ratesim"
 status=0
 echo "-- anthropic (Python) $PY_VERSION"
 "$venv/bin/python" scripts/serve_sdk_check.py "$bin" || status=$?
+echo "-- fidelity: the SDK through the server vs simulate --strategy sdk_default (docs/validation.md)"
+"$venv/bin/python" scripts/serve_fidelity.py "$bin" 10 || status=$?
 
 if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
     node_dir="$target/sdk-node"
