@@ -118,3 +118,44 @@ fn record_then_replay_the_recorded_requests() {
     let result = &report["results"][0];
     assert_eq!(result["requests"], 6, "{result}");
 }
+
+#[test]
+fn usage_errors_exit_2_with_a_message() {
+    let (code, _, err) = common::cli::run(&["serve", "--tier", "tier9", "--port", "0"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("unknown tier `tier9`") && err.contains("did you mean"),
+        "{err}"
+    );
+    let (code, _, err) = common::cli::run(&["serve", "--speed", "0"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("--speed"), "{err}");
+    let (code, _, err) = common::cli::run(&["serve", "--stream-errors", "150%"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("at most 1"), "{err}");
+    let (code, _, err) = common::cli::run(&[
+        "serve",
+        "--tier",
+        "tier1",
+        "--scenario",
+        "scenarios/tier1.yaml",
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("cannot be used with"), "{err}");
+    // An existing record file is not overwritten without --force, and
+    // nothing is served.
+    let dir = tempfile::tempdir().unwrap();
+    let existing = dir.path().join("calls.jsonl");
+    std::fs::write(&existing, "keep me\n").unwrap();
+    let (code, _, err) = common::cli::run(&[
+        "serve",
+        "--port",
+        "0",
+        "--record",
+        existing.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("--force"), "{err}");
+    assert!(!err.contains("listening"), "{err}");
+    assert_eq!(std::fs::read_to_string(&existing).unwrap(), "keep me\n");
+}

@@ -11,8 +11,10 @@ use super::CliError;
 use super::args::{parse_duration, parse_fraction, warn};
 use super::output::{check_file, prepare_dir, write_text};
 use crate::engine::SimTime;
+use crate::model::catalog;
 use crate::scenario::Scenario;
 use crate::serve::{self, App, AttemptRecord, ServeConfig, StatsDoc, Summary};
+use crate::text::suggest;
 
 /// Arguments of `ratesim serve`.
 #[derive(Debug, clap::Args)]
@@ -93,7 +95,18 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
             warn(&s);
             s
         }
-        (None, tier) => serve::tier_scenario(tier.as_deref().unwrap_or("tier1"))?,
+        (None, tier) => {
+            let tier = tier.as_deref().unwrap_or("tier1");
+            if catalog::profile(tier).is_none() {
+                let names = catalog::profile_names();
+                return Err(CliError::Usage(format!(
+                    "--tier: unknown tier `{tier}`, expected one of {}{}",
+                    names.join(", "),
+                    suggest::hint(tier, names.iter().copied())
+                )));
+            }
+            serve::tier_scenario(tier)?
+        }
     };
     let mut cfg = ServeConfig::from_scenario(&scenario).map_err(crate::sim::SimError::from)?;
     if let Some(seed) = args.seed {
@@ -137,7 +150,7 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
         .build()
         .map_err(|e| CliError::Usage(format!("cannot start the async runtime: {e}")))?;
     let addr = SocketAddr::new(args.bind, args.port);
-    let (summary, records) = rt.block_on(async {
+    let summary = rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|e| CliError::Usage(format!("cannot listen on {addr}: {e}")))?;
@@ -175,10 +188,9 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
         drain(&app, &mut record, &mut all)?;
         let stats = app.stats();
         let summary = serve::summarise(&all, stats.totals, stats.now_s, stats.wall_s, stats.speed);
-        Ok::<_, CliError>((summary, all))
+        Ok::<_, CliError>(summary)
     })?;
     rt.shutdown_timeout(Duration::from_secs(1));
-    drop(records);
     let text = summary_text(&summary);
     super::print(&text);
     if let Some(files) = out_files {
@@ -202,7 +214,6 @@ fn drain(
             let line = serde_json::to_string(r)
                 .map_err(|e| CliError::Usage(format!("cannot serialise an attempt: {e}")))?;
             writeln!(w, "{line}")
-                .and_then(|()| Ok(()))
                 .map_err(|e| CliError::Usage(format!("cannot write the record: {e}")))?;
         }
         w.flush()
