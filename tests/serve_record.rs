@@ -22,7 +22,9 @@ fn record_then_replay_the_recorded_requests() {
     let dir = tempfile::tempdir().unwrap();
     let record = dir.path().join("calls.jsonl");
     let root = env!("CARGO_MANIFEST_DIR");
-    // --speed 10: the 30 s of simulated time end after 3 s of wall time.
+    // --speed 2: the 6 s of simulated time end after 3 s of wall time, and
+    // the bucket refills one request per 10 simulated seconds (5 s of wall
+    // time), after the server has stopped.
     let mut child = Command::new(env!("CARGO_BIN_EXE_ratesim"))
         .current_dir(root)
         .args([
@@ -32,14 +34,16 @@ fn record_then_replay_the_recorded_requests() {
             "--port",
             "0",
             "--speed",
-            "10",
+            "2",
             "--duration",
-            "30s",
+            "6s",
             "--quiet",
             "--output-tokens",
             "20",
-            "--record",
+            "--out",
         ])
+        .arg(dir.path().join("out"))
+        .arg("--record")
         .arg(&record)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -55,8 +59,7 @@ fn record_then_replay_the_recorded_requests() {
         .to_string();
     assert!(base.starts_with("http://127.0.0.1:"), "{base}");
     // Five requests fill the bucket; a sixth is rejected and "retried"
-    // twice with the SDK's header (all rejected: the bucket refills one
-    // request per 10 simulated seconds, 1 s of wall time).
+    // twice with the SDK's header, all rejected.
     for i in 0..5 {
         assert_eq!(
             post(&base, "/v1/messages", &body(&format!("r{i}")), &[]).status,
@@ -70,7 +73,7 @@ fn record_then_replay_the_recorded_requests() {
             &body("again"),
             &[("x-stainless-retry-count", &n.to_string())],
         );
-        assert!(r.status == 429 || r.status == 200, "{}", r.body);
+        assert_eq!(r.status, 429, "{}", r.body);
     }
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0));
@@ -80,6 +83,20 @@ fn record_then_replay_the_recorded_requests() {
         summary.contains("client: 6 requests in 8 attempts"),
         "{summary}"
     );
+
+    // --out: the session in simulate's report shape, the client as the strategy.
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/report.json")).unwrap())
+            .unwrap();
+    let client = &report["results"][0];
+    assert_eq!(client["strategy"], "your client");
+    assert_eq!(client["requests"], 6);
+    assert_eq!(client["attempts"], 8);
+    assert_eq!(client["succeeded"], 5);
+    assert_eq!(client["failed"], 1);
+    assert_eq!(client["rate_limited"]["rpm"], 3);
+    assert!(dir.path().join("out/report.md").exists());
+    assert!(dir.path().join("out/errors.png").exists());
 
     let lines: Vec<serde_json::Value> = std::fs::read_to_string(&record)
         .unwrap()

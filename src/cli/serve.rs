@@ -9,9 +9,12 @@ use std::time::{Duration, SystemTime};
 
 use super::CliError;
 use super::args::{parse_duration, parse_fraction, warn};
-use super::output::{check_file, prepare_dir, write_text};
+use super::output::{check_file, prepare_dir, write_bytes, write_text};
+use crate::charts::{self, ChartRun};
 use crate::engine::SimTime;
+use crate::export::{to_markdown_with_charts, to_table};
 use crate::model::catalog;
+use crate::report::{Report, StrategyResult};
 use crate::scenario::Scenario;
 use crate::serve::{self, App, AttemptRecord, ServeConfig, StatsDoc, Summary};
 use crate::text::suggest;
@@ -127,8 +130,13 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
     if let Some(r) = &args.record {
         check_file(r, args.force)?;
     }
+    // The charts depend only on the scenario's pools: name every file
+    // before serving, so nothing is overwritten without --force.
+    let planned = charts::planned(&Report::new(&scenario, Vec::new()));
+    let mut names = vec!["report.json", "report.md"];
+    names.extend(planned.iter().map(|c| c.file.as_str()));
     let out_files = match &args.out {
-        Some(dir) => Some(prepare_dir(dir, &["report.json", "report.md"], args.force)?),
+        Some(dir) => Some(prepare_dir(dir, &names, args.force)?),
         None => None,
     };
     let mut record = match &args.record {
@@ -150,7 +158,7 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
         .build()
         .map_err(|e| CliError::Usage(format!("cannot start the async runtime: {e}")))?;
     let addr = SocketAddr::new(args.bind, args.port);
-    let summary = rt.block_on(async {
+    let (summary, all, app) = rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|e| CliError::Usage(format!("cannot listen on {addr}: {e}")))?;
@@ -188,16 +196,52 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
         drain(&app, &mut record, &mut all)?;
         let stats = app.stats();
         let summary = serve::summarise(&all, stats.totals, stats.now_s, stats.wall_s, stats.speed);
-        Ok::<_, CliError>(summary)
+        Ok::<_, CliError>((summary, all, app))
     })?;
     rt.shutdown_timeout(Duration::from_secs(1));
-    let text = summary_text(&summary);
-    super::print(&text);
-    if let Some(files) = out_files {
-        let json = serde_json::to_string_pretty(&summary)
-            .map_err(|e| CliError::Usage(format!("cannot serialise the summary: {e}")))?;
-        write_text(&files[0], &(json + "\n"))?;
-        write_text(&files[1], &format!("# ratesim serve\n\n```\n{text}```\n"))?;
+
+    // The session in `simulate`'s report shape: the client is the strategy.
+    let end = SimTime::from_secs_f64(summary.simulated_s);
+    let mut scenario = scenario;
+    scenario.sim.horizon =
+        SimTime::from_secs(end.as_nanos().div_ceil(SimTime::NANOS_PER_SEC).max(1));
+    scenario.sim.drain = SimTime::ZERO;
+    let metrics = serve::run_metrics(&all, app.config(), end);
+    let spec = scenario
+        .strategy_named("sdk_default")
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    let mut result = StrategyResult::new(&scenario, &spec, &metrics);
+    result.strategy = "your client".into();
+    result.layers =
+        "recorded through ratesim serve: the client's own queueing, pacing and retries".into();
+    let report = Report::new(&scenario, vec![result]);
+    let pattern = summary_text(&summary);
+    super::print(&format!("{}\n{pattern}", to_table(&report)));
+    if let (Some(files), Some(dir)) = (out_files, args.out.as_deref()) {
+        write_text(&files[0], &report.to_json())?;
+        let latency_us = metrics.total().latency_us;
+        let runs = [ChartRun {
+            series: &metrics.series,
+            latency_us: &latency_us,
+        }];
+        let drawn = charts::render(&report, &runs)?;
+        for c in &drawn {
+            write_bytes(&dir.join(&c.file), &c.png)?;
+        }
+        let embedded: Vec<(String, String)> =
+            drawn.into_iter().map(|c| (c.title, c.file)).collect();
+        let md = format!(
+            "{}\n## The client's retry pattern\n\n```\n{pattern}```\n",
+            to_markdown_with_charts(&report, &embedded)
+        );
+        write_text(&files[1], &md)?;
+        eprintln!(
+            "wrote {}, {} and {} charts in {}",
+            files[0].display(),
+            files[1].display(),
+            embedded.len(),
+            dir.display()
+        );
     }
     Ok(())
 }

@@ -32,7 +32,7 @@ pub use clock::Clock;
 pub use config::{ServeConfig, tier_scenario};
 pub use record::{AttemptRecord, RetryPattern, retry_pattern};
 pub use stats::{StatsDoc, Totals};
-pub use summary::{Summary, summarise};
+pub use summary::{Summary, run_metrics, summarise};
 
 /// A running server's shared state; cheap to clone (one `Arc`).
 #[derive(Clone)]

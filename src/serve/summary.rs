@@ -1,10 +1,16 @@
 //! What a serving session saw, as data: counts, latency percentiles and the
 //! client's retry pattern, for the summary the CLI prints and `--out` saves.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
+use super::config::ServeConfig;
 use super::record::{AttemptRecord, RetryPattern, retry_pattern};
 use super::stats::Totals;
+use crate::engine::SimTime;
+use crate::metrics::{Failure, RunMetrics, Series};
+use crate::model::{Dimension, catalog};
 
 /// The end-of-session summary.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -61,6 +67,91 @@ pub fn summarise(
         }),
         retries: retry_pattern(records),
     }
+}
+
+/// The attempts as a simulated run's metrics, so the end-of-session report
+/// has `simulate`'s shape (tables, JSON, charts). One class: attempts are
+/// grouped into logical requests as [`retry_pattern`] does; a request
+/// succeeded if its last attempt got a 200 (latency from its first attempt
+/// to the end of the last), else it gave up. Every attempt lands in the
+/// time series of its pool.
+pub fn run_metrics(records: &[AttemptRecord], cfg: &ServeConfig, end: SimTime) -> RunMetrics {
+    let models = cfg.provider.models.len();
+    let mut m = RunMetrics::new(1, models);
+    m.series = Series::new(end, cfg.pool_names.len());
+    let index = |id: &str| {
+        let base = catalog::find_model(id).map_or(id, |x| x.id);
+        cfg.provider.models.iter().position(|x| x.id == base)
+    };
+    let at = |s: f64| SimTime::from_secs_f64(s.max(0.0));
+    let c = &mut m.classes[0];
+    // Per body hash: the open chain's first attempt time.
+    let mut open: BTreeMap<&str, (f64, bool)> = BTreeMap::new();
+    for r in records {
+        let Some(model) = index(&r.model) else {
+            continue;
+        };
+        let pool = cfg.provider.models[model].pool;
+        let a = &r.attempt;
+        let now = at(r.timestamp);
+        c.attempts += 1;
+        let key = a.body_hash.as_str();
+        let continues = open
+            .get(key)
+            .is_some_and(|(_, closed)| !closed && a.retry_count != Some(0));
+        if !continues {
+            c.requests += 1;
+            open.insert(key, (r.timestamp, false));
+        }
+        let first = open.get(key).map_or(r.timestamp, |x| x.0);
+        match a.status {
+            200 => {
+                let t = &mut c.tokens_by_model[model];
+                t.input += r.input_tokens;
+                t.output += r.output_tokens;
+                t.cache_read += r.cache_read_input_tokens;
+                t.cache_write += r.cache_creation_input_tokens;
+                if r.cache_read_input_tokens > 0 {
+                    c.cache_hits += 1;
+                } else if r.cache_creation_input_tokens > 0 {
+                    c.cache_misses += 1;
+                }
+                if r.output_tokens >= r.max_tokens {
+                    c.truncated += 1;
+                }
+                c.succeed(at(r.timestamp + a.latency_ms / 1000.0 - first));
+                open.insert(key, (first, true));
+                m.series.sent(
+                    now,
+                    pool,
+                    Some((
+                        r.input_tokens + r.cache_creation_input_tokens,
+                        r.output_tokens,
+                    )),
+                );
+            }
+            429 => {
+                let d = a
+                    .dimension
+                    .as_deref()
+                    .and_then(|n| Dimension::ALL.into_iter().find(|d| d.name() == n))
+                    .unwrap_or(Dimension::Rpm);
+                c.rate_limited_by(d);
+                m.series.sent(now, pool, None);
+                m.series.rate_limited(now, pool, d);
+            }
+            _ => {
+                c.overloaded += 1;
+                m.series.sent(now, pool, None);
+                m.series.overloaded(now, pool);
+            }
+        }
+    }
+    let gave_up = open.values().filter(|(_, closed)| !closed).count();
+    for _ in 0..gave_up {
+        m.classes[0].fail(Failure::GaveUp);
+    }
+    m
 }
 
 #[cfg(test)]
