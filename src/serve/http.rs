@@ -394,6 +394,7 @@ async fn messages(State(app): State<App>, headers: HeaderMap, body: Body) -> Res
                 usage,
                 output,
                 stop,
+                admitted: now,
                 gen_start,
                 finish,
                 broken,
@@ -401,7 +402,11 @@ async fn messages(State(app): State<App>, headers: HeaderMap, body: Body) -> Res
             if req.stream {
                 sse::stream(&app, reply, hdrs, &rid)
             } else {
-                tokio::time::sleep_until(app.inner.clock.wall_at(finish).into()).await;
+                // A zero service time answers at once (tokio's timer would
+                // round even a past deadline up to its next millisecond tick).
+                if finish > now {
+                    tokio::time::sleep_until(app.inner.clock.wall_at(finish).into()).await;
+                }
                 let body = wire::message(
                     &reply.id,
                     &reply.model,

@@ -27,6 +27,8 @@ pub struct Reply {
     pub usage: Usage,
     pub output: u64,
     pub stop: &'static str,
+    /// When it was admitted: frames due by then go out at once.
+    pub admitted: SimTime,
     pub gen_start: SimTime,
     pub finish: SimTime,
     /// Break off with a mid-stream `overloaded_error` halfway through.
@@ -131,9 +133,10 @@ pub fn stream(app: &App, r: Reply, mut headers: HeaderMap, rid: &str) -> Respons
     let (tx, rx) = mpsc::channel(16);
     let clock = app.clock();
     let plan = frames(&r);
+    let admitted = r.admitted;
     tokio::spawn(async move {
         for (due, bytes) in plan {
-            if due > SimTime::ZERO {
+            if due > admitted {
                 tokio::time::sleep_until(clock.wall_at(due).into()).await;
             }
             if tx.send(bytes).await.is_err() {
@@ -168,6 +171,7 @@ mod tests {
             },
             output,
             stop: "end_turn",
+            admitted: SimTime::ZERO,
             gen_start: SimTime::from_secs(1),
             finish: SimTime::from_secs(3),
             broken,
