@@ -58,6 +58,7 @@ pub mod model;
 pub mod path;
 pub mod report;
 pub mod scenario;
+pub mod serve;
 pub mod sim;
 pub mod strategy;
 pub mod text;

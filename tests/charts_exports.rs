@@ -90,7 +90,7 @@ fn csv_has_a_row_per_strategy_and_class_with_the_json_numbers() {
     let out = run_ok(&["simulate", SCENARIO, "--format", "csv"]);
     let (header, rows) = parse_csv(&stdout(&out));
     assert_eq!(
-        header[..13],
+        header[..14],
         [
             "strategy",
             "class",

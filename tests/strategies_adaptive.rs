@@ -278,7 +278,7 @@ fn sdk_default_makes_at_most_three_attempts_per_request() {
     // Saturated: many requests use all three attempts and then give up.
     assert!(t.attempts > 2 * t.requests, "{} attempts", t.attempts);
     assert!(t.failed[0] > t.requests / 2, "{:?}", t.failed);
-    assert_eq!(t.failed[1..], [0, 0, 0, 0, 0]);
+    assert_eq!(t.failed[1..], [0, 0, 0, 0, 0, 0]);
 
     let five = run_named(&s, "five");
     assert!(five.attempts <= 6 * five.requests);

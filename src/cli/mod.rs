@@ -4,12 +4,13 @@
 mod args;
 mod compare;
 mod completions;
-mod man;
 mod import;
+mod man;
 mod output;
 mod plan;
 mod progress;
 mod replicated;
+mod serve;
 mod simulate;
 mod sweep;
 mod tiers;
@@ -73,6 +74,8 @@ enum Command {
     /// Turn usage reports, GenAI spans or LiteLLM spend logs (and the
     /// organisation's limits) into a commented scenario.
     Import(import::ImportArgs),
+    /// Serve a local Claude API with a tier's (or a scenario's) rate limits.
+    Serve(serve::ServeArgs),
 }
 
 /// `--version`: the version and the date of the built-in catalogue, since
@@ -181,6 +184,7 @@ pub fn main() -> ExitCode {
         Command::Completions(args) => completions::run(&args),
         Command::Man(args) => man::run(&args),
         Command::Import(args) => import::run(&args),
+        Command::Serve(args) => serve::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -9,6 +9,7 @@
 pub mod cli;
 pub mod fixtures;
 pub mod props;
+pub mod serve;
 pub mod shell;
 pub mod sim;
 

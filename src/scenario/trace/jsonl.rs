@@ -25,9 +25,14 @@ impl Builder<'_> {
                     format!("expected one JSON object per line: {msg}"),
                 )
             })?;
+            if is_client_retry(&obj) {
+                continue;
+            }
             let mut cells: Cells = [None; 8];
             for (k, v) in &obj {
                 match v {
+                    // What `ratesim serve --record` saw of the attempt.
+                    Value::Object(_) if k == ATTEMPT => {}
                     Value::Object(u) if k == "usage" => {
                         for (k2, v2) in u {
                             self.known(n, line, k2)?;
@@ -61,6 +66,20 @@ impl Builder<'_> {
             )),
         }
     }
+}
+
+/// The key under which `ratesim serve --record` puts what the server saw
+/// of an attempt (status, retry count, ...); the rest of its line is a row.
+pub(super) const ATTEMPT: &str = "attempt";
+
+/// A recorded attempt that retried an earlier one (`attempt.retry_count`
+/// above 0): the client's retry, not a new request. Replay skips it; the
+/// simulated strategy makes its own retries.
+fn is_client_retry(obj: &serde_json::Map<String, Value>) -> bool {
+    obj.get(ATTEMPT)
+        .and_then(|a| a.get("retry_count"))
+        .and_then(Value::as_u64)
+        .is_some_and(|n| n > 0)
 }
 
 /// Non-blank lines with their 1-based numbers.

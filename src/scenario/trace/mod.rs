@@ -21,6 +21,9 @@
 //!   "not given". An unknown column is an error that lists the known ones;
 //!   the `usage` fields ratesim does not replay (`cache_creation`,
 //!   `server_tool_use`, `service_tier`) are accepted and ignored.
+//! - A JSONL line may carry an `attempt` object, as `ratesim serve --record`
+//!   writes: it is ignored, and a line whose `attempt.retry_count` is above
+//!   0 is skipped (a client's retry of an earlier row, not a new request).
 //! - Rows must be in time order (an earlier row after a later one is an
 //!   error naming both lines).
 
