@@ -6,22 +6,7 @@ mod common;
 use common::cli::ratesim;
 
 fn plan_json(args: &[&str]) -> serde_json::Value {
-    let out = ratesim()
-        .args([
-            "plan",
-            "tests/fixtures/plan-steady.yaml",
-            "--format",
-            "json",
-        ])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    plan_json_of("tests/fixtures/plan-steady.yaml", args)
 }
 
 fn crossing(v: &serde_json::Value, dim: &str, th: f64) -> Option<u64> {
@@ -185,27 +170,17 @@ fn a_replayed_trace_grows_with_the_plan() {
 /// once the bucket's minute of burst is spent.)
 #[test]
 fn the_request_is_per_dimension_and_never_below_today() {
-    let out = ratesim()
-        .args([
-            "plan",
-            "tests/fixtures/plan-tier1-steady.yaml",
+    let v = plan_json_of(
+        "tests/fixtures/plan-tier1-steady.yaml",
+        &[
             "--growth",
             "10%/month",
             "--months",
             "6",
             "--slo-429-rate",
             "1%",
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let t = &v["targets"][0];
     assert_eq!(t["month"], 6);
     assert_eq!(t["at_current"]["slo_met"], false);
