@@ -26,7 +26,10 @@ fn yardstick_matches_ratesim_on_the_retry_storm() {
     // Since the spend caps of issue 17, tier 1's monthly cap pauses the pool
     // about a day in, and the storm turns into spend 429s; the yardstick is
     // the rate-limit storm of issue 15, so both run without the cap.
-    assert!(scenario.sim.provider.spend.is_some(), "tier 1 has a spend cap");
+    assert!(
+        scenario.sim.provider.spend.is_some(),
+        "tier 1 has a spend cap"
+    );
     scenario.sim.provider.spend = None;
     assert_eq!(
         scenario.sim.drain,
@@ -49,7 +52,11 @@ fn yardstick_matches_ratesim_on_the_retry_storm() {
         y.requests, y.attempts, y.rate_limited, y.succeeded, y_p99
     );
     // A storm: most attempts are 429s, so the comparison is not vacuous.
-    assert!(sim_429 > total.requests, "{sim_429} 429s for {} requests", total.requests);
+    assert!(
+        sim_429 > total.requests,
+        "{sim_429} 429s for {} requests",
+        total.requests
+    );
     assert_eq!(y.requests, total.requests, "same arrivals");
     assert!(
         within(y.rate_limited as f64, sim_429 as f64, 0.01),

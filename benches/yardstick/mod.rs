@@ -270,9 +270,8 @@ impl State {
         self.otpm.advance(now);
         let r = &mut self.reqs[id as usize];
         let (input, output) = (r.input as i128, r.output);
-        let admit = self.rpm.level >= SCALE
-            && self.itpm.level >= input * SCALE
-            && self.otpm.level >= 1;
+        let admit =
+            self.rpm.level >= SCALE && self.itpm.level >= input * SCALE && self.otpm.level >= 1;
         r.limited = !admit;
         if !admit {
             self.push(now, Ev::Response(id));
