@@ -12,6 +12,8 @@ use ratesim::engine::SimTime;
 use ratesim::scenario::Scenario;
 use ratesim::sim;
 
+mod yardstick;
+
 const DAY_AT_50_RPM: &str = r#"
 name: bench-tier1-day
 seed: 7
@@ -80,6 +82,33 @@ fn retry_storm(c: &mut Criterion) {
     g.finish();
 }
 
+/// Issue 15's ratio: ratesim's `simulate` of the retry storm and the bare
+/// loop of `benches/yardstick` on the same slice, in one criterion group so
+/// both are measured in the same run. Elements are logical requests, so
+/// criterion's two throughputs divide into the ratio docs/performance.md
+/// reports (ratesim ÷ yardstick). Both run without tier 1's spend cap (see
+/// `tests/yardstick.rs`, which checks the two do the same work).
+fn storm_vs_yardstick(c: &mut Criterion) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/bench-retry-storm.yaml");
+    let mut scenario = Scenario::load(&path).expect("valid bench scenario");
+    scenario.sim.horizon = SimTime(STORM_MINUTES * SimTime::NANOS_PER_MIN);
+    scenario.sim.provider.spend = None;
+    let strategy = scenario.strategies.first().expect("one strategy");
+    let total = sim::run(&scenario.sim, strategy).expect("runs").total();
+    let bare = yardstick::run(STORM_MINUTES);
+    assert_eq!(bare.requests, total.requests, "same arrivals");
+    let mut g = c.benchmark_group("storm_vs_yardstick");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(total.requests));
+    g.bench_function("ratesim", |b| {
+        b.iter(|| black_box(sim::run(black_box(&scenario.sim), strategy).expect("runs")))
+    });
+    g.bench_function("yardstick", |b| {
+        b.iter(|| black_box(yardstick::run(black_box(STORM_MINUTES))))
+    });
+    g.finish();
+}
+
 /// Simulated minutes of the retry storm per iteration.
 const STORM_MINUTES: u64 = 5_000;
 
@@ -87,6 +116,6 @@ criterion_group! {
     name = benches;
     // HTML plots need a system font this machine may not have.
     config = Criterion::default().without_plots();
-    targets = retry_storm, day_all_presets
+    targets = retry_storm, storm_vs_yardstick, day_all_presets
 }
 criterion_main!(benches);
