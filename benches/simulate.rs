@@ -86,13 +86,13 @@ fn retry_storm(c: &mut Criterion) {
 /// loop of `benches/yardstick` on the same slice, in one criterion group so
 /// both are measured in the same run. Elements are logical requests, so
 /// criterion's two throughputs divide into the ratio docs/performance.md
-/// reports (ratesim ÷ yardstick). Both run without tier 1's spend cap (see
-/// `tests/yardstick.rs`, which checks the two do the same work).
+/// reports (ratesim ÷ yardstick). The scenario turns tier 1's spend cap off,
+/// so both are the same rate-limit storm (`tests/yardstick.rs` checks they
+/// do the same work).
 fn storm_vs_yardstick(c: &mut Criterion) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/bench-retry-storm.yaml");
     let mut scenario = Scenario::load(&path).expect("valid bench scenario");
     scenario.sim.horizon = SimTime(STORM_MINUTES * SimTime::NANOS_PER_MIN);
-    scenario.sim.provider.spend = None;
     let strategy = scenario.strategies.first().expect("one strategy");
     let total = sim::run(&scenario.sim, strategy).expect("runs").total();
     let bare = yardstick::run(STORM_MINUTES);
