@@ -183,11 +183,15 @@ impl SloReport {
     /// The scenario's SLO, if it sets one.
     pub fn of(scenario: &Scenario) -> Option<SloReport> {
         let slo = scenario.sim.slo.as_ref()?;
-        Some(SloReport {
+        Some(SloReport::from_rules(&scenario.sim.classes, slo))
+    }
+
+    /// `slo`'s rules in words for the classes named `classes` (by index),
+    /// e.g. a plan's SLO after its command-line overrides.
+    pub fn from_rules(classes: &[String], slo: &crate::metrics::Slo) -> SloReport {
+        SloReport {
             attainment: slo.attainment,
-            classes: scenario
-                .sim
-                .classes
+            classes: classes
                 .iter()
                 .enumerate()
                 .map(|(i, c)| {
@@ -197,7 +201,7 @@ impl SloReport {
                     (c.clone(), rule)
                 })
                 .collect(),
-        })
+        }
     }
 }
 

@@ -155,21 +155,10 @@ pub(super) fn slo_words(s: &Scenario, slo: &Slo) -> String {
 
 /// The SLO as the plan states it.
 fn slo_spec(s: &Scenario, slo: &Slo) -> SloSpec {
+    let words = crate::report::SloReport::from_rules(&s.sim.classes, &slo.rules);
     SloSpec {
-        attainment: slo.rules.attainment,
-        classes: s
-            .sim
-            .classes
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let rule = slo
-                    .rules
-                    .rule(i)
-                    .map_or_else(|| "not judged".to_string(), |r| r.describe());
-                (c.clone(), rule)
-            })
-            .collect(),
+        attainment: words.attainment,
+        classes: words.classes,
         max_429_share: slo.max_429_share,
     }
 }
