@@ -75,7 +75,7 @@ fn replications_are_identical_on_one_and_two_threads() {
 #[test]
 fn the_committed_example_reports_are_current() {
     let dir = tempfile::tempdir().unwrap();
-    let commands: [(&str, &[&str]); 2] = [
+    let commands: [(&str, &[&str]); 3] = [
         ("tier1", &["simulate", "scenarios/tier1.yaml"]),
         (
             "plan-tier1",
@@ -84,6 +84,17 @@ fn the_committed_example_reports_are_current() {
                 "scenarios/plan-growth.yaml",
                 "--growth",
                 "15%/month",
+                "--months",
+                "12",
+            ],
+        ),
+        (
+            "plan-imported-org",
+            &[
+                "plan",
+                "scenarios/imported-org.yaml",
+                "--growth",
+                "10%/month",
                 "--months",
                 "12",
             ],

@@ -585,6 +585,25 @@ fn trace_streams_reject_fields_the_trace_sets() {
     rejected(
         "t.csv",
         CSV,
+        &with("    trace_options: {requests: 0}\n"),
+        &[
+            "s.yaml:11:",
+            "trace_options.requests must be between 0.01 and 100",
+        ],
+    );
+    rejected(
+        "t.csv",
+        CSV,
+        &with("    trace_options: {requests: 3, requests_range: [0.5, 2]}\n"),
+        &[
+            "s.yaml:11:",
+            "requests_range must be [low, high]",
+            "got [0.5, 2]",
+        ],
+    );
+    rejected(
+        "t.csv",
+        CSV,
         &with("    trace_options: {speed: 2}\n"),
         &["s.yaml:11:", "unknown field `speed`", "time_scale, volume"],
     );

@@ -50,9 +50,11 @@ pub struct ImportArgs {
     /// the organisation's real limits become the scenario's `pools:`.
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub limits: Vec<PathBuf>,
-    /// The catalogue tier for limits the data does not give (see `ratesim tiers`).
-    #[arg(long, default_value = "tier1")]
-    pub tier: String,
+    /// The catalogue tier for limits the data does not give and for the
+    /// monthly spend limit (see `ratesim tiers`). Default: the smallest Usage
+    /// Tier whose spend limit covers the data's list-price spend a month.
+    #[arg(long)]
+    pub tier: Option<String>,
     /// Usage reports: assumed mean input tokens a request (uncached + cache
     /// read + cache write), to estimate request counts (default 2000, stated
     /// as an assumption).
@@ -90,10 +92,11 @@ pub fn run(args: &ImportArgs) -> Result<(), CliError> {
     let trace_dir = dir.join(&trace_dir_name);
     output::check_file(&args.out, args.force)?;
     output::refuse_overwrite(&[trace_dir.as_path()], args.force)?;
-    if catalog::profile(&args.tier).is_none() {
+    if let Some(t) = &args.tier
+        && catalog::profile(t).is_none()
+    {
         return Err(CliError::Usage(format!(
-            "--tier: unknown tier `{}`, expected one of {}",
-            args.tier,
+            "--tier: unknown tier `{t}`, expected one of {}",
             catalog::profile_names().join(", ")
         )));
     }
@@ -149,12 +152,14 @@ pub fn run(args: &ImportArgs) -> Result<(), CliError> {
         ))
         .with_summary(&summary));
     }
+    let (tier, tier_limit) = choose_tier(args.tier.as_deref(), &streams, &mut summary);
     let opts = RenderOptions {
         name: args.name.clone().unwrap_or(stem),
         source: format!("{} ({})", source_name(args.format), names(&args.files)),
         replay,
         trace_dir: trace_dir_name,
-        tier: args.tier.clone(),
+        tier,
+        tier_limit,
         limits,
         mean_input_tokens: mean_input,
     };
@@ -240,6 +245,47 @@ fn read_limits(files: &[PathBuf]) -> Result<Option<OrgLimits>, ImportError> {
 const DEFAULT_MEAN_INPUT: f64 = 2000.0;
 
 /// The request-count assumption for a usage report.
+/// The scenario's tier: `--tier`, or the smallest Usage Tier whose monthly
+/// spend limit covers what the data spends (tier 4 with no spend limit when
+/// none does: monthly invoicing). Also whether the tier's limit applies.
+fn choose_tier(given: Option<&str>, streams: &Streams, summary: &mut Summary) -> (String, bool) {
+    let monthly = import::spend::monthly_spend_usd(streams);
+    let usd = |x: f64| format!("${}", import::group(x.round() as u64));
+    if let Some(t) = given {
+        if let Some(cap) = catalog::profile(t).and_then(|p| p.spend.monthly_limit_usd)
+            && monthly > cap as f64
+        {
+            summary.assumptions.push(format!(
+                "spend: the data spends about {} a month at list prices, over tier `{t}`'s monthly \
+                 spend limit of {}: expect spend 429s once it is reached (--tier picks another)",
+                usd(monthly),
+                usd(cap as f64)
+            ));
+        }
+        return (t.to_string(), true);
+    }
+    match import::spend::tier_for(monthly) {
+        Some((t, cap)) => {
+            summary.assumptions.push(format!(
+                "tier: `{t}`, the smallest Usage Tier whose monthly spend limit ({}) covers the \
+                 data's list-price spend of about {} a month (--tier picks another)",
+                usd(cap as f64),
+                usd(monthly)
+            ));
+            (t.to_string(), true)
+        }
+        None => {
+            summary.assumptions.push(format!(
+                "tier: `tier4` with no monthly spend limit (`spend: {{tier_limit: false}}`): the \
+                 data's list-price spend of about {} a month is over every Usage Tier's limit, \
+                 as on monthly invoicing (--tier picks another)",
+                usd(monthly)
+            ));
+            ("tier4".to_string(), false)
+        }
+    }
+}
+
 fn estimate(args: &ImportArgs) -> Result<Estimate, CliError> {
     match (args.mean_input_tokens, &args.sample) {
         (Some(_), Some(_)) => Err(CliError::Usage(

@@ -6,7 +6,9 @@ use super::args::{Format, ScenarioArgs, find_strategy, parse_fraction};
 use super::output::{prepare_dir, refuse_overwrite, write_bytes, write_text};
 use super::progress::progress;
 use super::{CliError, print};
-use crate::analysis::plan::{Slo, StrategyChoice, budget, limited_dims, plan, tier_count};
+use crate::analysis::plan::{
+    Slo, StrategyChoice, budget, estimated_streams, limited_dims, plan, tier_count,
+};
 use crate::charts::plan::CHARTS;
 use crate::export::plan::to_markdown;
 use crate::scenario::Scenario;
@@ -151,7 +153,13 @@ pub fn run(args: &PlanArgs) -> Result<(), CliError> {
     } else {
         s.strategies.len()
     };
-    let runs = budget(args.months, choosing, tier_count(&s), limited_dims(&s));
+    let runs = budget(
+        args.months,
+        choosing,
+        tier_count(&s),
+        limited_dims(&s),
+        !estimated_streams(&s).is_empty(),
+    );
     let bar = progress(runs, "simulating months");
     let choice = match &given {
         Some(spec) => StrategyChoice::Given(spec),

@@ -2,7 +2,8 @@
 //! as a limit-increase request in Markdown.
 
 use crate::analysis::plan::{
-    Change, DIMS, DimensionRequest, Outcome, Plan, Target, TierCheck, limit_of,
+    Change, Crossing, DIMS, DimensionRequest, Outcome, Plan, RequestSpread, Target, TierCheck,
+    limit_of,
 };
 use crate::export::num::{EMPTY, int, opt_duration_ms, trimmed};
 use crate::export::report_csv::field;
@@ -87,13 +88,80 @@ fn limits_words(l: &PoolLimits) -> String {
 }
 
 fn crossing_words(p: &Plan, pool: &str, dim: &str, th: f64) -> String {
-    p.crossings
+    crossing_in(&p.crossings, p.months, pool, dim, th)
+}
+
+fn crossing_in(crossings: &[Crossing], months: u32, pool: &str, dim: &str, th: f64) -> String {
+    crossings
         .iter()
         .find(|c| c.pool == pool && c.dimension == dim && c.threshold == th)
         .map_or("-".into(), |c| match c.month {
             Some(m) => when_short(m, c.calendar.as_deref()),
-            None => format!("not within {} months", p.months),
+            None => format!("not within {months} months"),
         })
+}
+
+/// The estimated streams in words: `` `api` (×1, range ×0.5–×2) ``.
+fn estimated_words(x: &RequestSpread) -> String {
+    x.streams
+        .iter()
+        .map(|e| {
+            format!(
+                "`{}` (×{}, range ×{}–×{})",
+                e.stream,
+                trimmed(e.requests, 3),
+                trimmed(e.range[0], 3),
+                trimmed(e.range[1], 3)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Rows of the spread table: pool, dimension, threshold, then the crossing
+/// at the low end, as estimated and at the high end.
+fn spread_rows(p: &Plan, x: &RequestSpread) -> Vec<[String; 6]> {
+    let mut rows = Vec::new();
+    for (pool, l) in &p.current {
+        for (d, dim) in DIMS.iter().enumerate() {
+            if limit_of(l, d).is_none() {
+                continue;
+            }
+            for th in [0.8, 1.0] {
+                let at = |c: &[Crossing]| crossing_in(c, p.months, pool, dim, th);
+                let ends: Vec<String> = x.ends.iter().map(|e| at(&e.crossings)).collect();
+                rows.push([
+                    pool.clone(),
+                    dim.to_uppercase(),
+                    format!("{} %", th * 100.0),
+                    ends.first().cloned().unwrap_or_default(),
+                    at(&p.crossings),
+                    ends.get(1).cloned().unwrap_or_default(),
+                ]);
+            }
+        }
+    }
+    rows
+}
+
+/// What binds first at each end of the estimate.
+fn spread_binds_words(p: &Plan, x: &RequestSpread) -> String {
+    x.ends
+        .iter()
+        .map(|e| {
+            let b = match &e.binds_first {
+                Some(b) => format!(
+                    "{} of {} in {}",
+                    b.dimension.to_uppercase(),
+                    b.pool,
+                    when(b.month, b.calendar.as_deref())
+                ),
+                None => format!("nothing within {} months", p.months),
+            };
+            format!("at the {} end {b}", e.end)
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// `keep 50` or `raise to 36,000 (+20 %)`.
@@ -346,6 +414,19 @@ pub fn to_table(p: &Plan) -> String {
         binds_first_words(p),
         spend_words(p)
     ));
+    if let Some(x) = &p.request_estimate {
+        s.push_str(&format!(
+            "request count is an estimate for {}; crossings at the low end / as estimated / high end:\n",
+            estimated_words(x)
+        ));
+        for r in spread_rows(p, x) {
+            s.push_str(&format!(
+                "  {} {:<4} {:>5}: {} / {} / {}\n",
+                r[0], r[1], r[2], r[3], r[4], r[5]
+            ));
+        }
+        s.push_str(&format!("  binds first {}\n\n", spread_binds_words(p, x)));
+    }
     for t in &p.targets {
         s.push_str(&format!("{}:\n", when(t.month, t.calendar.as_deref())));
         s.push_str(&format!(
@@ -465,6 +546,21 @@ Every figure comes from simulating the workload against Anthropic's rate-limit m
     s.push_str(&format!("\n{}.\n", capitalise(&binds_first_words(p))));
     if let Some((file, alt)) = charts.first() {
         s.push_str(&format!("\n![{alt}]({file})\n"));
+    }
+    if let Some(x) = &p.request_estimate {
+        s.push_str(&format!(
+            "\n## How far the request count matters\n\nOur usage report gives tokens per minute, not requests, so the request count is an estimate: {}. \
+The same tokens cut into fewer or more requests move the crossings as below. Requests per minute move with the count; the token limits move only as far as burstiness does.\n\n\
+| pool | limit | reaches | fewer requests (low end) | as estimated | more requests (high end) |\n|---|---|---|---|---|---|\n",
+            estimated_words(x)
+        ));
+        for r in spread_rows(p, x) {
+            s.push_str(&format!("| {} |\n", r.join(" | ")));
+        }
+        s.push_str(&format!(
+            "\nWhat binds first: {}.\n",
+            spread_binds_words(p, x)
+        ));
     }
     s.push_str("\n## What we ask for\n");
     for t in &p.targets {

@@ -14,6 +14,7 @@ pub mod limits;
 pub mod litellm;
 pub mod otel;
 mod render;
+pub mod spend;
 mod streams;
 pub mod usage;
 

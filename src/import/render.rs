@@ -24,6 +24,9 @@ pub struct RenderOptions {
     pub trace_dir: String,
     /// The tier whose limits apply where the data gives none.
     pub tier: String,
+    /// Whether the tier's monthly spend limit applies (`false`: monthly
+    /// invoicing, written as `spend: {tier_limit: false}`).
+    pub tier_limit: bool,
     /// The organisation's limits, if read.
     pub limits: Option<OrgLimits>,
     /// For usage reports: the assumed mean input tokens a request.
@@ -90,7 +93,13 @@ pub fn render(streams: &Streams, opts: &RenderOptions, summary: &mut Summary) ->
             "the data's span".to_string()
         }
     );
-    let _ = writeln!(body, "drain: 10m");
+    if batch {
+        body.push_str(
+            "drain: 24h                       # let the slowest batch come back (the Batch API's 24 h window)\n",
+        );
+    } else {
+        body.push_str("drain: 10m\n");
+    }
     let _ = writeln!(
         body,
         "start: {}           # the calendar time at simulated time zero: {}",
@@ -106,6 +115,11 @@ pub fn render(streams: &Streams, opts: &RenderOptions, summary: &mut Summary) ->
         "tier: {}                        # limits the data does not give come from this tier",
         opts.tier
     );
+    if !opts.tier_limit {
+        body.push_str(
+            "spend: {tier_limit: false}           # the data spends more than any tier's monthly limit\n",
+        );
+    }
     body.push_str(&pools_text);
     if batch {
         match opts.limits.as_ref().and_then(|l| l.batch_rpm) {
@@ -124,6 +138,17 @@ pub fn render(streams: &Streams, opts: &RenderOptions, summary: &mut Summary) ->
         }
     }
     body.push_str("classes: [interactive, background]   # Batch API streams are background\n");
+    body.push_str(
+        "slo:                                 # what `plan` holds (edit to your own)\n  \
+         latency: 30s                       # an answer within 30 s ...\n  \
+         attainment: 99%                    # ... for 99 % of requests, failures counted as misses\n",
+    );
+    if batch {
+        body.push_str(
+            "  classes:\n    \
+             background: {exclude: true}      # Batch API work has its own 24 h window, not a latency\n",
+        );
+    }
     if !workspaces.is_empty() {
         body.push_str("workspaces:                          # from the report's workspace_id; add `limits:` to any\n");
         for w in &workspaces {
@@ -179,9 +204,10 @@ pub fn render(streams: &Streams, opts: &RenderOptions, summary: &mut Summary) ->
             "#\n# REQUEST-COUNT ESTIMATE (an assumption, not data): the usage report has no\n\
              # request counts, so each bucket's input tokens were divided by\n\
              #   mean_input_tokens_per_request = {m:.0}\n\
-             # Requests (and RPM) scale with 1 / this value; tokens do not change. To see how\n\
-             # the answer moves across the estimate, re-import with --mean-input-tokens at\n\
-             # {:.0} and {:.0} (×2 and ×0.5 the requests) and plan each.\n",
+             # Requests (and RPM) scale with 1 / this value; tokens do not change. Each\n\
+             # stream's `trace_options.requests` re-cuts the same tokens into more or fewer\n\
+             # requests (2.0 = a mean of {:.0} input tokens, 0.5 = {:.0}), and `plan` shows\n\
+             # its answer at both ends of `requests_range`.\n",
             m / 2.0,
             m * 2.0
         );
@@ -403,9 +429,17 @@ fn replay_streams(
             let _ = writeln!(body, "    workspace: {}", yaml_str(w));
         }
         let _ = writeln!(body, "    trace: {}", yaml_str(&file));
-        body.push_str(
-            "    trace_options: {time_scale: 1.0, volume: 1.0}   # volume: growth (1.5 = +50 %)\n",
-        );
+        if opts.mean_input_tokens.is_some() {
+            body.push_str(
+                "    # requests: the request-count estimate (0.5: the same tokens in half as many\n\
+                 \x20   # requests); `plan` shows its answer at both ends of requests_range\n\
+                 \x20   trace_options: {time_scale: 1.0, volume: 1.0, requests: 1.0, requests_range: [0.5, 2.0]}\n",
+            );
+        } else {
+            body.push_str(
+                "    trace_options: {time_scale: 1.0, volume: 1.0}   # volume: growth (1.5 = +50 %)\n",
+            );
+        }
         for (_, s) in members {
             facts(s, body);
         }

@@ -347,7 +347,8 @@ impl UsageReader {
             s.assumptions.push(format!(
                 "request counts: the report has none; {} requests estimated as each bucket's input \
                  tokens ÷ {} ({}), spread evenly over the bucket with its tokens shared among them. \
-                 RPM scales with this estimate: half the mean input doubles the requests",
+                 RPM scales with this estimate: half the mean input doubles the requests; \
+                 `plan` shows its answer across ×0.5–×2 the requests (trace_options.requests_range)",
                 group(self.estimated_requests),
                 self.estimate_text(),
                 self.estimate.source

@@ -440,6 +440,10 @@ pub struct RawTraceOptions {
     pub time_scale: Option<f64>,
     #[serde(default)]
     pub volume: Option<f64>,
+    #[serde(default)]
+    pub requests: Option<f64>,
+    #[serde(default)]
+    pub requests_range: Option<[f64; 2]>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -16,4 +16,4 @@ pub use dist::{MAX_TOKENS, TokenDist, TokenSampler};
 pub use error::WorkloadError;
 pub use request::LogicalRequest;
 pub use stream::{Popularity, PromptCache, StreamGen, StreamSpec};
-pub use trace::{MAX_VOLUME, SPREAD_CAP, Trace, TraceReplay, TraceRow};
+pub use trace::{MAX_VOLUME, REQUESTS_RANGE, SPREAD_CAP, Trace, TraceReplay, TraceRow};

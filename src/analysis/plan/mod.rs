@@ -213,67 +213,9 @@ pub fn plan(
     let spec = &spec;
     let month_scale = MONTH_DAYS * 24.0 * 3600.0 / s.sim.horizon.as_secs_f64();
     let current: Vec<(String, PoolLimits)> = s.sim.provider.pools.clone();
-    let mut projection = Vec::new();
-    for m in 0..=months {
-        let factor = (1.0 + growth).powi(m as i32);
-        let d = demand(&scaled(s, factor))?;
-        tick();
-        projection.push(Month {
-            month: m,
-            calendar: calendar(s.start, m),
-            factor: round(factor, 6),
-            cost_per_month_usd: round(d.cost_usd * month_scale, 2),
-            pools: current
-                .iter()
-                .zip(&d.peaks)
-                .map(|((name, l), pk)| PoolMonth {
-                    pool: name.clone(),
-                    peak_per_min: pk.map(|x| round(x, 3)),
-                    utilisation: [0, 1, 2]
-                        .map(|d| limit_of(l, d).map(|lim| round(pk[d] / lim as f64, 4))),
-                })
-                .collect(),
-        });
-    }
-    let mut crossings = Vec::new();
-    for (p, (name, _)) in current.iter().enumerate() {
-        for (d, dim) in DIMS.iter().enumerate() {
-            if limit_of(&current[p].1, d).is_none() {
-                continue;
-            }
-            for th in THRESHOLDS {
-                let month = projection
-                    .iter()
-                    .find(|m| m.pools[p].utilisation[d].is_some_and(|u| u >= th))
-                    .map(|m| m.month);
-                crossings.push(Crossing {
-                    pool: name.clone(),
-                    dimension: dim.to_string(),
-                    threshold: th,
-                    month,
-                    calendar: month.and_then(|m| calendar(s.start, m)),
-                });
-            }
-        }
-    }
-    // The earliest 100 % crossing; among crossings in the same month, the
-    // dimension furthest over its limit then.
-    let util = |c: &Crossing, m: u32| -> f64 {
-        let p = current.iter().position(|(n, _)| *n == c.pool).unwrap_or(0);
-        let d = DIMS.iter().position(|d| *d == c.dimension).unwrap_or(0);
-        projection[m as usize].pools[p].utilisation[d].unwrap_or(0.0)
-    };
-    let binds_first = crossings
-        .iter()
-        .filter(|c| c.threshold == 1.0)
-        .filter_map(|c| c.month.map(|m| (m, util(c, m), c)))
-        .min_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)))
-        .map(|(month, _, c)| Binding {
-            pool: c.pool.clone(),
-            dimension: c.dimension.clone(),
-            month,
-            calendar: calendar(s.start, month),
-        });
+    let projection = project(s, growth, months, month_scale, tick)?;
+    let crossings = crossings_of(s, &projection);
+    let binds_first = binds_first_of(s, &projection, &crossings);
     let limit = monthly_limit(&s.tier);
     let binds_month = limit.and_then(|l| {
         projection
@@ -364,8 +306,9 @@ pub fn plan(
         Err(PlanError::Unreachable { .. }) => None,
         Err(e) => return Err(e),
     };
+    let request_estimate = request_spread(s, growth, months, month_scale, tick)?;
     let p = &s.sim.provider;
-    let assumptions = vec![
+    let mut assumptions = vec![
         format!(
             "bucket size: each limit refills continuously into a bucket holding {} of it (Anthropic does not publish the size; `limiter.burst`); the ask under {} s in every dimension is shown as a sensitivity",
             if bursts.is_uniform() {
@@ -399,6 +342,13 @@ pub fn plan(
             catalog::PRICES_SOURCE
         ),
     ];
+    if let Some(x) = &request_estimate {
+        assumptions.push(format!(
+            "request count: an estimate for {} of {} streams (the data has tokens, not requests); the figures above use it as the scenario states it, and the crossings are shown again at both ends of its range",
+            x.streams.len(),
+            s.sim.streams.len()
+        ));
+    }
     Ok(Plan {
         schema_version: 2,
         ratesim: crate::report::Provenance::current(),
@@ -418,7 +368,141 @@ pub fn plan(
         spend,
         targets,
         sensitivity,
+        request_estimate,
     })
+}
+
+/// Month-by-month demand and cost at today's limits.
+fn project(
+    s: &Scenario,
+    growth: f64,
+    months: u32,
+    month_scale: f64,
+    tick: &dyn Fn(),
+) -> Result<Vec<Month>, PlanError> {
+    let current = &s.sim.provider.pools;
+    let mut projection = Vec::new();
+    for m in 0..=months {
+        let factor = (1.0 + growth).powi(m as i32);
+        let d = demand(&scaled(s, factor))?;
+        tick();
+        projection.push(Month {
+            month: m,
+            calendar: calendar(s.start, m),
+            factor: round(factor, 6),
+            cost_per_month_usd: round(d.cost_usd * month_scale, 2),
+            pools: current
+                .iter()
+                .zip(&d.peaks)
+                .map(|((name, l), pk)| PoolMonth {
+                    pool: name.clone(),
+                    peak_per_min: pk.map(|x| round(x, 3)),
+                    utilisation: [0, 1, 2]
+                        .map(|d| limit_of(l, d).map(|lim| round(pk[d] / lim as f64, 4))),
+                })
+                .collect(),
+        });
+    }
+    Ok(projection)
+}
+
+/// When each limited dimension of each pool first reaches each threshold.
+fn crossings_of(s: &Scenario, projection: &[Month]) -> Vec<Crossing> {
+    let current = &s.sim.provider.pools;
+    let mut crossings = Vec::new();
+    for (p, (name, limits)) in current.iter().enumerate() {
+        for (d, dim) in DIMS.iter().enumerate() {
+            if limit_of(limits, d).is_none() {
+                continue;
+            }
+            for th in THRESHOLDS {
+                let month = projection
+                    .iter()
+                    .find(|m| m.pools[p].utilisation[d].is_some_and(|u| u >= th))
+                    .map(|m| m.month);
+                crossings.push(Crossing {
+                    pool: name.clone(),
+                    dimension: dim.to_string(),
+                    threshold: th,
+                    month,
+                    calendar: month.and_then(|m| calendar(s.start, m)),
+                });
+            }
+        }
+    }
+    crossings
+}
+
+/// The earliest 100 % crossing; among crossings in the same month, the
+/// dimension furthest over its limit then.
+fn binds_first_of(s: &Scenario, projection: &[Month], crossings: &[Crossing]) -> Option<Binding> {
+    let current = &s.sim.provider.pools;
+    let util = |c: &Crossing, m: u32| -> f64 {
+        let p = current.iter().position(|(n, _)| *n == c.pool).unwrap_or(0);
+        let d = DIMS.iter().position(|d| *d == c.dimension).unwrap_or(0);
+        projection[m as usize].pools[p].utilisation[d].unwrap_or(0.0)
+    };
+    crossings
+        .iter()
+        .filter(|c| c.threshold == 1.0)
+        .filter_map(|c| c.month.map(|m| (m, util(c, m), c)))
+        .min_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)))
+        .map(|(month, _, c)| Binding {
+            pool: c.pool.clone(),
+            dimension: c.dimension.clone(),
+            month,
+            calendar: calendar(s.start, month),
+        })
+}
+
+/// The streams whose request count is an estimate.
+pub fn estimated_streams(s: &Scenario) -> Vec<EstimatedStream> {
+    s.sim
+        .streams
+        .iter()
+        .filter_map(|st| {
+            let t = st.trace.as_ref()?;
+            Some(EstimatedStream {
+                stream: st.name.clone(),
+                requests: t.requests,
+                range: t.requests_range?,
+            })
+        })
+        .collect()
+}
+
+/// The projection with every estimated stream at each end of its range.
+fn request_spread(
+    s: &Scenario,
+    growth: f64,
+    months: u32,
+    month_scale: f64,
+    tick: &dyn Fn(),
+) -> Result<Option<RequestSpread>, PlanError> {
+    let streams = estimated_streams(s);
+    if streams.is_empty() {
+        return Ok(None);
+    }
+    let mut ends = Vec::new();
+    for (end, i) in [("low", 0), ("high", 1)] {
+        let mut at = s.clone();
+        for st in &mut at.sim.streams {
+            if let Some(t) = &mut st.trace
+                && let Some(r) = t.requests_range
+            {
+                t.requests = r[i];
+            }
+        }
+        let projection = project(&at, growth, months, month_scale, tick)?;
+        let crossings = crossings_of(&at, &projection);
+        ends.push(SpreadEnd {
+            end: end.to_string(),
+            peak_now: projection[0].pools.iter().map(|p| p.peak_per_min).collect(),
+            binds_first: binds_first_of(&at, &projection, &crossings),
+            crossings,
+        });
+    }
+    Ok(Some(RequestSpread { streams, ends }))
 }
 
 /// The date the scenario's tier was read from Anthropic's pages.
@@ -443,11 +527,16 @@ fn human_window(d: SimTime) -> String {
 /// given), `tiers` official tiers and `dims` limited dimensions (RPM, ITPM,
 /// OTPM, TPM): the choice, one demand run per month, then per target month
 /// 1 at current limits, each tier, 6 generous starts, 1 + 12 per dimension
-/// and 1 at the requested limits; and the sensitivity search.
-pub fn budget(months: u32, strategies: usize, tiers: usize, dims: usize) -> u64 {
+/// and 1 at the requested limits; the sensitivity search; and, when the
+/// request count is an estimate, the projection twice more.
+pub fn budget(months: u32, strategies: usize, tiers: usize, dims: usize, estimated: bool) -> u64 {
     let targets = if months >= 12 { 2 } else { 1 };
     let search = 6 + dims as u64 * (1 + MAX_STEPS);
-    strategies as u64 + months as u64 + 1 + targets * (1 + tiers as u64 + search + 1) + search
+    let projection = months as u64 + 1;
+    strategies as u64
+        + projection * if estimated { 3 } else { 1 }
+        + targets * (1 + tiers as u64 + search + 1)
+        + search
 }
 
 /// Official tiers the plan tries for this scenario, for [`budget`].

@@ -278,6 +278,43 @@ pub struct Sensitivity {
     pub dimensions: Vec<DimensionRequest>,
 }
 
+/// A stream whose request count is an estimate (`trace_options.requests`
+/// with a `requests_range`, as `ratesim import usage-report` writes).
+#[derive(Clone, Debug, Serialize)]
+pub struct EstimatedStream {
+    /// Stream name.
+    pub stream: String,
+    /// Requests per recorded row, as the scenario has it.
+    pub requests: f64,
+    /// The range it is only an estimate within.
+    pub range: [f64; 2],
+}
+
+/// The projection again with every estimated stream at one end of its range.
+#[derive(Clone, Debug, Serialize)]
+pub struct SpreadEnd {
+    /// `low` or `high`.
+    pub end: String,
+    /// Peak-minute demand per pool today (requests, ITPM-counted input,
+    /// output).
+    pub peak_now: Vec<[f64; 3]>,
+    /// Threshold crossings, as in [`Plan::crossings`].
+    pub crossings: Vec<Crossing>,
+    /// The first 100 % crossing, as in [`Plan::binds_first`].
+    pub binds_first: Option<Binding>,
+}
+
+/// How the projection moves across the request-count estimate: the same
+/// tokens cut into fewer or more requests. RPM moves with it; the token
+/// dimensions move only as far as burstiness does.
+#[derive(Clone, Debug, Serialize)]
+pub struct RequestSpread {
+    /// The estimated streams.
+    pub streams: Vec<EstimatedStream>,
+    /// Every estimated stream at the low end, then at the high end.
+    pub ends: Vec<SpreadEnd>,
+}
+
 /// A whole plan.
 #[derive(Clone, Debug, Serialize)]
 pub struct Plan {
@@ -321,4 +358,7 @@ pub struct Plan {
     pub targets: Vec<Target>,
     /// The last target under a second bucket size.
     pub sensitivity: Option<Sensitivity>,
+    /// The projection across the request-count estimate, when the
+    /// scenario has one (usage-report imports).
+    pub request_estimate: Option<RequestSpread>,
 }

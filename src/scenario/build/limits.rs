@@ -217,7 +217,7 @@ pub(in crate::scenario) fn capacity_floor(
         let max_tokens = s.max_tokens.upper().max(1);
         add(s.input_tokens.upper() + prefix, max_tokens);
         if let Some(t) = &s.trace {
-            for r in &t.trace.rows {
+            for r in t.rows() {
                 let reads = models
                     .get(r.model as usize)
                     .is_some_and(|m| m.itpm_counts_cache_reads);

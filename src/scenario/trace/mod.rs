@@ -42,7 +42,7 @@ use crate::engine::SimTime;
 use crate::model::ModelSpec;
 use crate::model::catalog::{ModelInfo, find_model};
 use crate::text::suggest;
-use crate::workload::{MAX_VOLUME, Trace, TraceReplay, TraceRow};
+use crate::workload::{MAX_VOLUME, REQUESTS_RANGE, Trace, TraceReplay, TraceRow};
 use row::Builder;
 
 /// The fields a trace row may have, in the order errors list them.
@@ -108,6 +108,8 @@ pub(super) struct ParsedTrace {
     classes: Vec<(String, u64, u64)>,
     time_scale: f64,
     volume: f64,
+    requests: f64,
+    requests_range: Option<[f64; 2]>,
 }
 
 impl ParsedTrace {
@@ -171,8 +173,34 @@ pub(super) fn read(cx: &Cx, s: &RawStream) -> Result<Option<ParsedTrace>, Scenar
             "whose cache_read_input_tokens and cache_creation_input_tokens are replayed as recorded",
         );
     }
-    let (mut time_scale, mut volume) = (1.0, 1.0);
+    let (mut time_scale, mut volume, mut requests, mut requests_range) = (1.0, 1.0, 1.0, None);
     if let Some(o) = &s.trace_options {
+        let (lo, hi) = REQUESTS_RANGE;
+        let ok = |x: f64| x.is_finite() && (lo..=hi).contains(&x);
+        if let Some(x) = o.value.requests {
+            if !ok(x) {
+                return Err(cx.err(
+                    &o.referenced,
+                    format!(
+                        "trace_options.requests must be between {lo} and {hi} \
+                         (requests per recorded row, tokens unchanged: 0.5 merges pairs of rows), got {x}"
+                    ),
+                ));
+            }
+            requests = x;
+        }
+        if let Some([a, b]) = o.value.requests_range {
+            if !(ok(a) && ok(b) && a <= requests && requests <= b && a < b) {
+                return Err(cx.err(
+                    &o.referenced,
+                    format!(
+                        "trace_options.requests_range must be [low, high] with \
+                         {lo} ≤ low ≤ requests ({requests}) ≤ high ≤ {hi} and low < high, got [{a}, {b}]"
+                    ),
+                ));
+            }
+            requests_range = Some([a, b]);
+        }
         if let Some(x) = o.value.time_scale {
             if !(x.is_finite() && x > 0.0 && x <= MAX_TIME_SCALE) {
                 return Err(cx.err(
@@ -223,6 +251,8 @@ pub(super) fn read(cx: &Cx, s: &RawStream) -> Result<Option<ParsedTrace>, Scenar
         classes,
         time_scale,
         volume,
+        requests,
+        requests_range,
     }))
 }
 
@@ -342,13 +372,14 @@ pub(super) fn resolve(
         trace: Arc::new(Trace { file: t.file, rows }),
         time_scale: t.time_scale,
         volume: t.volume,
+        requests: t.requests,
+        requests_range: t.requests_range,
     })
 }
 
 /// A warning when some of a replayed trace's rows fall after the arrival
 /// window (`horizon`): they are never sent.
 pub(super) fn rows_after(r: &TraceReplay, horizon: SimTime, stream: &str) -> Option<Warning> {
-    let rows = &r.trace.rows;
     // Simulated time of a row, as the replay scales it.
     let scale = |at: u64| {
         if r.time_scale == 1.0 {
@@ -357,21 +388,22 @@ pub(super) fn rows_after(r: &TraceReplay, horizon: SimTime, stream: &str) -> Opt
             (at as f64 / r.time_scale).round() as u64
         }
     };
-    let late = rows
-        .iter()
-        .filter(|row| scale(row.at) >= horizon.as_nanos())
-        .count();
+    let (mut rows, mut late) = (0, 0);
+    for row in r.rows() {
+        rows += 1;
+        late += usize::from(scale(row.at) >= horizon.as_nanos());
+    }
     if late == 0 {
         return None;
     }
-    let span = rows.last().map_or(0, |row| scale(row.at));
+    let span = r.span().as_nanos();
     Some(Warning::whole_file(
         &r.trace.file,
         format!(
             "{late} of the trace's {} rows fall after the simulated window of stream \
              `{stream}` (duration {}, the trace spans {}) and are not replayed; \
              lengthen `duration` or raise `trace_options.time_scale`",
-            rows.len(),
+            rows,
             super::build::show(horizon),
             super::build::show(SimTime(span)),
         ),
