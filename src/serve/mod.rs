@@ -30,9 +30,9 @@ use crate::model::{Provider, RateLimitHeaders};
 use crate::sim::seed;
 pub use clock::Clock;
 pub use config::{ServeConfig, tier_scenario};
-pub use record::{AttemptRecord, RetryPattern, retry_pattern};
+pub use record::{AttemptRecord, RetryPattern, RetryTracker, Waits, retry_pattern};
 pub use stats::{StatsDoc, Totals};
-pub use summary::{Summary, run_metrics, summarise};
+pub use summary::{Session, Summary, run_metrics, summarise};
 
 /// A running server's shared state; cheap to clone (one `Arc`).
 #[derive(Clone)]
