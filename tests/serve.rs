@@ -480,6 +480,9 @@ fn retries_of_one_body_form_one_chain_in_the_record() {
     );
     let p = ratesim::serve::retry_pattern(&recs);
     assert_eq!(p.requests, 6);
-    assert_eq!(p.retries_per_request, vec![5, 0, 1]);
+    assert_eq!(
+        p.retries_per_request,
+        std::collections::BTreeMap::from([(0, 5), (2, 1)])
+    );
     assert_eq!(p.gave_up, 1);
 }

@@ -16,7 +16,7 @@ use crate::export::{to_markdown_with_charts, to_table};
 use crate::model::catalog;
 use crate::report::{Report, StrategyResult};
 use crate::scenario::Scenario;
-use crate::serve::{self, App, AttemptRecord, ServeConfig, StatsDoc, Summary};
+use crate::serve::{self, App, ServeConfig, Session, StatsDoc, Summary};
 use crate::text::suggest;
 
 /// Arguments of `ratesim serve`.
@@ -162,7 +162,7 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
         .build()
         .map_err(|e| CliError::Usage(format!("cannot start the async runtime: {e}")))?;
     let addr = SocketAddr::new(args.bind, args.port);
-    let (summary, all, app) = rt.block_on(async {
+    let (summary, session) = rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|e| CliError::Usage(format!("cannot listen on {addr}: {e}")))?;
@@ -175,7 +175,9 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
         let server = tokio::spawn(serve::serve(listener, app.clone(), async {
             let _ = stop_rx.await;
         }));
-        let mut all: Vec<AttemptRecord> = Vec::new();
+        // The attempts folded in as they come: memory stays flat however
+        // many requests the session serves.
+        let mut session = Session::new(app.config());
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.tick().await;
         let ctrl_c = tokio::signal::ctrl_c();
@@ -186,7 +188,7 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
                 _ = tick.tick() => {}
             }
             let stats = app.stats();
-            drain(&app, &mut record, &mut all)?;
+            drain(&app, &mut record, &mut session)?;
             if !args.quiet {
                 eprintln!("{}", live_line(&stats));
             }
@@ -197,10 +199,10 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
         let _ = stop_tx.send(());
         // Let responses under way finish, but never hang on a stuck client.
         let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
-        drain(&app, &mut record, &mut all)?;
+        drain(&app, &mut record, &mut session)?;
         let stats = app.stats();
-        let summary = serve::summarise(&all, stats.totals, stats.now_s, stats.wall_s, stats.speed);
-        Ok::<_, CliError>((summary, all, app))
+        let summary = session.summary(stats.totals, stats.now_s, stats.wall_s, stats.speed);
+        Ok::<_, CliError>((summary, session))
     })?;
     rt.shutdown_timeout(Duration::from_secs(1));
 
@@ -210,7 +212,7 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
     scenario.sim.horizon =
         SimTime::from_secs(end.as_nanos().div_ceil(SimTime::NANOS_PER_SEC).max(1));
     scenario.sim.drain = SimTime::ZERO;
-    let metrics = serve::run_metrics(&all, app.config(), end);
+    let metrics = session.metrics(end);
     let spec = scenario
         .strategy_named("sdk_default")
         .map_err(|e| CliError::Usage(e.to_string()))?;
@@ -250,11 +252,12 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Moves the attempts judged since the last call into `all` and the record file.
+/// Moves the attempts judged since the last call into `session` and the
+/// record file.
 fn drain(
     app: &App,
     record: &mut Option<std::io::BufWriter<std::fs::File>>,
-    all: &mut Vec<AttemptRecord>,
+    session: &mut Session,
 ) -> Result<(), CliError> {
     let new = app.take_records();
     if let Some(w) = record {
@@ -267,7 +270,9 @@ fn drain(
         w.flush()
             .map_err(|e| CliError::Usage(format!("cannot write the record: {e}")))?;
     }
-    all.extend(new);
+    for r in &new {
+        session.add(r);
+    }
     Ok(())
 }
 
@@ -349,7 +354,6 @@ fn summary_text(s: &Summary) -> String {
     let per: Vec<String> = r
         .retries_per_request
         .iter()
-        .enumerate()
         .filter(|(_, n)| **n > 0)
         .map(|(k, n)| format!("{k}: {n}"))
         .collect();
@@ -360,17 +364,11 @@ fn summary_text(s: &Summary) -> String {
         per.join(", "),
         r.gave_up
     ));
-    if !r.waits_s.is_empty() {
-        let mut w = r.waits_s.clone();
-        w.sort_by(f64::total_cmp);
+    if let Some(w) = &r.waits {
         out.push_str(&format!(
             "client waits between attempts (simulated s): min {:.2}  p50 {:.2}  max {:.2}; \
              honoured retry-after {} of {}\n",
-            w[0],
-            serve::summary::quantile(&w, 0.5),
-            w[w.len() - 1],
-            r.honoured_retry_after,
-            r.waits_after_retry_after
+            w.min_s, w.p50_s, w.max_s, r.honoured_retry_after, r.waits_after_retry_after
         ));
     }
     out

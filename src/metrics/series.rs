@@ -161,6 +161,23 @@ impl Series {
         }
     }
 
+    /// Adds counts gathered elsewhere (at a width that divides this one)
+    /// to the bucket holding `now`: `ratesim serve` folds its attempts into
+    /// buckets as they come, before the session's span is known.
+    pub fn add(&mut self, now: SimTime, pool: usize, counts: &PoolBucket) {
+        if let Some(b) = self.at(now, pool) {
+            b.attempts += counts.attempts;
+            b.requests += counts.requests;
+            b.input_tokens += counts.input_tokens;
+            b.output_tokens += counts.output_tokens;
+            b.in_flight_peak = b.in_flight_peak.max(counts.in_flight_peak);
+            for (t, r) in b.rate_limited.iter_mut().zip(&counts.rate_limited) {
+                *t += r;
+            }
+            b.overloaded += counts.overloaded;
+        }
+    }
+
     /// A 529 from `pool`, received at `now`.
     pub fn overloaded(&mut self, now: SimTime, pool: usize) {
         if let Some(b) = self.at(now, pool) {

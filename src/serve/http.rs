@@ -1,14 +1,15 @@
 //! Routes and handlers: HTTP in, [`crate::model::Attempt`] to the provider,
 //! the answer back in Anthropic's shapes.
 
-use std::future::poll_fn;
-use std::pin::Pin;
+use std::future::{Future, poll_fn};
+use std::pin::{Pin, pin};
+use std::task::Poll;
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{Path, RawQuery, Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use futures_core::Stream;
@@ -23,6 +24,8 @@ use super::{App, dashboard, sse, wire};
 use crate::engine::SimTime;
 use crate::model::{Attempt, Status, catalog};
 use crate::sim::seed;
+
+const SHOULD_RETRY: HeaderName = HeaderName::from_static("x-should-retry");
 
 pub fn router(app: App) -> Router {
     Router::new()
@@ -100,22 +103,45 @@ async fn read_body(
         return Err(BodyError::TooLarge(limit));
     }
     let mut stream = body.into_data_stream();
+    // A body that arrives in one piece (the usual case) is kept as it is.
+    let mut first: Option<Bytes> = None;
     let mut buf = Vec::new();
     loop {
         let next = poll_fn(|cx| Pin::new(&mut stream).poll_next(cx));
-        match tokio::time::timeout(stall, next).await {
-            Err(_) => return Err(BodyError::Stalled),
-            Ok(None) => break,
-            Ok(Some(Err(_))) => return Err(BodyError::Broken),
-            Ok(Some(Ok(chunk))) => {
-                if buf.len() + chunk.len() > limit {
+        let mut next = pin!(next);
+        // Bytes already read need no timer: arm one only when waiting.
+        let ready = poll_fn(|cx| Poll::Ready(next.as_mut().poll(cx))).await;
+        let item = match ready {
+            Poll::Ready(item) => item,
+            Poll::Pending => match tokio::time::timeout(stall, next).await {
+                Err(_) => return Err(BodyError::Stalled),
+                Ok(item) => item,
+            },
+        };
+        match item {
+            None => break,
+            Some(Err(_)) => return Err(BodyError::Broken),
+            Some(Ok(chunk)) => {
+                let have = first.as_ref().map_or(0, Bytes::len) + buf.len();
+                if have + chunk.len() > limit {
                     return Err(BodyError::TooLarge(limit));
                 }
-                buf.extend_from_slice(&chunk);
+                match first.take() {
+                    None if buf.is_empty() => first = Some(chunk),
+                    f => {
+                        if let Some(f) = f {
+                            buf.extend_from_slice(&f);
+                        }
+                        buf.extend_from_slice(&chunk);
+                    }
+                }
             }
         }
     }
-    Ok(Bytes::from(buf))
+    Ok(match first {
+        Some(f) => f,
+        None => Bytes::from(buf),
+    })
 }
 
 /// Auth, body, content type and parse: the checks both POST endpoints make.
@@ -152,11 +178,9 @@ async fn accept(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    if !ctype
-        .trim_start()
-        .to_ascii_lowercase()
-        .starts_with("application/json")
-    {
+    const JSON: &[u8] = b"application/json";
+    let head = ctype.trim_start().as_bytes();
+    if !(head.len() >= JSON.len() && head[..JSON.len()].eq_ignore_ascii_case(JSON)) {
         return Err(fail(
             StatusCode::BAD_REQUEST,
             &format!(
@@ -208,9 +232,12 @@ async fn count_tokens(State(app): State<App>, headers: HeaderMap, body: Body) ->
     r
 }
 
-async fn messages(State(app): State<App>, headers: HeaderMap, body: Body) -> Response {
+async fn messages(State(app): State<App>, request: Request) -> Response {
     let rid = app.next_id("req_");
-    let (req, bytes) = match accept(&app, &rid, &headers, body, Endpoint::Messages).await {
+    // The headers by reference: the `HeaderMap` extractor would copy them.
+    let (parts, body) = request.into_parts();
+    let headers = &parts.headers;
+    let (req, bytes) = match accept(&app, &rid, headers, body, Endpoint::Messages).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -272,8 +299,13 @@ async fn messages(State(app): State<App>, headers: HeaderMap, body: Body) -> Res
         .get("x-stainless-retry-count")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u32>().ok());
+    // What the record needs that does not depend on the answer, made
+    // before taking the lock.
+    let record_model = req.model.clone();
+    let record_rid = rid.clone();
+    let record_hash = format!("{body_hash:016x}");
     // Judge the attempt and count it, under one lock.
-    let (resp, now, broken) = {
+    let (resp, now, broken, pushed_out) = {
         let mut core = app.core();
         let now = core.now(&app.inner.clock);
         let resp = core.provider.handle(now, &attempt);
@@ -322,9 +354,9 @@ async fn messages(State(app): State<App>, headers: HeaderMap, body: Body) -> Res
             sec.overloaded += 1;
         }
         let ok = resp.status == Status::Ok;
-        core.stats.attempt(AttemptRecord {
+        let pushed_out = core.stats.attempt(AttemptRecord {
             timestamp: now.as_secs_f64(),
-            model: req.model.clone(),
+            model: record_model,
             input_tokens: if ok {
                 usage.input_tokens
             } else {
@@ -335,7 +367,7 @@ async fn messages(State(app): State<App>, headers: HeaderMap, body: Body) -> Res
             cache_creation_input_tokens: usage.cache_creation_input_tokens,
             max_tokens,
             attempt: AttemptInfo {
-                request_id: rid.clone(),
+                request_id: record_rid,
                 status,
                 dimension: dimension.map(|d| d.name().to_string()),
                 retry_after: resp.retry_after_s,
@@ -346,50 +378,60 @@ async fn messages(State(app): State<App>, headers: HeaderMap, body: Body) -> Res
                     0.0
                 },
                 stream: req.stream,
-                body_hash: format!("{body_hash:016x}"),
+                body_hash: record_hash,
             },
         });
-        (resp, now, broken)
+        (resp, now, broken, pushed_out)
     };
-    let mut hdrs = resp
-        .headers
-        .map(|h| wire::limit_headers(&h, cfg.epoch_unix_s))
-        .unwrap_or_default();
+    // Freed outside the lock.
+    drop(pushed_out);
+    let put_limits = |h: &mut HeaderMap| {
+        if let Some(l) = &resp.headers {
+            wire::put_limit_headers(h, l, cfg.epoch_unix_s);
+        }
+    };
     match resp.status {
         Status::RateLimited(d) | Status::TooLarge(d) => {
             let retry = resp.status != Status::TooLarge(d);
-            if let Some(s) = resp.retry_after_s {
-                wire::insert(&mut hdrs, "retry-after", &s.to_string());
-            }
-            wire::insert(
-                &mut hdrs,
-                "x-should-retry",
-                if retry { "true" } else { "false" },
-            );
             let msg = wire::rate_limit_message(d, &cfg.pool_limits(pool), &cfg.pool_names[pool]);
             let msg = if retry {
                 msg
             } else {
                 format!("{msg} (This request can never fit: it is larger than the limit.)")
             };
-            wire::error(StatusCode::TOO_MANY_REQUESTS, &msg, &rid, hdrs)
+            let mut r = wire::error_body(StatusCode::TOO_MANY_REQUESTS, &msg, &rid);
+            let h = r.headers_mut();
+            put_limits(h);
+            if let Some(s) = resp.retry_after_s {
+                h.insert(header::RETRY_AFTER, HeaderValue::from(s));
+            }
+            h.insert(
+                SHOULD_RETRY,
+                HeaderValue::from_static(if retry { "true" } else { "false" }),
+            );
+            wire::finish(r, &rid)
         }
         Status::InvalidRequest(_) => {
             // A limit the organisation set itself (the monthly spend limit):
             // a 400 that no retry helps.
-            wire::insert(&mut hdrs, "x-should-retry", "false");
-            wire::error(
+            let mut r = wire::error_body(
                 StatusCode::BAD_REQUEST,
                 "You have reached your specified API usage limits. You will regain access at the start of next month.",
                 &rid,
-                hdrs,
-            )
+            );
+            put_limits(r.headers_mut());
+            r.headers_mut()
+                .insert(SHOULD_RETRY, HeaderValue::from_static("false"));
+            wire::finish(r, &rid)
         }
         Status::Overloaded => {
-            wire::insert(&mut hdrs, "x-should-retry", "true");
             #[allow(clippy::unwrap_used)] // 529 is in range (100..=999)
             let status = StatusCode::from_u16(529).unwrap();
-            wire::error(status, "Overloaded", &rid, hdrs)
+            let mut r = wire::error_body(status, "Overloaded", &rid);
+            put_limits(r.headers_mut());
+            r.headers_mut()
+                .insert(SHOULD_RETRY, HeaderValue::from_static("true"));
+            wire::finish(r, &rid)
         }
         Status::Ok => {
             let usage = resp.usage.unwrap_or_default();
@@ -406,7 +448,7 @@ async fn messages(State(app): State<App>, headers: HeaderMap, body: Body) -> Res
             let msg_id = app.next_id("msg_");
             let reply = sse::Reply {
                 id: msg_id,
-                model: req.model.clone(),
+                model: req.model,
                 usage,
                 output,
                 stop,
@@ -416,6 +458,8 @@ async fn messages(State(app): State<App>, headers: HeaderMap, body: Body) -> Res
                 broken,
             };
             if req.stream {
+                let mut hdrs = HeaderMap::new();
+                put_limits(&mut hdrs);
                 sse::stream(&app, reply, hdrs, &rid)
             } else {
                 // A zero service time answers at once (tokio's timer would
@@ -423,17 +467,21 @@ async fn messages(State(app): State<App>, headers: HeaderMap, body: Body) -> Res
                 if finish > now {
                     tokio::time::sleep_until(app.inner.clock.wall_at(finish).into()).await;
                 }
-                let body = wire::message(
+                let text = wire::text(output, 0);
+                let body = wire::MessageBody::new(
                     &reply.id,
                     &reply.model,
-                    Some(&wire::text(output, 0)),
-                    Some(stop),
-                    wire::usage(&usage, output),
+                    &text,
+                    stop,
+                    wire::UsageBody::new(&usage, output),
                 );
-                let mut r = axum::Json(body).into_response();
-                r.headers_mut().extend(hdrs);
-                wire::insert(r.headers_mut(), "request-id", &rid);
-                r
+                let mut r = wire::json_response(
+                    StatusCode::OK,
+                    &body,
+                    400 + text.len() + reply.model.len(),
+                );
+                put_limits(r.headers_mut());
+                wire::finish(r, &rid)
             }
         }
     }

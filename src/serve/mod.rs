@@ -20,6 +20,7 @@ pub mod summary;
 mod wire;
 
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use rand::SeedableRng;
@@ -30,9 +31,9 @@ use crate::model::{Provider, RateLimitHeaders};
 use crate::sim::seed;
 pub use clock::Clock;
 pub use config::{ServeConfig, tier_scenario};
-pub use record::{AttemptRecord, RetryPattern, retry_pattern};
+pub use record::{AttemptRecord, RetryPattern, RetryTracker, Waits, retry_pattern};
 pub use stats::{StatsDoc, Totals};
-pub use summary::{Summary, run_metrics, summarise};
+pub use summary::{Session, Summary, run_metrics, summarise};
 
 /// A running server's shared state; cheap to clone (one `Arc`).
 #[derive(Clone)]
@@ -44,6 +45,8 @@ struct Inner {
     cfg: ServeConfig,
     clock: Clock,
     core: Mutex<Core>,
+    /// Ids handed out: a counter of its own, so no id takes the lock.
+    ids: AtomicU64,
 }
 
 /// Everything that changes, behind one lock: the provider must see the
@@ -52,7 +55,6 @@ struct Core {
     provider: Provider,
     stats: stats::Stats,
     last_now: SimTime,
-    ids: u64,
     stream_rng: ChaCha8Rng,
 }
 
@@ -69,7 +71,6 @@ impl App {
             provider,
             stats: stats::Stats::new(cfg.pool_names.len(), cfg.keep_records),
             last_now: SimTime::ZERO,
-            ids: 0,
             stream_rng: seed::stream(cfg.seed, "serve/stream-errors"),
         };
         App {
@@ -77,6 +78,7 @@ impl App {
                 clock: Clock::start(cfg.speed),
                 cfg,
                 core: Mutex::new(core),
+                ids: AtomicU64::new(0),
             }),
         }
     }
@@ -138,7 +140,8 @@ impl App {
 
     /// Attempts judged since the last call (only with `keep_records`).
     pub fn take_records(&self) -> Vec<AttemptRecord> {
-        self.core().stats.take_unread()
+        let shared = self.core().stats.take_unread();
+        stats::unshare(shared)
     }
 
     /// Rate-limit headers of pool `i` now.
@@ -151,11 +154,7 @@ impl App {
     /// A fresh `req_…`/`msg_…` style id: 24 characters from the seed and a
     /// counter, so a run's ids are reproducible.
     fn next_id(&self, prefix: &str) -> String {
-        let n = {
-            let mut core = self.core();
-            core.ids += 1;
-            core.ids
-        };
+        let n = self.inner.ids.fetch_add(1, Ordering::Relaxed) + 1;
         id(self.inner.cfg.seed, prefix, n)
     }
 }
@@ -188,12 +187,23 @@ pub async fn serve(
     app: App,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_router(listener, app.router(), shutdown).await
+}
+
+/// [`serve`] with the routes given: [`App::router`], perhaps with layers
+/// around it (the load generator in `examples/serve_load.rs` times each
+/// request so).
+pub async fn serve_router(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     use axum::serve::ListenerExt;
     let listener = listener.tap_io(|tcp| {
         // Streamed events are small writes: send each at once.
         let _ = tcp.set_nodelay(true);
     });
-    axum::serve(listener, app.router())
+    axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await
 }

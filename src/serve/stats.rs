@@ -2,6 +2,7 @@
 //! dashboard and `GET /ratesim/stats`.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -86,8 +87,10 @@ pub struct Stats {
     /// Since start.
     pub totals: Totals,
     seconds: VecDeque<Second>,
-    recent: VecDeque<AttemptRecord>,
-    unread: Vec<AttemptRecord>,
+    /// Shared with `unread`: one allocation per attempt, not a copy of
+    /// its strings for each list.
+    recent: VecDeque<Arc<AttemptRecord>>,
+    unread: Vec<Arc<AttemptRecord>>,
     keep_unread: bool,
 }
 
@@ -133,20 +136,26 @@ impl Stats {
         &mut self.seconds[i]
     }
 
-    /// Notes a judged attempt.
-    pub fn attempt(&mut self, rec: AttemptRecord) {
+    /// Notes a judged attempt; returns the one it pushed out of the
+    /// recent list, for the caller to drop after releasing its lock.
+    pub fn attempt(&mut self, rec: AttemptRecord) -> Option<Arc<AttemptRecord>> {
         self.totals.attempts += 1;
-        if self.recent.len() == RECENT {
-            self.recent.pop_front();
-        }
-        self.recent.push_back(rec.clone());
+        let old = if self.recent.len() == RECENT {
+            self.recent.pop_front()
+        } else {
+            None
+        };
+        let rec = Arc::new(rec);
         if self.keep_unread {
-            self.unread.push(rec);
+            self.unread.push(Arc::clone(&rec));
         }
+        self.recent.push_back(rec);
+        old
     }
 
-    /// Attempts noted since the last call (empty unless kept).
-    pub fn take_unread(&mut self) -> Vec<AttemptRecord> {
+    /// Attempts noted since the last call (empty unless kept), still
+    /// shared with the recent list: see [`unshare`].
+    pub fn take_unread(&mut self) -> Vec<Arc<AttemptRecord>> {
         std::mem::take(&mut self.unread)
     }
 
@@ -179,8 +188,20 @@ impl Stats {
 
     /// The latest attempts, oldest first.
     pub fn recent(&self) -> Vec<AttemptRecord> {
-        self.recent.iter().cloned().collect()
+        self.recent
+            .iter()
+            .map(|r| AttemptRecord::clone(r))
+            .collect()
     }
+}
+
+/// The records themselves: moved out when no longer shared, else copied
+/// (at most the [`RECENT`] latest are).
+pub fn unshare(records: Vec<Arc<AttemptRecord>>) -> Vec<AttemptRecord> {
+    records
+        .into_iter()
+        .map(|r| Arc::try_unwrap(r).unwrap_or_else(|r| AttemptRecord::clone(&r)))
+        .collect()
 }
 
 /// One pool in the stats document.
