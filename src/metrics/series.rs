@@ -59,6 +59,21 @@ pub struct PoolBucket {
     pub overloaded: u64,
 }
 
+impl PoolBucket {
+    /// Adds another bucket's counts (the in-flight peak is the larger).
+    pub fn merge(&mut self, b: &PoolBucket) {
+        self.attempts += b.attempts;
+        self.requests += b.requests;
+        self.input_tokens += b.input_tokens;
+        self.output_tokens += b.output_tokens;
+        self.in_flight_peak = self.in_flight_peak.max(b.in_flight_peak);
+        for (t, r) in self.rate_limited.iter_mut().zip(&b.rate_limited) {
+            *t += r;
+        }
+        self.overloaded += b.overloaded;
+    }
+}
+
 /// Per-bucket series of one run.
 #[derive(Clone, Debug, Default)]
 pub struct Series {
@@ -166,15 +181,7 @@ impl Series {
     /// buckets as they come, before the session's span is known.
     pub fn add(&mut self, now: SimTime, pool: usize, counts: &PoolBucket) {
         if let Some(b) = self.at(now, pool) {
-            b.attempts += counts.attempts;
-            b.requests += counts.requests;
-            b.input_tokens += counts.input_tokens;
-            b.output_tokens += counts.output_tokens;
-            b.in_flight_peak = b.in_flight_peak.max(counts.in_flight_peak);
-            for (t, r) in b.rate_limited.iter_mut().zip(&counts.rate_limited) {
-                *t += r;
-            }
-            b.overloaded += counts.overloaded;
+            b.merge(counts);
         }
     }
 

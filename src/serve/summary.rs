@@ -283,7 +283,7 @@ impl Buckets {
                 self.data
                     .resize((ni + 1) * self.pools, PoolBucket::default());
             }
-            add_bucket(&mut self.data[j], b);
+            self.data[j].merge(b);
         }
     }
 
@@ -293,18 +293,6 @@ impl Buckets {
             .enumerate()
             .map(|(k, b)| (k / self.pools, k % self.pools, b))
     }
-}
-
-fn add_bucket(to: &mut PoolBucket, b: &PoolBucket) {
-    to.attempts += b.attempts;
-    to.requests += b.requests;
-    to.input_tokens += b.input_tokens;
-    to.output_tokens += b.output_tokens;
-    to.in_flight_peak = to.in_flight_peak.max(b.in_flight_peak);
-    for (t, r) in to.rate_limited.iter_mut().zip(&b.rate_limited) {
-        *t += r;
-    }
-    to.overloaded += b.overloaded;
 }
 
 #[cfg(test)]
