@@ -147,10 +147,16 @@ impl<E> EventQueue<E> {
 
     /// Pops the next live event only if it is at or before `until`.
     pub fn pop_until(&mut self, until: SimTime) -> Option<(SimTime, E)> {
-        match self.peek_time() {
-            Some(t) if t <= until => self.pop(),
-            _ => None,
+        // One skip of cancelled entries, not one for the peek and one for
+        // the pop (this is the run loop's only call into the queue).
+        self.skip_cancelled();
+        if self.heap.peek()?.time() > until {
+            return None;
         }
+        let entry = self.heap.pop()?;
+        self.now = entry.time();
+        self.processed += 1;
+        Some((entry.time(), entry.event))
     }
 
     /// Runs `handler` on every event up to and including `until`, then sets
@@ -165,7 +171,11 @@ impl<E> EventQueue<E> {
         self.now = self.now.max(until);
     }
 
+    #[inline]
     fn skip_cancelled(&mut self) {
+        if self.cancelled.is_empty() {
+            return;
+        }
         while let Some(top) = self.heap.peek() {
             let seq = top.seq();
             if self.cancelled.is_empty() || !self.cancelled.contains(&seq) {

@@ -89,6 +89,8 @@ pub struct Series {
     last: Option<usize>,
     last_queue: u64,
     last_in_flight: Vec<u64>,
+    /// The bucket last looked up: its start and end (ns) and index.
+    cached: (u64, u64, usize),
 }
 
 impl Series {
@@ -106,6 +108,7 @@ impl Series {
             last: None,
             last_queue: 0,
             last_in_flight: vec![0; pools],
+            cached: (0, 0, 0),
         }
     }
 
@@ -144,11 +147,28 @@ impl Series {
         self.queue_peak[i]
     }
 
-    fn index(&self, now: SimTime) -> Option<usize> {
+    /// The bucket `now` falls in. The last one found is remembered with
+    /// its span, so the many records of one bucket divide only once.
+    #[inline]
+    fn index(&mut self, now: SimTime) -> Option<usize> {
+        let t = now.as_nanos();
+        if (self.cached.0..self.cached.1).contains(&t) {
+            return Some(self.cached.2);
+        }
         if self.buckets == 0 {
             return None;
         }
-        Some(((now.as_nanos() / self.width.as_nanos()) as usize).min(self.buckets - 1))
+        let w = self.width.as_nanos();
+        let i = ((t / w) as usize).min(self.buckets - 1);
+        let start = w * i as u64;
+        // The last bucket also holds everything after its nominal end.
+        let end = if i + 1 == self.buckets {
+            u64::MAX
+        } else {
+            start + w
+        };
+        self.cached = (start, end, i);
+        Some(i)
     }
 
     fn at(&mut self, now: SimTime, pool: usize) -> Option<&mut PoolBucket> {

@@ -259,7 +259,8 @@ pub struct Response {
     /// [`Provider::send_rate_limit_headers`]), since computing them is a
     /// tenth of a run's work.
     pub headers: Option<RateLimitHeaders>,
-    /// `retry-after` in whole seconds (429 only).
+    /// `retry-after` in whole seconds (429 only; absent when the client
+    /// said it never reads it, see [`Provider::send_retry_after`]).
     pub retry_after_s: Option<u64>,
     /// `retry-after-ms` (non-standard; the SDKs read it before `retry-after`).
     /// The simulated API never sends it.
@@ -295,6 +296,7 @@ pub struct Provider {
     spend: Option<SpendMeter>,
     rng: ChaCha8Rng,
     rate_limit_headers: bool,
+    retry_after: bool,
 }
 
 impl Provider {
@@ -337,6 +339,7 @@ impl Provider {
             config,
             rng,
             rate_limit_headers: true,
+            retry_after: true,
         }
     }
 
@@ -345,6 +348,14 @@ impl Provider {
     /// it sees are otherwise the same.
     pub fn send_rate_limit_headers(&mut self, on: bool) {
         self.rate_limit_headers = on;
+    }
+
+    /// Whether 429s carry `retry-after` (default on). Turn it off for a
+    /// client that never reads it: working out when a rejected request
+    /// would fit is most of a 429's cost, and everything else about the
+    /// response is the same (the 429 then has `retry_after_s: None`).
+    pub fn send_retry_after(&mut self, on: bool) {
+        self.retry_after = on;
     }
 
     /// The configuration.
@@ -471,7 +482,9 @@ impl Provider {
                         let full = pool.reset_at(now, dimension).unwrap_or(now);
                         let wait = full.saturating_sub(now).as_nanos();
                         response.status = Status::RateLimited(dimension);
-                        response.retry_after_s = Some(wait.div_ceil(SimTime::NANOS_PER_SEC).max(1));
+                        response.retry_after_s = self
+                            .retry_after
+                            .then(|| wait.div_ceil(SimTime::NANOS_PER_SEC).max(1));
                         response.should_retry = true;
                         response.oversized = true;
                     }
@@ -481,7 +494,7 @@ impl Provider {
                 let wait = fits_at.saturating_sub(now).as_nanos();
                 let secs = wait.div_ceil(SimTime::NANOS_PER_SEC).max(1);
                 response.status = Status::RateLimited(dimension);
-                response.retry_after_s = Some(secs);
+                response.retry_after_s = self.retry_after.then_some(secs);
                 response.should_retry = true;
                 response.limited_by_workspace = ws;
             }
@@ -561,7 +574,7 @@ impl Provider {
     /// workspace caps and the acceleration rule are not applied to it).
     fn long_context_verdict(&mut self, now: SimTime, pool: usize, d: &Demand) -> (Verdict, bool) {
         match self.long_context[pool].as_mut() {
-            Some(lc) => (lc.check(now, d), false),
+            Some(lc) => (lc.check_with(now, d, self.retry_after), false),
             None => (Verdict::Admit, false),
         }
     }
@@ -580,9 +593,10 @@ impl Provider {
         workspace: Option<u16>,
         d: &Demand,
     ) -> (Verdict, bool) {
-        let org = self.pools[pool].check(now, d);
+        let fit = self.retry_after;
+        let org = self.pools[pool].check_with(now, d, fit);
         let ws = match self.workspace_pool(workspace, pool) {
-            Some(p) => p.check(now, d),
+            Some(p) => p.check_with(now, d, fit),
             None => Verdict::Admit,
         };
         let combined = match (ws, org) {

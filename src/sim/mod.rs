@@ -249,6 +249,7 @@ pub fn run(cfg: &SimConfig, strategy: &StrategySpec) -> Result<RunMetrics, SimEr
     );
     let mut provider = Provider::new(provider_cfg, seed::stream(cfg.seed, "provider/overload"));
     provider.send_rate_limit_headers(strategy.reads_rate_limit_headers());
+    provider.send_retry_after(strategy.reads_retry_after());
     let model_pools: Vec<u16> = cfg.provider.models.iter().map(|m| m.pool as u16).collect();
     let replicas = strategy.fleet.replicas.max(1);
     let replica = strategy.per_replica();

@@ -101,6 +101,21 @@ impl StrategySpec {
         matches!(self.pacing, PacingSpec::HeaderDriven { .. })
     }
 
+    /// Whether the client ever reads a 429's `retry-after`: its retry
+    /// policy honours it (the SDK rule always may), or header-driven pacing
+    /// pauses on it. The provider skips working it out otherwise.
+    pub fn reads_retry_after(&self) -> bool {
+        let policy = match self.retry {
+            RetryPolicy::None => false,
+            RetryPolicy::FixedDelay {
+                honor_retry_after, ..
+            } => honor_retry_after,
+            RetryPolicy::Backoff(b) => b.honor_retry_after,
+            RetryPolicy::SdkDefault { .. } => true,
+        };
+        policy || self.reads_rate_limit_headers()
+    }
+
     /// A one-line description of the layers, for reports.
     pub fn describe(&self) -> String {
         let queue = match self.queue {
