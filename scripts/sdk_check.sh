@@ -16,25 +16,8 @@ cd "$(dirname "$0")/.."
 CURRENT_VERSION=2.15.0
 LEGACY_VERSION=0.125.0
 
-python=${PYTHON:-}
-if [[ -z $python ]]; then
-    if command -v python3.11 >/dev/null 2>&1; then python=python3.11; else python=python3; fi
-fi
-venvs="${CARGO_TARGET_DIR:-target}/sdk-venv"
-
-# A venv with exactly anthropic==$1, made (or remade) only when missing.
-venv_for() {
-    local version=$1 dir="$venvs/anthropic-$1"
-    if ! "$dir/bin/python" -c "import anthropic, sys; sys.exit(anthropic.__version__ != '$version')" \
-        >/dev/null 2>&1; then
-        echo "-- installing anthropic==$version into $dir" >&2
-        rm -rf "$dir"
-        "$python" -m venv "$dir"
-        "$dir/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
-            "anthropic==$version" >&2
-    fi
-    echo "$dir"
-}
+# shellcheck source=scripts/sdk_venv.sh
+source scripts/sdk_venv.sh
 
 cargo build --quiet --locked --example sdk_retry_delays
 

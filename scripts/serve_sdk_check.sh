@@ -17,20 +17,10 @@ cd "$(dirname "$0")/.."
 PY_VERSION=2.15.0
 TS_VERSION=1.16.0
 
-python=${PYTHON:-}
-if [[ -z $python ]]; then
-    if command -v python3.11 >/dev/null 2>&1; then python=python3.11; else python=python3; fi
-fi
+# shellcheck source=scripts/sdk_venv.sh
+source scripts/sdk_venv.sh
 target="${CARGO_TARGET_DIR:-target}"
-venv="$target/sdk-venv/anthropic-$PY_VERSION"
-if ! "$venv/bin/python" -c "import anthropic, sys; sys.exit(anthropic.__version__ != '$PY_VERSION')" \
-    >/dev/null 2>&1; then
-    echo "-- installing anthropic==$PY_VERSION into $venv" >&2
-    rm -rf "$venv"
-    "$python" -m venv "$venv"
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
-        "anthropic==$PY_VERSION" >&2
-fi
+venv=$(venv_for "$PY_VERSION")
 
 cargo build --quiet --locked --bin ratesim
 bin="$target/debug/ratesim"
