@@ -1,9 +1,11 @@
 //! The report: what a run measured, as serde data. [`crate::export`]
 //! renders it.
 
+mod assumptions;
 pub mod catalog;
 pub mod json;
 pub mod provenance;
+mod sections;
 
 use std::collections::BTreeMap;
 
@@ -17,6 +19,10 @@ use crate::strategy::StrategySpec;
 use crate::text::num::round;
 
 pub use provenance::Provenance;
+pub use sections::{BatchReport, CacheReport, LatencyS, ModelReport, ReplicaReport, ReplicaSpread};
+
+use assumptions::{burst_assumption, rule_assumptions};
+use sections::{batch_report, cache_report, model_reports, replica_reports};
 
 /// Version of the JSON layout; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -305,77 +311,6 @@ pub struct SpendLimitReport {
     pub refused_attempts: u64,
 }
 
-/// What one replica of a fleet saw.
-#[derive(Clone, Debug, Serialize)]
-pub struct ReplicaReport {
-    /// 0-based replica index.
-    pub replica: u32,
-    /// Logical requests the balancer gave it.
-    pub requests: u64,
-    /// Of those, succeeded within their deadline.
-    pub succeeded: u64,
-    /// Attempts it sent.
-    pub attempts: u64,
-    /// 429s it received.
-    pub rate_limited: u64,
-    /// 99th percentile latency of its successes, milliseconds (success
-    /// only; null when nothing succeeded).
-    pub p99_ms: Option<f64>,
-}
-
-/// Lowest and highest values over the replicas: a wide spread means some
-/// pods starve or take the 429s while others coast.
-#[derive(Clone, Copy, Debug, Serialize)]
-pub struct ReplicaSpread {
-    /// Fewest requests a replica received.
-    pub requests_min: u64,
-    /// Most requests a replica received.
-    pub requests_max: u64,
-    /// Fewest 429s a replica received.
-    pub rate_limited_min: u64,
-    /// Most 429s a replica received.
-    pub rate_limited_max: u64,
-    /// Lowest per-replica p99 (successes), milliseconds.
-    pub p99_ms_min: Option<f64>,
-    /// Highest per-replica p99 (successes), milliseconds.
-    pub p99_ms_max: Option<f64>,
-}
-
-fn replica_reports(m: &RunMetrics) -> (Vec<ReplicaReport>, Option<ReplicaSpread>) {
-    let rows: Vec<ReplicaReport> = m
-        .by_replica
-        .iter()
-        .enumerate()
-        .map(|(i, r)| ReplicaReport {
-            replica: i as u32,
-            requests: r.requests,
-            succeeded: r.succeeded,
-            attempts: r.attempts,
-            rate_limited: r.rate_limited,
-            p99_ms: (!r.latency_us.is_empty())
-                .then(|| round(r.latency_us.value_at_quantile(0.99) as f64 / 1e3, 3)),
-        })
-        .collect();
-    let fold = |f: fn(&ReplicaReport) -> u64| {
-        let it = rows.iter().map(f);
-        (it.clone().min().unwrap_or(0), it.max().unwrap_or(0))
-    };
-    let spread = (!rows.is_empty()).then(|| {
-        let (requests_min, requests_max) = fold(|r| r.requests);
-        let (rate_limited_min, rate_limited_max) = fold(|r| r.rate_limited);
-        let p99s = rows.iter().filter_map(|r| r.p99_ms);
-        ReplicaSpread {
-            requests_min,
-            requests_max,
-            rate_limited_min,
-            rate_limited_max,
-            p99_ms_min: p99s.clone().reduce(f64::min),
-            p99_ms_max: p99s.reduce(f64::max),
-        }
-    });
-    (rows, spread)
-}
-
 fn is_zero(n: &u64) -> bool {
     *n == 0
 }
@@ -477,138 +412,10 @@ fn spend_limit_report(scenario: &Scenario, m: &RunMetrics) -> Option<SpendLimitR
     })
 }
 
-/// The bucket capacity rule, per dimension, with its floors.
-fn burst_assumption(l: &crate::model::LimiterConfig) -> String {
-    let b = l.burst;
-    let sizes = if b.is_uniform() {
-        format!("{}s at the limit in every dimension", b.rpm.as_secs_f64())
-    } else {
-        format!(
-            "rpm {}s, itpm {}s, otpm {}s, tpm {}s at the limit",
-            b.rpm.as_secs_f64(),
-            b.itpm.as_secs_f64(),
-            b.otpm.as_secs_f64(),
-            b.tpm.as_secs_f64()
-        )
-    };
-    format!(
-        "bucket capacity = {sizes} (Anthropic does not publish it; set limiter.burst, per dimension if \
-         needed). 60 s is the default because a real 429 showed the input-token reset about 61 s ahead, \
-         a full refill of one minute's worth. Floors: RPM holds at least 1 request; a token dimension \
-         holds at least the scenario's largest single request ({} ITPM, {} OTPM tokens; lognormal and \
-         exponential sizes at their 99.9th percentile), never more than one minute's worth",
-        l.floor.itpm, l.floor.otpm
-    )
-}
-
-/// The documented-or-chosen rules a run depends on beyond the limits.
-fn rule_assumptions(scenario: &Scenario) -> Vec<String> {
-    use crate::model::{AdmitWhen, Oversized, SpendLimitKind};
-    let p = &scenario.sim.provider;
-    let l = &p.limiter;
-    let mut out = Vec::new();
-    out.push(match l.oversized {
-        Oversized::RateLimited => "a request larger than a limit's whole capacity gets a 429 \
-            rate_limit_error naming that limit (as seen in public bug reports: \"This request would \
-            exceed the rate limit for your organization\"), with retry-after = time to a full bucket; \
-            retrying never helps and the failure is counted as too_large (limiter.oversized: too_large \
-            answers it once, non-retryable)"
-            .to_string(),
-        Oversized::TooLarge => "a request larger than a limit's whole capacity fails at once as \
-            too_large, without retries (limiter.oversized: too_large; the real API answers a 429)"
-            .to_string(),
-    });
-    if l.otpm_accounting == OtpmAccounting::Realtime {
-        out.push(match l.admit_when {
-            AdmitWhen::Positive => "OTPM (real time): a request is admitted while the output bucket \
-                is above zero and its output may drive it far below zero, throttling later requests \
-                (the docs say only that output counts as it is generated; limiter.admit_when: \
-                estimated_fits admits only when the bucket, less the estimates held for requests in \
-                flight, holds the request's max_tokens)"
-                .to_string(),
-            AdmitWhen::EstimatedFits => "OTPM (real time): a request is admitted only when the output \
-                bucket, less the estimates held for requests in flight (settled to their actual output \
-                when they finish), holds its estimated output, taken as its max_tokens \
-                (limiter.admit_when: estimated_fits; the default `positive` admits while the bucket is \
-                above zero)"
-                .to_string(),
-        });
-    }
-    match &p.spend {
-        Some(s) => out.push(format!(
-            "monthly spend limit ${} enforced per calendar month (UTC), simulated time 0 = {}; over it {} \
-             until 00:00 UTC on the 1st of the next month ({})",
-            crate::text::num::round(s.monthly_usd, 2),
-            crate::model::spend::format_date(s.start_unix_s),
-            match s.kind {
-                SpendLimitKind::Tier => "429 enforced_spend_limit_reached without retry-after",
-                SpendLimitKind::SelfSet => "a self-set limit: 400 invalid_request_error",
-            },
-            crate::model::spend::SPEND_SOURCE
-        )),
-        None => out.push("no monthly spend limit enforced".to_string()),
-    }
-    let caching = scenario
-        .sim
-        .streams
-        .iter()
-        .any(|s| s.prompt_cache.is_some());
-    if caching {
-        out.push(format!(
-            "prompt caching: prefixes below the model's minimum cacheable length are not cached \
-             (Sonnet 4.6 2,048 and Opus 4.7 4,096 tokens where copies disagree; {}); a fixed hit_rate \
-             decides only hit or miss, the minimum length and the TTL's write price still apply",
-            crate::model::catalog::CACHE_SOURCE
-        ));
-    }
-    if p.models.iter().any(|m| m.long_context.is_some()) {
-        let pools = p.long_context_pools.iter().flatten().count();
-        out.push(format!(
-            "long context: a Sonnet 4/4.5 request over {} input tokens (uncached + cache reads + writes) \
-             is billed at $6 / $22.50 per MTok for all its tokens{}; {}",
-            crate::model::catalog::LONG_CONTEXT_THRESHOLD,
-            if pools > 0 {
-                " and counted against the tier's dedicated long-context limits (organisation-wide, no \
-                 RPM published)"
-            } else {
-                "; this tier publishes no long-context limits, so it shares the ordinary pool"
-            },
-            crate::model::catalog::LONG_CONTEXT_SOURCE
-        ));
-    }
-    let batched = scenario.sim.streams.iter().any(|s| s.batch)
-        || scenario
-            .strategies
-            .iter()
-            .any(|s| s.batch_offload.is_some());
-    if let Some(b) = p.batch.as_ref().filter(|_| batched) {
-        out.push(format!(
-            "Batch API: a batch's requests are processed at an even pace over its turnaround; those not \
-             reached within 24 h expire one by one, unbilled; a batch holds at most {} requests and \
-             256,000,000 bytes (~{} bytes a token), larger ones are split by the client, never cut; a \
-             cacheable prefix is read from the cache for {} % of batch requests (best effort: the docs \
-             say typically 30 %-98 %; batch.cache_hit_rate), written otherwise, at half price ({})",
-            b.limits.max_batch_requests,
-            crate::model::batch::BYTES_PER_TOKEN,
-            crate::text::num::round(b.cache_hit_rate * 100.0, 1),
-            crate::model::catalog::BATCH_SOURCE
-        ));
-    }
-    if p.overload.mid_stream > 0.0 {
-        out.push(format!(
-            "overload.mid_stream: {} of admitted attempts end in an SSE overloaded_error after the 200 \
-             began, at a uniform point of generation; tokens generated so far count toward OTPM and are \
-             billed; the SDKs do not retry them",
-            p.overload.mid_stream
-        ));
-    }
-    out
-}
-
 /// Messages API cost at model `i`: list prices, except long-context
 /// requests at their own prices (cost is linear in the prices, so the
 /// long-context part is re-priced: + at its prices − at list prices).
-fn messages_cost(scenario: &Scenario, m: &ClassMetrics, i: usize) -> f64 {
+pub(super) fn messages_cost(scenario: &Scenario, m: &ClassMetrics, i: usize) -> f64 {
     let spec = &scenario.sim.provider.models[i];
     let mut cost = cost_usd(&m.tokens_by_model[i], &spec.prices);
     if let (Some(lc), Some(t)) = (&spec.long_context, m.long_context_tokens_by_model.get(i))
@@ -628,176 +435,6 @@ pub fn cost_usd(t: &Tokens, p: &Prices) -> f64 {
         + write_5m as f64 * p.cache_write_5m
         + t.cache_write_1h as f64 * p.cache_write_1h)
         / 1e6
-}
-
-/// What prompt caching did for one strategy.
-#[derive(Clone, Debug, Serialize)]
-pub struct CacheReport {
-    /// Billed responses that read their prefix from the cache.
-    pub hits: u64,
-    /// Billed responses that wrote it.
-    pub misses: u64,
-    /// hits / (hits + misses); 0 when nothing was cacheable.
-    pub hit_rate: f64,
-    /// Tokens read from the cache.
-    pub read_tokens: u64,
-    /// Tokens written to the cache.
-    pub write_tokens: u64,
-    /// Cache-read tokens that did not count toward ITPM.
-    pub itpm_relief_tokens: u64,
-    /// Cost saved against sending the same prefixes uncached (negative when
-    /// writes cost more than reads saved).
-    pub cost_saved_usd: f64,
-}
-
-fn cache_report(scenario: &Scenario, m: &ClassMetrics) -> CacheReport {
-    let (mut read, mut write, mut relief, mut saved) = (0, 0, 0, 0.0);
-    for (i, t) in m.tokens_by_model.iter().enumerate() {
-        let spec = &scenario.sim.provider.models[i];
-        let p = &spec.prices;
-        read += t.cache_read;
-        write += t.cache_write;
-        if !spec.itpm_counts_cache_reads {
-            relief += t.cache_read;
-        }
-        let write_5m = t.cache_write - t.cache_write_1h;
-        saved += (t.cache_read as f64 * (p.input - p.cache_read)
-            - write_5m as f64 * (p.cache_write_5m - p.input)
-            - t.cache_write_1h as f64 * (p.cache_write_1h - p.input))
-            / 1e6;
-    }
-    let looked = m.cache_hits + m.cache_misses;
-    CacheReport {
-        hits: m.cache_hits,
-        misses: m.cache_misses,
-        hit_rate: if looked == 0 {
-            0.0
-        } else {
-            round(m.cache_hits as f64 / looked as f64, 4)
-        },
-        read_tokens: read,
-        write_tokens: write,
-        itpm_relief_tokens: relief,
-        cost_saved_usd: round(saved, 6),
-    }
-}
-
-/// What the Message Batches API did for one strategy.
-#[derive(Clone, Debug, Serialize)]
-pub struct BatchReport {
-    /// Logical requests sent by batch.
-    pub requests: u64,
-    /// Of those, succeeded.
-    pub succeeded: u64,
-    /// Of those, lost to expired batches (unbilled).
-    pub expired: u64,
-    /// Batches accepted.
-    pub batches: u64,
-    /// Submissions answered 429 (processing queue full or endpoint rate).
-    pub rate_limited: u64,
-    /// Submission-to-results time of accepted batches, seconds.
-    pub turnaround_s: LatencyS,
-    /// Cost of batched requests at the batch discount.
-    pub cost_usd: f64,
-    /// What the same tokens would have cost through the Messages API, minus
-    /// `cost_usd`.
-    pub savings_usd: f64,
-}
-
-/// Percentiles in seconds; each is `None` (`null` in JSON) when no batch
-/// finished.
-#[derive(Clone, Copy, Debug, Default, Serialize)]
-pub struct LatencyS {
-    /// Median.
-    pub p50: Option<f64>,
-    /// 90th percentile.
-    pub p90: Option<f64>,
-    /// 99th percentile.
-    pub p99: Option<f64>,
-    /// Largest.
-    pub max: Option<f64>,
-}
-
-fn batch_report(scenario: &Scenario, m: &RunMetrics, total: &ClassMetrics) -> BatchReport {
-    let h = &m.batch_turnaround_us;
-    let q = |p: f64| (!h.is_empty()).then(|| round(h.value_at_quantile(p) as f64 / 1e6, 1));
-    let (mut cost, mut list) = (0.0, 0.0);
-    for (i, t) in total.batch_tokens_by_model.iter().enumerate() {
-        let p = &scenario.sim.provider.models[i].prices;
-        cost += cost_usd(t, &p.batch());
-        list += cost_usd(t, p);
-    }
-    BatchReport {
-        requests: total.batch_requests,
-        succeeded: total.batch_succeeded,
-        expired: total.failed[4],
-        batches: m.batches,
-        rate_limited: m.batch_rate_limited,
-        turnaround_s: LatencyS {
-            p50: q(0.5),
-            p90: q(0.9),
-            p99: q(0.99),
-            max: (!h.is_empty()).then(|| round(h.max() as f64 / 1e6, 1)),
-        },
-        cost_usd: round(cost, 6),
-        savings_usd: round(list - cost, 6),
-    }
-}
-
-/// Traffic and cost at one model.
-#[derive(Clone, Debug, Serialize)]
-pub struct ModelReport {
-    /// Model id.
-    pub model: String,
-    /// Attempts sent to it.
-    pub attempts: u64,
-    /// Successful responses from it.
-    pub succeeded: u64,
-    /// 429s from it.
-    pub rate_limited: u64,
-    /// 529s from it.
-    pub overloaded: u64,
-    /// Its share of all successful responses.
-    pub share_of_successes: f64,
-    /// Billed tokens.
-    pub tokens: TokenReport,
-    /// Cost at this model.
-    pub cost_usd: f64,
-}
-
-fn model_reports(scenario: &Scenario, m: &RunMetrics, total: &ClassMetrics) -> Vec<ModelReport> {
-    let all_ok: u64 = m.by_model.iter().map(|c| c.succeeded).sum();
-    m.by_model
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let spec = &scenario.sim.provider.models[i];
-            let mut t = total.tokens_by_model[i];
-            t.add(&total.batch_tokens_by_model[i]);
-            let cost = messages_cost(scenario, total, i)
-                + cost_usd(&total.batch_tokens_by_model[i], &spec.prices.batch());
-            ModelReport {
-                model: spec.id.clone(),
-                attempts: c.attempts,
-                succeeded: c.succeeded,
-                rate_limited: c.rate_limited,
-                overloaded: c.overloaded,
-                share_of_successes: if all_ok == 0 {
-                    0.0
-                } else {
-                    round(c.succeeded as f64 / all_ok as f64, 4)
-                },
-                tokens: TokenReport {
-                    input: t.input,
-                    output: t.output,
-                    cache_read: t.cache_read,
-                    cache_write: t.cache_write,
-                    cache_write_1h: t.cache_write_1h,
-                },
-                cost_usd: round(cost, 6),
-            }
-        })
-        .collect()
 }
 
 impl StrategyResult {
