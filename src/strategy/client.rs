@@ -80,6 +80,27 @@ struct Key {
     seq: u64,
 }
 
+/// Where a request waits in a queue of this discipline (smallest first).
+fn key_of(queue: QueueDiscipline, r: &ClientRequest) -> Key {
+    match queue {
+        QueueDiscipline::Fifo => Key {
+            rank: 0,
+            arrival: r.arrival,
+            seq: r.seq,
+        },
+        QueueDiscipline::Priority => Key {
+            rank: r.class,
+            arrival: r.arrival,
+            seq: r.seq,
+        },
+        QueueDiscipline::Lifo => Key {
+            rank: 0,
+            arrival: SimTime(u64::MAX - r.arrival.as_nanos()),
+            seq: u64::MAX - r.seq,
+        },
+    }
+}
+
 /// A running client strategy.
 pub struct Client {
     spec: StrategySpec,
@@ -97,6 +118,9 @@ pub struct Client {
     budget: Option<RetryBudget>,
     router: Router,
     model_pools: Vec<u16>,
+    /// One queue, no pacer, no concurrency limit, no shedding: the head
+    /// of the queue always goes at once, so `poll` skips the general search.
+    direct: bool,
 }
 
 impl Client {
@@ -110,7 +134,12 @@ impl Client {
         router: Router,
         rng: ChaCha8Rng,
     ) -> Client {
+        let direct = limits.len() == 1
+            && matches!(spec.pacing, super::PacingSpec::None)
+            && matches!(spec.concurrency, Concurrency::Unbounded)
+            && spec.shed_older_than.is_none();
         Client {
+            direct,
             router: if spec.routing {
                 router
             } else {
@@ -151,23 +180,7 @@ impl Client {
 
     /// Where a request waits in its queue (smallest first).
     fn key(&self, r: &ClientRequest) -> Key {
-        match self.spec.queue {
-            QueueDiscipline::Fifo => Key {
-                rank: 0,
-                arrival: r.arrival,
-                seq: r.seq,
-            },
-            QueueDiscipline::Priority => Key {
-                rank: r.class,
-                arrival: r.arrival,
-                seq: r.seq,
-            },
-            QueueDiscipline::Lifo => Key {
-                rank: 0,
-                arrival: SimTime(u64::MAX - r.arrival.as_nanos()),
-                seq: u64::MAX - r.seq,
-            },
-        }
+        key_of(self.spec.queue, r)
     }
 
     /// Puts a request (new or retried) in its queue.
@@ -226,6 +239,14 @@ impl Client {
 
     /// Decides what to send next at `now`.
     pub fn poll(&mut self, now: SimTime) -> Poll {
+        // Nothing queued: the general search would only drop stale heads
+        // (withdrawn requests), which the next non-empty poll drops anyway.
+        if self.queued == 0 {
+            return Poll::Idle;
+        }
+        if self.direct {
+            return self.poll_direct();
+        }
         // (key, queue it waits in, its head, pool it goes to, model, cost)
         let mut best: Option<(Key, usize, ClientRequest, usize, u16, Cost)> = None;
         let mut wake = SimTime::MAX;
@@ -319,6 +340,34 @@ impl Client {
             }
             None if wake < SimTime::MAX => Poll::Wait(wake),
             None => Poll::Idle,
+        }
+    }
+
+    /// `poll` for a [`Client::direct`] client: what the general search
+    /// finds there (the pacer is always ready and never throttles or
+    /// charges, nothing is shed, every permit is free, so no route spills
+    /// over), without the search.
+    fn poll_direct(&mut self) -> Poll {
+        let queue = &mut self.queues[0];
+        let waiting = &mut self.waiting[0];
+        loop {
+            let Some(Reverse((key, id))) = queue.pop() else {
+                return Poll::Idle;
+            };
+            let slot = &mut waiting[id as usize];
+            if let Some(request) = *slot
+                && key_of(self.spec.queue, &request) == key
+            {
+                *slot = None;
+                self.queued -= 1;
+                self.in_flight += 1;
+                let cost = [
+                    1,
+                    request.input_tokens,
+                    self.output_estimate(0, request.max_tokens),
+                ];
+                return Poll::Send { request, cost };
+            }
         }
     }
 
