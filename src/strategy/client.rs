@@ -105,6 +105,10 @@ fn key_of(queue: QueueDiscipline, r: &ClientRequest) -> Key {
 pub struct Client {
     spec: StrategySpec,
     queues: Vec<BinaryHeap<Reverse<(Key, u32)>>>,
+    /// A [`Client::direct`] client's queue instead of `queues` and
+    /// `waiting`: sorted by key, the next to go last. Every dispatch sends
+    /// all of it, so it holds at most the few requests one event enqueues.
+    line: Vec<(Key, ClientRequest)>,
     waiting: Vec<Vec<Option<ClientRequest>>>,
     in_flight: u32,
     queued: usize,
@@ -154,6 +158,7 @@ impl Client {
             budget: spec.retry_budget.map(RetryBudget::new),
             spec,
             queues: vec![BinaryHeap::new(); limits.len()],
+            line: Vec::new(),
             waiting: vec![Vec::new(); limits.len()],
             in_flight: 0,
             queued: 0,
@@ -186,6 +191,12 @@ impl Client {
     /// Puts a request (new or retried) in its queue.
     pub fn enqueue(&mut self, r: ClientRequest) {
         let key = self.key(&r);
+        if self.direct {
+            let at = self.line.partition_point(|(k, _)| *k > key);
+            self.line.insert(at, (key, r));
+            self.queued += 1;
+            return;
+        }
         let slots = &mut self.waiting[r.pool as usize];
         let slot = r.id as usize;
         if slots.len() <= slot {
@@ -198,6 +209,14 @@ impl Client {
 
     /// Removes a queued request (deadline passed). Returns whether it was queued.
     pub fn withdraw(&mut self, pool: u16, id: u32) -> bool {
+        if self.direct {
+            let Some(at) = self.line.iter().position(|(_, r)| r.id == id) else {
+                return false;
+            };
+            self.line.remove(at);
+            self.queued -= 1;
+            return true;
+        }
         let slot = self.waiting[pool as usize].get_mut(id as usize);
         match slot {
             Some(s @ Some(_)) => {
@@ -357,27 +376,17 @@ impl Client {
     /// over), without the search.
     #[inline]
     fn poll_direct(&mut self) -> Poll {
-        let queue = &mut self.queues[0];
-        let waiting = &mut self.waiting[0];
-        loop {
-            let Some(Reverse((key, id))) = queue.pop() else {
-                return Poll::Idle;
-            };
-            let slot = &mut waiting[id as usize];
-            if let Some(request) = *slot
-                && key_of(self.spec.queue, &request) == key
-            {
-                *slot = None;
-                self.queued -= 1;
-                self.in_flight += 1;
-                let cost = [
-                    1,
-                    request.input_tokens,
-                    self.output_estimate(0, request.max_tokens),
-                ];
-                return Poll::Send { request, cost };
-            }
-        }
+        let Some((_, request)) = self.line.pop() else {
+            return Poll::Idle;
+        };
+        self.queued -= 1;
+        self.in_flight += 1;
+        let cost = [
+            1,
+            request.input_tokens,
+            self.output_estimate(0, request.max_tokens),
+        ];
+        Poll::Send { request, cost }
     }
 
     /// Takes back a request [`Poll::Send`] handed out that will not be sent
