@@ -472,7 +472,13 @@ impl Run {
     }
 
     fn dispatch(&mut self, now: SimTime) {
-        let (q, f) = if self.replicas == 1 {
+        let (q, f) = if self.clients.len() == 1 {
+            // One client (no workspaces, one replica): as below, without
+            // the loop and the fold.
+            self.dispatch_client(now, 0);
+            let c = &self.clients[0];
+            (c.queued() as u64, c.in_flight() as u64)
+        } else if self.replicas == 1 {
             for k in 0..self.clients.len() {
                 self.dispatch_client(now, k);
             }
@@ -645,11 +651,13 @@ impl Run {
     }
 
     fn respond(&mut self, now: SimTime, id: u32) {
-        let live = live_mut(&mut self.slots, id);
+        // Read in place (a `Response` is a few hundred bytes; taking it out
+        // would copy it), and cleared below once the client has seen it.
+        let live = live_ref(&self.slots, id);
         // Invariant: `send` stores the response before scheduling its
-        // Response event, and only this event takes it.
+        // Response event, and only this event clears it.
         #[allow(clippy::expect_used)]
-        let response = live.response.take().expect("response in flight");
+        let response = live.response.as_ref().expect("response in flight");
         let class = live.req.class as usize;
         let model = live.client.model as usize;
         let pool = self.provider.config().models[model].pool;
@@ -717,16 +725,16 @@ impl Run {
                 m.cache_misses += 1;
             }
         }
-        self.touch(k);
-        let live = live_ref(&self.slots, id);
         let decision = self.clients[k as usize].on_response(
             now,
             &live.client,
             live.cost,
-            &response,
+            response,
             live.retries,
             live.previous_delay,
         );
+        live_mut(&mut self.slots, id).response = None;
+        self.touch(k);
         self.settle(now, id, decision, why);
     }
 

@@ -80,10 +80,35 @@ struct Key {
     seq: u64,
 }
 
+/// Where a request waits in a queue of this discipline (smallest first).
+fn key_of(queue: QueueDiscipline, r: &ClientRequest) -> Key {
+    match queue {
+        QueueDiscipline::Fifo => Key {
+            rank: 0,
+            arrival: r.arrival,
+            seq: r.seq,
+        },
+        QueueDiscipline::Priority => Key {
+            rank: r.class,
+            arrival: r.arrival,
+            seq: r.seq,
+        },
+        QueueDiscipline::Lifo => Key {
+            rank: 0,
+            arrival: SimTime(u64::MAX - r.arrival.as_nanos()),
+            seq: u64::MAX - r.seq,
+        },
+    }
+}
+
 /// A running client strategy.
 pub struct Client {
     spec: StrategySpec,
     queues: Vec<BinaryHeap<Reverse<(Key, u32)>>>,
+    /// A [`Client::direct`] client's queue instead of `queues` and
+    /// `waiting`: sorted by key, the next to go last. Every dispatch sends
+    /// all of it, so it holds at most the few requests one event enqueues.
+    line: Vec<(Key, ClientRequest)>,
     waiting: Vec<Vec<Option<ClientRequest>>>,
     in_flight: u32,
     queued: usize,
@@ -97,6 +122,9 @@ pub struct Client {
     budget: Option<RetryBudget>,
     router: Router,
     model_pools: Vec<u16>,
+    /// One queue, no pacer, no concurrency limit, no shedding: the head
+    /// of the queue always goes at once, so `poll` skips the general search.
+    direct: bool,
 }
 
 impl Client {
@@ -110,7 +138,12 @@ impl Client {
         router: Router,
         rng: ChaCha8Rng,
     ) -> Client {
+        let direct = limits.len() == 1
+            && matches!(spec.pacing, super::PacingSpec::None)
+            && matches!(spec.concurrency, Concurrency::Unbounded)
+            && spec.shed_older_than.is_none();
         Client {
+            direct,
             router: if spec.routing {
                 router
             } else {
@@ -125,6 +158,7 @@ impl Client {
             budget: spec.retry_budget.map(RetryBudget::new),
             spec,
             queues: vec![BinaryHeap::new(); limits.len()],
+            line: Vec::new(),
             waiting: vec![Vec::new(); limits.len()],
             in_flight: 0,
             queued: 0,
@@ -151,28 +185,18 @@ impl Client {
 
     /// Where a request waits in its queue (smallest first).
     fn key(&self, r: &ClientRequest) -> Key {
-        match self.spec.queue {
-            QueueDiscipline::Fifo => Key {
-                rank: 0,
-                arrival: r.arrival,
-                seq: r.seq,
-            },
-            QueueDiscipline::Priority => Key {
-                rank: r.class,
-                arrival: r.arrival,
-                seq: r.seq,
-            },
-            QueueDiscipline::Lifo => Key {
-                rank: 0,
-                arrival: SimTime(u64::MAX - r.arrival.as_nanos()),
-                seq: u64::MAX - r.seq,
-            },
-        }
+        key_of(self.spec.queue, r)
     }
 
     /// Puts a request (new or retried) in its queue.
     pub fn enqueue(&mut self, r: ClientRequest) {
         let key = self.key(&r);
+        if self.direct {
+            let at = self.line.partition_point(|(k, _)| *k > key);
+            self.line.insert(at, (key, r));
+            self.queued += 1;
+            return;
+        }
         let slots = &mut self.waiting[r.pool as usize];
         let slot = r.id as usize;
         if slots.len() <= slot {
@@ -185,6 +209,14 @@ impl Client {
 
     /// Removes a queued request (deadline passed). Returns whether it was queued.
     pub fn withdraw(&mut self, pool: u16, id: u32) -> bool {
+        if self.direct {
+            let Some(at) = self.line.iter().position(|(_, r)| r.id == id) else {
+                return false;
+            };
+            self.line.remove(at);
+            self.queued -= 1;
+            return true;
+        }
         let slot = self.waiting[pool as usize].get_mut(id as usize);
         match slot {
             Some(s @ Some(_)) => {
@@ -225,7 +257,23 @@ impl Client {
     }
 
     /// Decides what to send next at `now`.
+    #[inline]
     pub fn poll(&mut self, now: SimTime) -> Poll {
+        // Nothing queued: the general search would only drop stale heads
+        // (withdrawn requests), which the next non-empty poll drops anyway.
+        // (Inlined, so the run's many polls of an empty queue cost a
+        // comparison, not a call.)
+        if self.queued == 0 {
+            return Poll::Idle;
+        }
+        if self.direct {
+            return self.poll_direct();
+        }
+        self.poll_search(now)
+    }
+
+    /// `poll` in general: the best ready head of every queue.
+    fn poll_search(&mut self, now: SimTime) -> Poll {
         // (key, queue it waits in, its head, pool it goes to, model, cost)
         let mut best: Option<(Key, usize, ClientRequest, usize, u16, Cost)> = None;
         let mut wake = SimTime::MAX;
@@ -320,6 +368,25 @@ impl Client {
             None if wake < SimTime::MAX => Poll::Wait(wake),
             None => Poll::Idle,
         }
+    }
+
+    /// `poll` for a [`Client::direct`] client: what the general search
+    /// finds there (the pacer is always ready and never throttles or
+    /// charges, nothing is shed, every permit is free, so no route spills
+    /// over), without the search.
+    #[inline]
+    fn poll_direct(&mut self) -> Poll {
+        let Some((_, request)) = self.line.pop() else {
+            return Poll::Idle;
+        };
+        self.queued -= 1;
+        self.in_flight += 1;
+        let cost = [
+            1,
+            request.input_tokens,
+            self.output_estimate(0, request.max_tokens),
+        ];
+        Poll::Send { request, cost }
     }
 
     /// Takes back a request [`Poll::Send`] handed out that will not be sent

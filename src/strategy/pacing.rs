@@ -202,7 +202,15 @@ impl Pacer {
     }
 
     /// Learns from a response to a request that was charged `cost`.
+    #[inline]
     pub fn observe(&mut self, now: SimTime, pool: usize, cost: Cost, r: &Response) {
+        // Inlined test: without a pacer (most strategies) there is no call.
+        if !matches!(self, Pacer::None) {
+            self.observe_paced(now, pool, cost, r);
+        }
+    }
+
+    fn observe_paced(&mut self, now: SimTime, pool: usize, cost: Cost, r: &Response) {
         match self {
             Pacer::None => {}
             Pacer::Throttle { pools, .. } => {
