@@ -1,9 +1,12 @@
 //! A capacity plan as text, JSON, CSV (the month-by-month projection) and
 //! as a limit-increase request in Markdown.
 
+mod estimate;
+
+use estimate::{estimated_words, spread_binds_words, spread_rows};
+
 use crate::analysis::plan::{
-    Change, Crossing, DIMS, DimensionRequest, Outcome, Plan, RequestSpread, Target, TierCheck,
-    limit_of,
+    Change, Crossing, DIMS, DimensionRequest, Outcome, Plan, Target, TierCheck, limit_of,
 };
 use crate::export::num::{EMPTY, int, opt_duration_ms, trimmed};
 use crate::export::report_csv::field;
@@ -55,7 +58,7 @@ pub fn month_name(calendar: &str) -> String {
 }
 
 /// `March 2027 (month 3)`, `month 3`, or `now` for month 0.
-fn when(month: u32, calendar: Option<&str>) -> String {
+pub(super) fn when(month: u32, calendar: Option<&str>) -> String {
     match (month, calendar) {
         (0, Some(c)) => format!("now ({})", month_name(c)),
         (0, None) => "now".into(),
@@ -91,7 +94,13 @@ fn crossing_words(p: &Plan, pool: &str, dim: &str, th: f64) -> String {
     crossing_in(&p.crossings, p.months, pool, dim, th)
 }
 
-fn crossing_in(crossings: &[Crossing], months: u32, pool: &str, dim: &str, th: f64) -> String {
+pub(super) fn crossing_in(
+    crossings: &[Crossing],
+    months: u32,
+    pool: &str,
+    dim: &str,
+    th: f64,
+) -> String {
     crossings
         .iter()
         .find(|c| c.pool == pool && c.dimension == dim && c.threshold == th)
@@ -99,69 +108,6 @@ fn crossing_in(crossings: &[Crossing], months: u32, pool: &str, dim: &str, th: f
             Some(m) => when_short(m, c.calendar.as_deref()),
             None => format!("not within {months} months"),
         })
-}
-
-/// The estimated streams in words: `` `api` (×1, range ×0.5–×2) ``.
-fn estimated_words(x: &RequestSpread) -> String {
-    x.streams
-        .iter()
-        .map(|e| {
-            format!(
-                "`{}` (×{}, range ×{}–×{})",
-                e.stream,
-                trimmed(e.requests, 3),
-                trimmed(e.range[0], 3),
-                trimmed(e.range[1], 3)
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Rows of the spread table: pool, dimension, threshold, then the crossing
-/// at the low end, as estimated and at the high end.
-fn spread_rows(p: &Plan, x: &RequestSpread) -> Vec<[String; 6]> {
-    let mut rows = Vec::new();
-    for (pool, l) in &p.current {
-        for (d, dim) in DIMS.iter().enumerate() {
-            if limit_of(l, d).is_none() {
-                continue;
-            }
-            for th in [0.8, 1.0] {
-                let at = |c: &[Crossing]| crossing_in(c, p.months, pool, dim, th);
-                let ends: Vec<String> = x.ends.iter().map(|e| at(&e.crossings)).collect();
-                rows.push([
-                    pool.clone(),
-                    dim.to_uppercase(),
-                    format!("{} %", th * 100.0),
-                    ends.first().cloned().unwrap_or_default(),
-                    at(&p.crossings),
-                    ends.get(1).cloned().unwrap_or_default(),
-                ]);
-            }
-        }
-    }
-    rows
-}
-
-/// What binds first at each end of the estimate.
-fn spread_binds_words(p: &Plan, x: &RequestSpread) -> String {
-    x.ends
-        .iter()
-        .map(|e| {
-            let b = match &e.binds_first {
-                Some(b) => format!(
-                    "{} of {} in {}",
-                    b.dimension.to_uppercase(),
-                    b.pool,
-                    when(b.month, b.calendar.as_deref())
-                ),
-                None => format!("nothing within {} months", p.months),
-            };
-            format!("at the {} end {b}", e.end)
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 /// `keep 50` or `raise to 36,000 (+20 %)`.
