@@ -119,11 +119,7 @@ pub(super) fn cache_report(scenario: &Scenario, m: &ClassMetrics) -> CacheReport
     CacheReport {
         hits: m.cache_hits,
         misses: m.cache_misses,
-        hit_rate: if looked == 0 {
-            0.0
-        } else {
-            round(m.cache_hits as f64 / looked as f64, 4)
-        },
+        hit_rate: share(m.cache_hits, looked),
         read_tokens: read,
         write_tokens: write,
         itpm_relief_tokens: relief,
@@ -239,11 +235,7 @@ pub(super) fn model_reports(
                 succeeded: c.succeeded,
                 rate_limited: c.rate_limited,
                 overloaded: c.overloaded,
-                share_of_successes: if all_ok == 0 {
-                    0.0
-                } else {
-                    round(c.succeeded as f64 / all_ok as f64, 4)
-                },
+                share_of_successes: share(c.succeeded, all_ok),
                 tokens: TokenReport {
                     input: t.input,
                     output: t.output,
@@ -255,4 +247,13 @@ pub(super) fn model_reports(
             }
         })
         .collect()
+}
+
+/// `n / of` to four decimals; 0 when `of` is 0 (nothing to share).
+fn share(n: u64, of: u64) -> f64 {
+    if of == 0 {
+        0.0
+    } else {
+        round(n as f64 / of as f64, 4)
+    }
 }
